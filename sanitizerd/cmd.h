@@ -1,0 +1,28 @@
+/*
+ * The subcommands of build/sanitizerd, found through the table in main.c
+ * (git's builtins).  Each returns the process exit code: 0 success, 1 the
+ * operation or a verification failed, 2 usage error (SPEC section 3).
+ */
+#ifndef SZ_CMD_H
+#define SZ_CMD_H
+#include <stdint.h>
+
+#define SZ_VERSION "0.1.0"
+#define SZ_DEFAULT_STATE_DIR "/var/lib/sanitizerd"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_version(int argc, char **argv);
+
+/* One error line on stderr: "sanitizerd: <message>\n". */
+void sz_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage text on stdout (for --help, exit 0) or stderr (exit 2). */
+int sz_usage(const char *text, int to_stderr);
+
+/* Strict decimal: digits only, no sign, no leading zero, no overflow.  0 or -EINVAL. */
+int sz_parse_u64(const char *s, uint64_t *out);
+/* One compact JSON line on stdout. */
+struct json_t;
+void sz_print_json(const struct json_t *j);
+
+#endif

@@ -1,0 +1,56 @@
+#include <stdarg.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "sanitizerd/cmd.h"
+
+void sz_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sanitizerd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sz_usage(const char *text, int to_stderr)
+{
+	fputs(text, to_stderr ? stderr : stdout);
+	return to_stderr ? EXIT_USAGE : EXIT_OK;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return sz_usage("usage: sanitizerd version\n\nPrint the version.\n", 0);
+	if (argc > 1)
+		return sz_usage("usage: sanitizerd version\n", 1);
+	printf("sanitizerd %s\n", SZ_VERSION);
+	return EXIT_OK;
+}
+
+int sz_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+void sz_print_json(const json_t *j)
+{
+	json_dumpf(j, stdout, JSON_COMPACT);
+	putchar('\n');
+}

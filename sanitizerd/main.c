@@ -1,0 +1,54 @@
+/*
+ * sanitizerd — chain of custody and verified sanitization for drives.
+ * main finds the subcommand in a table (git's builtins) and runs it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "audit/keys.h"
+#include "sanitizerd/cmd.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd commands[] = {
+	{ "version", cmd_version, "print the version" },
+};
+
+static const char usage_head[] =
+	"usage: sanitizerd <command> [options]   (sanitizerd <command> --help)\n\ncommands:\n";
+
+static int usage(FILE *f)
+{
+	fputs(usage_head, f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(stdout);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
+	umask(077);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (crypto_init() < 0) {
+			sz_err("cannot initialise libgcrypt");
+			return EXIT_FAIL;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	sz_err("unknown command '%s' (see sanitizerd --help)", argv[1]);
+	return EXIT_USAGE;
+}

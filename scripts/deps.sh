@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages sanitizerd needs that are missing; do nothing
+# when all are present.  Usage: deps.sh build|bench
+set -eu
+build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
+ libjansson-dev libcryptsetup-dev liburing-dev
+ sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq"
+bench_pkgs="fio nwipe coreutils wrk nginx-light"
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+bench) want=$bench_pkgs ;;
+*) echo "usage: deps.sh build|bench" >&2; exit 2 ;;
+esac
+missing=
+for p in $want; do
+	s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$s" in ii*) ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
