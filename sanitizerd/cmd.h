@@ -12,6 +12,9 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+int cmd_init(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* One error line on stderr: "sanitizerd: <message>\n". */

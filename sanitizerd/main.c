@@ -17,6 +17,9 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
+	{ "init", cmd_init, "create the state directory: ledger, signing key, admin token" },
+	{ "keys", cmd_keys, "print the public keys as JSON" },
+	{ "ledger", cmd_ledger, "append, show, prove, checkpoint and verify the custody ledger" },
 	{ "version", cmd_version, "print the version" },
 };
 

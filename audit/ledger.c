@@ -1,0 +1,783 @@
+#include "audit/ledger_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/b64.h"
+#include "audit/jcs.h"
+#include "audit/lifecycle.h"
+#include "audit/note.h"
+#include "sanitizerd/xio.h"
+
+#define LEDGER_FORMAT "sanitizerd-ledger-v1"
+
+/*
+ * Entries, tree nodes and checkpoints are append-only: the triggers refuse
+ * UPDATE and DELETE, so no code path (ours or a careless admin's) rewrites
+ * history without first dropping them, which ledger verify then catches.
+ */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, subject TEXT NOT NULL,"
+	" type TEXT NOT NULL, entry TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS entries_by_subject ON entries(subject, seq);"
+	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS subjects(subject TEXT PRIMARY KEY, state TEXT NOT NULL,"
+	" last_seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries"
+	" BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tree_no_update BEFORE UPDATE ON tree"
+	" BEGIN SELECT RAISE(ABORT, 'ledger tree is append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tree_no_delete BEFORE DELETE ON tree"
+	" BEGIN SELECT RAISE(ABORT, 'ledger tree is append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS meta_no_update BEFORE UPDATE ON meta"
+	" BEGIN SELECT RAISE(ABORT, 'ledger meta is append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS meta_no_delete BEFORE DELETE ON meta"
+	" BEGIN SELECT RAISE(ABORT, 'ledger meta is append-only'); END;";
+
+static int sign_locked(struct ledger *l, const struct sz_key *k, const char *origin, char **note);
+static int maybe_sign(struct ledger *l);
+
+static const char *const sql[ST_COUNT] = {
+	[ST_MAXSEQ] = "SELECT max(seq) FROM entries",
+	[ST_INS_ENTRY] = "INSERT INTO entries(seq, subject, type, entry) VALUES(?,?,?,?)",
+	[ST_INS_NODE] = "INSERT INTO tree(level, idx, hash) VALUES(?,?,?)",
+	[ST_GET_NODE] = "SELECT hash FROM tree WHERE level = ? AND idx = ?",
+	[ST_GET_ENTRY] = "SELECT e.entry, t.hash FROM entries e LEFT JOIN tree t"
+			 " ON t.level = 0 AND t.idx = e.seq WHERE e.seq = ?",
+	[ST_GET_STATE] = "SELECT state FROM subjects WHERE subject = ?",
+	[ST_PUT_STATE] = "INSERT INTO subjects(subject, state, last_seq) VALUES(?1,?2,?3)"
+			 " ON CONFLICT(subject) DO UPDATE SET state = ?2, last_seq = ?3",
+	[ST_INS_CKPT] = "INSERT INTO checkpoints(size, note) VALUES(?,?)",
+	[ST_LAST_CKPT] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+	[ST_GET_META] = "SELECT v FROM meta WHERE k = ?",
+	[ST_PUT_META] = "INSERT INTO meta(k, v) VALUES(?,?)",
+	[ST_SUBJECT_ENTRIES] = "SELECT seq, entry FROM entries WHERE subject = ? ORDER BY seq",
+};
+
+int ledger_seterr(struct ledger *l, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof(l->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *ledger_errmsg(const struct ledger *l)
+{
+	return l ? l->err : "";
+}
+
+struct sqlite3 *ledger_sqlite(struct ledger *l)
+{
+	return l->db;
+}
+
+/* Map an SQLite result to -errno, keeping SQLite's message. */
+static int sqerr(struct ledger *l, int src, const char *what)
+{
+	int rc;
+
+	switch (src & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: rc = -EBUSY; break;
+	case SQLITE_NOMEM: rc = -ENOMEM; break;
+	case SQLITE_READONLY: rc = -EROFS; break;
+	case SQLITE_FULL: rc = -ENOSPC; break;
+	case SQLITE_CONSTRAINT: rc = -EEXIST; break;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: rc = -EINVAL; break;
+	default: rc = -EIO;
+	}
+	return ledger_seterr(l, rc, "%s: %s", what, sqlite3_errmsg(l->db));
+}
+
+static int exec(struct ledger *l, const char *q)
+{
+	int src = sqlite3_exec(l->db, q, NULL, NULL, NULL);
+
+	return src == SQLITE_OK ? 0 : sqerr(l, src, q);
+}
+
+/* Reset, clear and return the statement for reuse. */
+static sqlite3_stmt *stmt(struct ledger *l, int which)
+{
+	sqlite3_stmt *s = l->st[which];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static int step_done(struct ledger *l, sqlite3_stmt *s, const char *what)
+{
+	int src = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return src == SQLITE_DONE ? 0 : sqerr(l, src, what);
+}
+
+int ledger_get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct ledger *l = ctx;
+	sqlite3_stmt *s;
+	int src, rc = 0;
+
+	s = stmt(l, ST_GET_NODE);
+	sqlite3_bind_int(s, 1, (int)level);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32)
+		memcpy(out, sqlite3_column_blob(s, 0), 32);
+	else if (src == SQLITE_ROW || src == SQLITE_DONE)
+		rc = ledger_seterr(l, -ENOENT, "tree node %u/%llu is missing", level,
+				   (unsigned long long)index);
+	else
+		rc = sqerr(l, src, "cannot read tree node");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int put_node(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
+{
+	struct ledger *l = ctx;
+	sqlite3_stmt *s;
+
+	/*
+	 * Leaves are stored in the tree too, apart from the entries, so an entry
+	 * changed behind our back is caught at its own seq, not only by the node
+	 * above it.
+	 */
+	s = stmt(l, ST_INS_NODE);
+	sqlite3_bind_int(s, 1, (int)level);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(s, 3, h, 32, SQLITE_STATIC);
+	return step_done(l, s, "cannot store tree node");
+}
+
+int ledger_size(struct ledger *l, uint64_t *size)
+{
+	sqlite3_stmt *s = stmt(l, ST_MAXSEQ);
+	int src = sqlite3_step(s), rc = 0;
+
+	if (src != SQLITE_ROW)
+		rc = sqerr(l, src, "cannot read the ledger size");
+	else if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		*size = 0;
+	else
+		*size = (uint64_t)sqlite3_column_int64(s, 0) + 1;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Another process may have appended since we last looked: reload the right edge. */
+int ledger_sync_frontier(struct ledger *l)
+{
+	uint64_t size;
+	int rc = ledger_size(l, &size);
+
+	if (rc < 0 || size == l->fr.size)
+		return rc;
+	rc = merkle_frontier_load(&l->fr, size, ledger_get_node, l);
+	if (rc < 0) {
+		char why[sizeof(l->err)];
+		memcpy(why, l->err, sizeof(why));
+		return ledger_seterr(l, rc == -ENOENT ? -EINVAL : rc,
+				     "the ledger's tree is damaged (%s): run sanitizerd ledger verify", why);
+	}
+	return 0;
+}
+
+static int meta_get(struct ledger *l, const char *k, char **v)
+{
+	sqlite3_stmt *s = stmt(l, ST_GET_META);
+	int src, rc = 0;
+
+	sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*v = strdup((const char *)sqlite3_column_text(s, 0));
+		if (!*v)
+			rc = -ENOMEM;
+	} else if (src == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = sqerr(l, src, "cannot read ledger meta");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int meta_put(struct ledger *l, const char *k, const char *v)
+{
+	sqlite3_stmt *s = stmt(l, ST_PUT_META);
+
+	sqlite3_bind_text(s, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, v, -1, SQLITE_STATIC);
+	return step_done(l, s, "cannot write ledger meta");
+}
+
+static int setup(struct ledger *l, int flags)
+{
+	char *fmt = NULL;
+	int rc, i;
+
+	sqlite3_busy_timeout(l->db, 10000);
+	if (!(flags & LEDGER_RDONLY)) {
+		rc = exec(l, "PRAGMA journal_mode=WAL");
+		if (rc == 0)
+			rc = exec(l, flags & LEDGER_NOSYNC ? "PRAGMA synchronous=NORMAL"
+							   : "PRAGMA synchronous=FULL");
+		if (rc == 0 && (flags & LEDGER_CREATE))
+			rc = exec(l, schema);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i], NULL) != SQLITE_OK)
+			return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s", sqlite3_errmsg(l->db));
+	}
+	rc = meta_get(l, "format", &fmt);
+	if (rc == -ENOENT && (flags & LEDGER_CREATE)) {
+		rc = meta_put(l, "format", LEDGER_FORMAT);
+	} else if (rc == 0 && strcmp(fmt, LEDGER_FORMAT)) {
+		rc = ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: format '%s'", fmt);
+	} else if (rc == -ENOENT) {
+		rc = ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: no format mark");
+	}
+	free(fmt);
+	if (rc < 0)
+		return rc;
+	/* the right edge is for appending; a read-only auditor may be opening a damaged copy */
+	l->fr.size = 0;
+	return flags & LEDGER_RDONLY ? 0 : ledger_sync_frontier(l);
+}
+
+int ledger_open(const char *path, int flags, struct ledger **out, char *err, size_t errlen)
+{
+	struct ledger *l;
+	int oflags, src, rc;
+
+	*out = NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->rdonly = !!(flags & LEDGER_RDONLY);
+	oflags = l->rdonly ? SQLITE_OPEN_READONLY
+			   : SQLITE_OPEN_READWRITE | (flags & LEDGER_CREATE ? SQLITE_OPEN_CREATE : 0);
+	src = sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = src == SQLITE_CANTOPEN ? -ENOENT : -EIO;
+		ledger_seterr(l, rc, "cannot open %s: %s", path,
+			      l->db ? sqlite3_errmsg(l->db) : "out of memory");
+	} else {
+		rc = setup(l, flags);
+	}
+	if (rc < 0) {
+		if (err)
+			snprintf(err, errlen, "%s", l->err);
+		ledger_close(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+void ledger_close(struct ledger *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(l->st[i]);
+	sqlite3_close_v2(l->db);
+	free(l);
+}
+
+/* Start the write transaction of one append, or join the batch. */
+static int write_begin(struct ledger *l)
+{
+	int rc;
+
+	if (l->rdonly)
+		return ledger_seterr(l, -EROFS, "the ledger is open read-only");
+	if (l->in_batch)
+		return 0;
+	rc = exec(l, "BEGIN IMMEDIATE");
+	if (rc == 0) {
+		rc = ledger_sync_frontier(l);
+		if (rc < 0)
+			exec(l, "ROLLBACK");
+	}
+	return rc;
+}
+
+int ledger_begin(struct ledger *l)
+{
+	int rc;
+
+	if (l->in_batch)
+		return ledger_seterr(l, -EALREADY, "a batch is already open");
+	rc = write_begin(l);
+	if (rc < 0)
+		return rc;
+	l->in_batch = 1;
+	l->fr_saved = l->fr;
+	return 0;
+}
+
+int ledger_commit(struct ledger *l)
+{
+	int rc;
+
+	if (!l->in_batch)
+		return ledger_seterr(l, -EINVAL, "no batch is open");
+	rc = maybe_sign(l);
+	if (rc == 0)
+		rc = exec(l, "COMMIT");
+	if (rc < 0)
+		return ledger_rollback(l), rc;
+	l->in_batch = 0;
+	return 0;
+}
+
+int ledger_rollback(struct ledger *l)
+{
+	if (!l->in_batch)
+		return ledger_seterr(l, -EINVAL, "no batch is open");
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	l->fr = l->fr_saved;
+	l->in_batch = 0;
+	return 0;
+}
+
+int ledger_time_valid(const char *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+
+	if (strlen(t) != sizeof(shape) - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++) {
+		if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+int ledger_state(struct ledger *l, const char *subject, int *state)
+{
+	sqlite3_stmt *s = stmt(l, ST_GET_STATE);
+	int src, rc = 0;
+
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		int st = lifecycle_state_parse((const char *)sqlite3_column_text(s, 0));
+		*state = st < 0 ? LC_NONE : st;
+	} else if (src == SQLITE_DONE) {
+		*state = LC_NONE;
+	} else {
+		rc = sqerr(l, src, "cannot read the subject's state");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Validate without writing: the message says what is wrong with the input. */
+static int check_input(struct ledger *l, const char *subject, const char *type,
+		       const char *actor, const json_t *data, const char *time)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if (!subject || !type || !data)
+		return ledger_seterr(l, -EINVAL, "subject, type and data are required");
+	if (!lifecycle_type_known(type))
+		return ledger_seterr(l, -EINVAL, "unknown entry type '%s'", type);
+	if (!lifecycle_subject_valid(subject))
+		return ledger_seterr(l, -EINVAL,
+				     "invalid subject '%.200s' (want asset:ID, host:NAME, token:ID or system)",
+				     subject);
+	if (!json_is_object(data))
+		return ledger_seterr(l, -EINVAL, "data must be a JSON object");
+	if (strlen(actor) == 0 || strlen(actor) > 256)
+		return ledger_seterr(l, -EINVAL, "actor must be 1 to 256 bytes");
+	if (time && !ledger_time_valid(time))
+		return ledger_seterr(l, -EINVAL, "time must be RFC 3339 UTC with milliseconds");
+	rc = jcs_dump(data, LEDGER_DATA_MAX, &text, &len);
+	free(text);
+	if (rc == -E2BIG)
+		return ledger_seterr(l, rc, "data is larger than %d bytes", LEDGER_DATA_MAX);
+	if (rc < 0)
+		return ledger_seterr(l, -EINVAL,
+				     "data is not valid ledger JSON: numbers must be integers within"
+				     " +/-(2^53-1), strings valid UTF-8 without NUL");
+	return 0;
+}
+
+int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
+		  const json_t *data, const char *time, uint64_t *seq, char **entry)
+{
+	struct merkle_frontier saved;
+	char now[25], msg[300];
+	char *text = NULL;
+	json_t *obj = NULL;
+	uint8_t leaf[32];
+	size_t len;
+	int rc, cur, next;
+	sqlite3_stmt *s;
+
+	if (!actor)
+		actor = "local";
+	rc = check_input(l, subject, type, actor, data, time);
+	if (rc < 0)
+		return rc;
+	if (!time) {
+		xtime_rfc3339(now);
+		time = now;
+	}
+	rc = write_begin(l);
+	if (rc < 0)
+		return rc;
+	rc = ledger_state(l, subject, &cur);
+	if (rc < 0)
+		goto fail;
+	rc = lifecycle_check(subject, type, data, cur, &next, msg, sizeof(msg));
+	if (rc < 0) {
+		ledger_seterr(l, rc, "%s", msg);
+		goto fail;
+	}
+	/* SPEC section 4: the entry object, serialised canonically */
+	obj = json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:O}", "v", 1, "seq",
+			(json_int_t)l->fr.size, "time", time, "subject", subject, "type", type,
+			"actor", actor, "data", (json_t *)data);
+	if (!obj) {
+		rc = ledger_seterr(l, -EINVAL, "actor must be valid UTF-8");
+		goto fail;
+	}
+	rc = jcs_dump(obj, 0, &text, &len);
+	if (rc < 0) {
+		ledger_seterr(l, rc, "cannot serialise the entry");
+		goto fail;
+	}
+	merkle_leaf_hash(text, len, leaf);
+
+	s = stmt(l, ST_INS_ENTRY);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)l->fr.size);
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, text, (int)len, SQLITE_STATIC);
+	rc = step_done(l, s, "cannot store the entry");
+	if (rc < 0)
+		goto storage_fail;
+	saved = l->fr;
+	rc = merkle_frontier_append(&l->fr, leaf, put_node, l);
+	if (rc < 0)
+		goto storage_fail;
+	s = stmt(l, ST_PUT_STATE);
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, lifecycle_state_name(next), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)saved.size);
+	rc = step_done(l, s, "cannot store the subject's state");
+	if (rc < 0) {
+		l->fr = saved;
+		goto storage_fail;
+	}
+	if (!l->in_batch) {
+		rc = maybe_sign(l);
+		if (rc == 0)
+			rc = exec(l, "COMMIT");
+		if (rc < 0) {
+			l->fr = saved;
+			goto storage_fail;
+		}
+	}
+	if (seq)
+		*seq = saved.size;
+	if (entry)
+		*entry = text;
+	else
+		free(text);
+	json_decref(obj);
+	return 0;
+
+storage_fail:
+	/* a half-written entry must never survive: in a batch the whole batch goes */
+	if (l->in_batch) {
+		char keep[sizeof(l->err)];
+		memcpy(keep, l->err, sizeof(keep));
+		ledger_rollback(l);
+		ledger_seterr(l, rc, "%s (the batch was rolled back)", keep);
+	} else {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	free(text);
+	json_decref(obj);
+	return rc;
+fail:
+	/* nothing was written: a batch stays open for the next entry */
+	if (!l->in_batch)
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	free(text);
+	json_decref(obj);
+	return rc;
+}
+
+int ledger_get(struct ledger *l, uint64_t seq, char **text, uint8_t leaf[32])
+{
+	sqlite3_stmt *s = stmt(l, ST_GET_ENTRY);
+	int src, rc = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*text = strdup((const char *)sqlite3_column_text(s, 0));
+		if (!*text)
+			rc = -ENOMEM;
+		else if (leaf && sqlite3_column_bytes(s, 1) == 32)
+			memcpy(leaf, sqlite3_column_blob(s, 1), 32);
+	} else if (src == SQLITE_DONE) {
+		rc = ledger_seterr(l, -ENOENT, "no entry %llu", (unsigned long long)seq);
+	} else {
+		rc = sqerr(l, src, "cannot read the entry");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
+			   int (*fn)(void *ctx, uint64_t seq, const char *text), void *ctx)
+{
+	sqlite3_stmt *s = stmt(l, ST_SUBJECT_ENTRIES);
+	size_t n = 0;
+	int src, rc = 0;
+
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	while ((limit == 0 || n < limit) && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+		if (rc)
+			break;
+		n++;
+	}
+	if (!rc && (limit == 0 || n < limit) && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot read the subject's entries");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int check_size(struct ledger *l, uint64_t size, uint64_t *have)
+{
+	int rc = ledger_size(l, have);
+
+	if (rc < 0)
+		return rc;
+	if (size > *have)
+		return ledger_seterr(l, -EINVAL, "tree size %llu is larger than the ledger (%llu entries)",
+				     (unsigned long long)size, (unsigned long long)*have);
+	return 0;
+}
+
+int ledger_root(struct ledger *l, uint64_t size, uint8_t root[32])
+{
+	uint64_t have;
+	int rc = check_size(l, size, &have);
+
+	if (rc < 0)
+		return rc;
+	return merkle_root(ledger_get_node, l, size, root);
+}
+
+int ledger_prove_inclusion(struct ledger *l, uint64_t seq, uint64_t size, uint8_t hashes[][32], size_t *n)
+{
+	uint64_t have;
+	int rc = check_size(l, size, &have);
+
+	if (rc < 0)
+		return rc;
+	if (seq >= size)
+		return ledger_seterr(l, -EINVAL, "seq %llu is not in a tree of size %llu",
+				     (unsigned long long)seq, (unsigned long long)size);
+	return merkle_prove_inclusion(ledger_get_node, l, seq, size, hashes, n);
+}
+
+int ledger_prove_consistency(struct ledger *l, uint64_t from, uint64_t to, uint8_t hashes[][32], size_t *n)
+{
+	uint64_t have;
+	int rc = check_size(l, to, &have);
+
+	if (rc < 0)
+		return rc;
+	if (from == 0 || from > to)
+		return ledger_seterr(l, -EINVAL, "need 0 < from <= to (from %llu, to %llu)",
+				     (unsigned long long)from, (unsigned long long)to);
+	return merkle_prove_consistency(ledger_get_node, l, from, to, hashes, n);
+}
+
+static int last_checkpoint(struct ledger *l, uint64_t *size, char **note)
+{
+	sqlite3_stmt *s = stmt(l, ST_LAST_CKPT);
+	int src = sqlite3_step(s), rc = 0;
+
+	if (src == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(s, 0);
+		*note = strdup((const char *)sqlite3_column_text(s, 1));
+		if (!*note)
+			rc = -ENOMEM;
+	} else if (src == SQLITE_DONE) {
+		rc = ledger_seterr(l, -ENOENT, "the ledger has no checkpoint yet");
+	} else {
+		rc = sqerr(l, src, "cannot read the latest checkpoint");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int ledger_checkpoint_latest(struct ledger *l, char **note)
+{
+	uint64_t size;
+
+	return last_checkpoint(l, &size, note);
+}
+
+/*
+ * Inside a write transaction: sign and store a checkpoint of the current tree
+ * unless the latest one covers it.  *note (may be NULL) gets the latest text.
+ */
+static int sign_locked(struct ledger *l, const struct sz_key *k, const char *origin, char **note)
+{
+	uint64_t last = 0;
+	uint8_t root[32];
+	char *text = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = last_checkpoint(l, &last, &text);
+	if (rc == 0 && last == l->fr.size)
+		goto done;
+	if (rc < 0 && rc != -ENOENT)
+		goto done;
+	free(text);
+	text = NULL;
+	merkle_frontier_root(&l->fr, root);
+	rc = checkpoint_sign(k, origin, l->fr.size, root, &text);
+	if (rc < 0) {
+		ledger_seterr(l, rc, "cannot sign the checkpoint");
+		goto done;
+	}
+	s = stmt(l, ST_INS_CKPT);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)l->fr.size);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	rc = step_done(l, s, "cannot store the checkpoint");
+done:
+	if (rc == 0 && note)
+		*note = text;
+	else
+		free(text);
+	return rc;
+}
+
+int ledger_checkpoint(struct ledger *l, const struct sz_key *k, const char *origin, char **note)
+{
+	int rc;
+
+	if (l->in_batch)
+		return sign_locked(l, k, origin, note);
+	rc = write_begin(l);
+	if (rc < 0)
+		return rc;
+	rc = sign_locked(l, k, origin, note);
+	if (rc == 0)
+		rc = exec(l, "COMMIT");
+	if (rc < 0) {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		if (note) {
+			free(*note);
+			*note = NULL;
+		}
+	}
+	return rc;
+}
+
+void ledger_set_signer(struct ledger *l, const struct sz_key *k, const char *origin,
+		       unsigned every_n, unsigned every_ms)
+{
+	l->sign_key = k;
+	snprintf(l->origin, sizeof(l->origin), "%s", origin ? origin : "");
+	l->sign_every_n = every_n ? every_n : 1;
+	l->sign_every_ms = every_ms;
+	l->last_sign = 0;
+}
+
+/* At commit: attest the tree when the policy of ledger_set_signer says so. */
+static int maybe_sign(struct ledger *l)
+{
+	uint64_t last = 0;
+	char *text = NULL;
+	double now;
+	int rc;
+
+	if (!l->sign_key)
+		return 0;
+	now = xmono();
+	rc = last_checkpoint(l, &last, &text);
+	free(text);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && l->fr.size - last < l->sign_every_n &&
+	    (now - l->last_sign) * 1000 < l->sign_every_ms)
+		return 0;
+	rc = sign_locked(l, l->sign_key, l->origin, NULL);
+	if (rc == 0)
+		l->last_sign = now;
+	return rc;
+}
+
+int ledger_identity(struct ledger *l, char **origin, uint8_t pub[32])
+{
+	char *hex = NULL;
+	int rc;
+
+	rc = meta_get(l, "public_key", &hex);
+	if (rc == -ENOENT)
+		return ledger_seterr(l, rc, "the ledger has no signing identity yet");
+	if (rc < 0)
+		return rc;
+	rc = hex_decode(hex, strlen(hex), pub, 32);
+	free(hex);
+	if (rc < 0)
+		return ledger_seterr(l, -EINVAL, "the ledger's public key is malformed");
+	rc = meta_get(l, "origin", origin);
+	if (rc < 0)
+		return ledger_seterr(l, rc == -ENOENT ? -EINVAL : rc, "the ledger has no origin");
+	return 0;
+}
+
+int ledger_set_identity(struct ledger *l, const char *origin, const uint8_t pub[32])
+{
+	char hex[65];
+	int rc;
+
+	hex_encode(pub, 32, hex);
+	rc = exec(l, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = meta_put(l, "origin", origin);
+	if (rc == 0)
+		rc = meta_put(l, "public_key", hex);
+	if (rc < 0) {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec(l, "COMMIT");
+}
