@@ -16,8 +16,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard audit/*.c drivers/*.c api/*.c) $(filter-out sanitizerd/main.c,$(wildcard sanitizerd/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o)
-SAN_OBJ  := $(LIB_SRC:%.c=build/asan/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/api/openapi_blob.o
+SAN_OBJ  := $(LIB_SRC:%.c=build/asan/obj/%.o) build/obj/api/openapi_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -34,6 +34,10 @@ deps:
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/obj/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 build/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -351,6 +351,11 @@ int ledger_commit(struct ledger *l)
 	return 0;
 }
 
+int ledger_in_batch(const struct ledger *l)
+{
+	return l->in_batch;
+}
+
 int ledger_rollback(struct ledger *l)
 {
 	if (!l->in_batch)

@@ -61,6 +61,8 @@ void ledger_set_signer(struct ledger *l, const struct sz_key *k, const char *ori
 int ledger_begin(struct ledger *l);
 int ledger_commit(struct ledger *l);
 int ledger_rollback(struct ledger *l);
+/* 1 while a batch is open (a storage failure inside ledger_append closes it). */
+int ledger_in_batch(const struct ledger *l);
 
 /*
  * Append one entry.  time NULL means now; actor NULL means "local".  data is

@@ -78,8 +78,11 @@ int token_create(struct ledger *l, const char *role, const char *name, const cha
 		rc = ledger_begin(l);
 	if (rc < 0)
 		goto out;
-	data = tenant[0] ? json_pack("{s:s, s:s, s:s}", "role", role, "name", name, "tenant", tenant)
-			 : json_pack("{s:s, s:s}", "role", role, "name", name);
+	data = json_pack("{s:s}", "role", role);
+	if (data && name[0])
+		json_object_set_new(data, "name", json_string(name));
+	if (data && tenant[0])
+		json_object_set_new(data, "tenant", json_string(tenant));
 	rc = data ? ledger_append(l, subject, "token_created", actor, data, NULL, NULL, NULL) : -EINVAL;
 	if (rc == 0 && sqlite3_prepare_v2(db, "INSERT INTO tokens(id, hash, role, name, tenant) VALUES(?,?,?,?,?)",
 					  -1, &s, NULL) != SQLITE_OK)

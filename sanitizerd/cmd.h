@@ -12,10 +12,13 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+int cmd_devices(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_wipe(int argc, char **argv);
 
 /* One error line on stderr: "sanitizerd: <message>\n". */
 void sz_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,10 +17,13 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
+	{ "devices", cmd_devices, "list block devices and what would refuse a wipe" },
 	{ "init", cmd_init, "create the state directory: ledger, signing key, admin token" },
 	{ "keys", cmd_keys, "print the public keys as JSON" },
 	{ "ledger", cmd_ledger, "append, show, prove, checkpoint and verify the custody ledger" },
+	{ "serve", cmd_serve, "run the daemon and its REST API" },
 	{ "version", cmd_version, "print the version" },
+	{ "wipe", cmd_wipe, "wipe a device: interlocks, overwrite or crypto-erase, verify" },
 };
 
 static const char usage_head[] =

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Install the Debian packages sanitizerd needs that are missing; do nothing
-# when all are present.  Usage: deps.sh build|bench
+# when all are present.  Usage: deps.sh build|bench|emulator
 set -eu
 build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
- libjansson-dev libcryptsetup-dev liburing-dev
- sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq"
+ libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev
+ sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils"
 bench_pkgs="fio nwipe coreutils wrk nginx-light"
+# the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
+emulator_pkgs="qemu-system-x86 busybox-static"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 bench) want=$bench_pkgs ;;
-*) echo "usage: deps.sh build|bench" >&2; exit 2 ;;
+emulator) want=$emulator_pkgs ;;
+*) echo "usage: deps.sh build|bench|emulator" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

@@ -12,15 +12,16 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 test_count=0
 test_failed=0
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/sz-test.XXXXXX")
-_loops=""
-_mounts=""
-_pids=""
+# What a test made and must undo, kept in files: test bodies run in subshells.
+_reg() { echo "$2" >>"$TRASH/.cleanup-$1"; }
+_each() { [ -f "$TRASH/.cleanup-$1" ] && tac "$TRASH/.cleanup-$1"; }
 
 _cleanup() {
 	local p m l
-	for p in $_pids; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	for m in $_mounts; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-	for l in $_loops; do losetup -d "$l" 2>/dev/null; done
+	for p in $(_each pids); do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for m in $(_each mounts); do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+	for l in $(_each dm); do dmsetup remove "$l" 2>/dev/null; done
+	for l in $(_each loops); do losetup -d "$l" 2>/dev/null; done
 	cd /
 	# never cross into another filesystem (a mount we failed to undo)
 	rm -rf --one-file-system "$TRASH"
@@ -33,7 +34,7 @@ say() { echo "# $*"; }
 test_expect_success() {
 	local what=$1 body=$2
 	test_count=$((test_count + 1))
-	if (eval "$body") >"$TRASH/.out" 2>&1; then
+	if ([ -n "${TEST_TRACE:-}" ] && set -x; eval "$body") >"$TRASH/.out" 2>&1; then
 		echo "ok $test_count - $what"
 	else
 		test_failed=$((test_failed + 1))
@@ -84,12 +85,13 @@ require_root() { [ "$(id -u)" = 0 ] || skip_all "needs root for loop devices"; }
 loop_attach() {
 	local dev
 	dev=$(losetup --find --show ${2:+--sector-size "$2"} "$1") || return 1
-	_loops="$dev $_loops"
+	_reg loops "$dev"
 	echo "$dev"
 }
-loop_register() { _loops="$1 $_loops"; }
-mount_register() { _mounts="$1 $_mounts"; }
-pid_register() { _pids="$1 $_pids"; }
+loop_register() { _reg loops "$1"; }
+mount_register() { _reg mounts "$1"; }
+pid_register() { _reg pids "$1"; }
+dm_register() { _reg dm "$1"; }
 
 require_loop() {
 	require_root
@@ -98,3 +100,38 @@ require_loop() {
 	losetup -d "$d"
 	rm -f "$TRASH/.probe"
 }
+
+# sz_serve DIR [args]: start the daemon on a free loopback port with state in
+# DIR; sets PORT, URL, ADMIN (the admin token) and SZPID; killed at exit.
+sz_serve() {
+	local dir=$1 i; shift
+	for i in 1 2 3 4 5; do
+		PORT=$((20000 + RANDOM % 20000))
+		"$SZ" serve --state-dir "$dir" --listen "127.0.0.1:$PORT" "$@" >>"$TRASH/serve.log" 2>&1 &
+		SZPID=$!
+		pid_register "$SZPID"
+		URL="http://127.0.0.1:$PORT"
+		for _ in $(seq 1 100); do
+			curl -s -m 2 "$URL/healthz" >/dev/null 2>&1 && { ADMIN=$(cat "$dir/admin.token"); return 0; }
+			kill -0 "$SZPID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$SZPID" 2>/dev/null; wait "$SZPID" 2>/dev/null
+	done
+	echo "cannot start the daemon; see $TRASH/serve.log" >&2
+	cat "$TRASH/serve.log" >&2
+	return 1
+}
+
+# api METHOD PATH [TOKEN] [BODY]: curl with a time limit; prints the body to
+# the file "body" and the status code to stdout.
+api() {
+	local m=$1 p=$2 t=${3:-} b=${4:-}
+	curl -s -m 20 -o body -w '%{http_code}' -X "$m" ${t:+-H "Authorization: Bearer $t"} \
+		${b:+-H "Content-Type: application/json" --data-binary "$b"} "$URL$p"
+}
+# jget FIELD < json: one field of a JSON object (dotted path)
+jget() { python3 -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }

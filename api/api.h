@@ -1,0 +1,167 @@
+/*
+ * api — the REST API of SPEC section 6 over libmicrohttpd.  Thin: it parses,
+ * authenticates, checks roles and tenants, calls audit/ and drivers/ (the
+ * latter only through the job interface of api/jobs.c), and renders JSON.
+ * Internal to the api/ files and sanitizerd/cmd_serve.c.
+ */
+#ifndef SZ_API_H
+#define SZ_API_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "audit/tokens.h"
+
+#define API_BODY_MAX 65536
+#define API_MAX_CAPTURES 3
+
+struct api;
+struct ledger;
+struct state;
+struct jobs;
+struct writer;
+
+struct api_config {
+	const char *listen;		/* "127.0.0.1:8420" */
+	const char *state_dir;
+	const char *origin;
+	const char *tls_cert, *tls_key;
+	const char *log_path;		/* NULL: stderr */
+	unsigned threads;		/* libmicrohttpd thread pool */
+	unsigned conn_limit;
+	unsigned conn_timeout;		/* seconds */
+	unsigned ckpt_every_n;		/* checkpoint at least every N entries */
+	unsigned ckpt_every_ms;		/* ... and every T milliseconds */
+	unsigned max_jobs;		/* wipes running at once */
+	const char *org_name, *org_location, *org_phone, *public_url;
+};
+
+/* Roles as bits: a route lists who may call it; admin may call everything. */
+enum {
+	ROLE_ADMIN = 1, ROLE_TECH = 2, ROLE_AUDITOR = 4, ROLE_CUSTOMER = 8,
+	ROLE_ANYONE = 16,	/* no token needed (and none looked at) */
+};
+
+struct req {
+	struct api *api;
+	const char *method;
+	const char *path;
+	void *conn;			/* struct MHD_Connection * */
+	char *body;
+	size_t len;
+	int too_big;
+	const char *content_type;
+	int authed;
+	unsigned role;			/* ROLE_* of the token */
+	struct token_info tok;
+	const char *cap[API_MAX_CAPTURES];	/* path parameters, validated */
+	char capbuf[API_MAX_CAPTURES][160];
+	double t0;
+};
+
+struct resp {
+	unsigned status;
+	char *body;			/* malloc'd */
+	size_t len;
+	const char *ctype;
+};
+
+/* Handlers fill *out; they return nothing: every outcome is a response. */
+typedef void (*api_handler)(struct req *r, struct resp *out);
+
+/* Responses. */
+void reply_json(struct resp *out, unsigned status, json_t *j);	/* steals j */
+void reply_text(struct resp *out, unsigned status, const char *ctype, const char *text, size_t len);
+void reply_error(struct resp *out, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Map a -errno of audit/ledger to a response: EINVAL 400, ENOENT 404, EPROTO 409, E2BIG 413. */
+void reply_errno(struct resp *out, int rc, const char *msg);
+/* The JSON body of a request, or NULL after replying 400/415 (checks the content type). */
+json_t *req_json(struct req *r, struct resp *out);
+/* A query parameter, or NULL. */
+const char *req_query(struct req *r, const char *key);
+/* Parse a decimal query parameter; 0, -ENOENT if absent, -EINVAL otherwise. */
+int req_query_u64(struct req *r, const char *key, uint64_t *v);
+/* The actor recorded in ledger entries for this request: "token:<id>". */
+void req_actor(const struct req *r, char *buf, size_t len);
+
+/* Database access: one read-only connection per caller at a time, and the writer. */
+struct ledger *api_read_acquire(struct api *a);
+void api_read_release(struct api *a, struct ledger *l);
+/*
+ * Run fn on the writing connection, grouped with other requests' appends in
+ * one transaction and one fsync when group is set (fn must then only call
+ * ledger_append); alone, in its own transaction, when not.  Returns fn's
+ * result.  err receives the ledger's message on failure.
+ */
+int api_write(struct api *a, int group, int (*fn)(struct ledger *l, void *ctx), void *ctx,
+	      char *err, size_t errlen);
+/* Sign a fresh checkpoint if entries are unattested; the latest note in *note (caller frees). */
+int api_checkpoint(struct api *a, char **note);
+
+/* Metrics. */
+struct api_metrics {
+	atomic_ullong requests[6];	/* by status class 1xx..5xx, [0] other */
+	atomic_ullong by_status[600];
+	atomic_ullong bytes_written;
+};
+
+/* Shared state of the daemon. */
+struct api {
+	struct api_config cfg;
+	struct state *st;		/* writer ledger, signing key, origin */
+	pthread_mutex_t wlock;		/* the writer connection */
+	struct writer *writer;
+	pthread_mutex_t rlock;		/* the pool of read connections */
+	pthread_cond_t rcond;
+	struct ledger **readers;
+	size_t nreaders, nfree;
+	struct jobs *jobs;
+	struct api_metrics m;
+	char kid[44];
+	char *keys_doc, *jwks_doc;	/* rendered once */
+	void *log;			/* FILE * */
+	pthread_mutex_t loglock;
+	void *mhd;			/* struct MHD_Daemon * */
+	volatile int stopping;
+};
+
+/* Route handlers, by file. */
+void h_health(struct req *r, struct resp *out);
+void h_metrics(struct req *r, struct resp *out);
+void h_jwks(struct req *r, struct resp *out);
+void h_keys(struct req *r, struct resp *out);
+void h_openapi(struct req *r, struct resp *out);
+void h_checkpoint(struct req *r, struct resp *out);
+void h_entry(struct req *r, struct resp *out);
+void h_proof_inclusion(struct req *r, struct resp *out);
+void h_proof_consistency(struct req *r, struct resp *out);
+void h_tokens_create(struct req *r, struct resp *out);
+void h_tokens_list(struct req *r, struct resp *out);
+void h_tokens_revoke(struct req *r, struct resp *out);
+void h_devices(struct req *r, struct resp *out);
+void h_assets_create(struct req *r, struct resp *out);
+void h_assets_list(struct req *r, struct resp *out);
+void h_asset_get(struct req *r, struct resp *out);
+void h_events_create(struct req *r, struct resp *out);
+void h_events_list(struct req *r, struct resp *out);
+void h_jobs_create(struct req *r, struct resp *out);
+void h_job_get(struct req *r, struct resp *out);
+void h_job_cancel(struct req *r, struct resp *out);
+
+/* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
+int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
+
+/* The route table, for the OpenAPI test: "METHOD /path/{x}" strings. */
+size_t api_routes(const char **out, size_t max);
+
+/* Start and stop the daemon.  0 or -errno with a message in err. */
+int api_start(struct api *a, char *err, size_t errlen);
+void api_stop(struct api *a);
+/* Reopen the log file (SIGHUP). */
+void api_reopen_log(struct api *a);
+void api_log(struct api *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,322 @@
+/* Devices, assets and their custody events. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "audit/b64.h"
+#include "audit/keys.h"
+#include "audit/ledger.h"
+#include "audit/lifecycle.h"
+#include "audit/merkle.h"
+#include "drivers/blkdev.h"
+#include "sanitizerd/wiprec.h"
+
+#define EVENTS_MAX 10000
+
+void h_devices(struct req *r, struct resp *out)
+{
+	struct blkdev_env env;
+	struct blkdev_info *d = NULL;
+	size_t n = 0;
+	int rc;
+
+	blkdev_env_default(&env);
+	env.state_dir = r->api->cfg.state_dir;
+	rc = blkdev_list(&env, &d, &n);
+	if (rc < 0) {
+		reply_error(out, 500, "internal", "cannot list block devices: %s", strerror(-rc));
+		return;
+	}
+	reply_json(out, 200, blkdev_list_to_json(d, n));
+	free(d);
+}
+
+static int first_entry(void *ctx, uint64_t seq, const char *text)
+{
+	json_t **e = ctx;
+
+	(void)seq;
+	*e = json_loads(text, 0, NULL);
+	return 1;	/* stop: only the enrolment */
+}
+
+int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset)
+{
+	char subject[200];
+	json_t *e = NULL, *data, *o;
+	const char *tenant;
+	int st, rc;
+
+	(void)a;
+	if (strlen(id) > 128)
+		return -ENOENT;
+	snprintf(subject, sizeof(subject), "asset:%s", id);
+	rc = ledger_state(l, subject, &st);
+	if (rc < 0)
+		return rc;
+	if (st == LC_NONE)
+		return -ENOENT;
+	ledger_subject_entries(l, subject, 1, first_entry, &e);
+	data = json_object_get(e, "data");
+	tenant = json_string_value(json_object_get(data, "tenant"));
+	if (!e || !json_is_object(data) || !tenant) {
+		json_decref(e);
+		return -EIO;
+	}
+	/* SPEC section 6: another tenant's asset does not exist for a customer */
+	if (r && r->role == ROLE_CUSTOMER && strcmp(tenant, r->tok.tenant)) {
+		json_decref(e);
+		return -ENOENT;
+	}
+	o = json_deep_copy(data);
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "state", json_string(lifecycle_state_name(st)));
+	json_object_set(o, "enrolled_at", json_object_get(e, "time"));
+	json_decref(e);
+	*asset = o;
+	return 0;
+}
+
+static void reply_asset(struct req *r, struct resp *out, const char *id, unsigned status)
+{
+	struct ledger *l = api_read_acquire(r->api);
+	json_t *asset = NULL;
+	int rc = api_asset_load(r->api, l, r, id, &asset);
+
+	api_read_release(r->api, l);
+	if (rc == -ENOENT)
+		reply_error(out, 404, "not_found", "no asset %s", id);
+	else if (rc < 0)
+		reply_error(out, 500, "internal", "cannot read asset %s", id);
+	else
+		reply_json(out, status, asset);
+}
+
+void h_asset_get(struct req *r, struct resp *out)
+{
+	reply_asset(r, out, r->cap[0], 200);
+}
+
+struct append_ctx {
+	char subject[200];
+	const char *type, *actor;
+	json_t *data;
+	uint64_t seq;
+	char *entry;
+};
+
+static int do_append(struct ledger *l, void *ctx)
+{
+	struct append_ctx *c = ctx;
+
+	return ledger_append(l, c->subject, c->type, c->actor, c->data, NULL, &c->seq, &c->entry);
+}
+
+void h_assets_create(struct req *r, struct resp *out)
+{
+	json_t *body = req_json(r, out);
+	struct append_ctx c = { .type = "enrolled" };
+	char actor[64], err[400], id[16], dup[160];
+	const char *serial;
+	struct ledger *l;
+	uint8_t rnd[8];
+	char *b;
+	int rc, taken;
+
+	if (!body)
+		return;
+	if (json_object_get(body, "id") || json_object_get(body, "state")) {
+		reply_error(out, 400, "bad_request", "id and state are assigned by the service");
+		goto out;
+	}
+	serial = json_string_value(json_object_get(body, "serial"));
+	if (serial && strlen(serial) > 128) {
+		reply_error(out, 400, "bad_request", "serial is at most 128 bytes");
+		goto out;
+	}
+	if (serial) {
+		l = api_read_acquire(r->api);
+		taken = wiprec_find_asset(l, serial, NULL, dup, sizeof(dup), NULL, 0) == 0;
+		api_read_release(r->api, l);
+		if (taken) {
+			reply_error(out, 409, "conflict", "a drive with serial %s is already enrolled as asset %s",
+				    serial, dup);
+			goto out;
+		}
+	}
+	crypto_random(rnd, sizeof(rnd));
+	b = b64_encode(rnd, sizeof(rnd), B64_URL);
+	snprintf(id, sizeof(id), "%s", b ? b : "");
+	free(b);
+	snprintf(c.subject, sizeof(c.subject), "asset:%s", id);
+	req_actor(r, actor, sizeof(actor));
+	c.actor = actor;
+	c.data = body;
+	rc = api_write(r->api, 1, do_append, &c, err, sizeof(err));
+	free(c.entry);
+	if (rc < 0) {
+		reply_errno(out, rc, err);
+		goto out;
+	}
+	reply_asset(r, out, id, 201);
+out:
+	json_decref(body);
+}
+
+void h_assets_list(struct req *r, struct resp *out)
+{
+	struct ledger *l;
+	sqlite3_stmt *s = NULL;
+	const char *after = req_query(r, "after"), *state = req_query(r, "state");
+	uint64_t limit = 100;
+	json_t *arr = json_array(), *asset;
+	char last[160] = "", from[200];
+	size_t n = 0;
+	int rc;
+
+	rc = req_query_u64(r, "limit", &limit);
+	if (rc == -EINVAL || limit == 0 || limit > 1000) {
+		json_decref(arr);
+		reply_error(out, 400, "bad_request", "limit must be 1..1000");
+		return;
+	}
+	if (state && lifecycle_state_parse(state) < 0) {
+		json_decref(arr);
+		reply_error(out, 400, "bad_request", "unknown state '%.40s'", state);
+		return;
+	}
+	snprintf(from, sizeof(from), "asset:%s", after && strlen(after) < 150 ? after : "");
+	l = api_read_acquire(r->api);
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(subject, 7), state FROM subjects WHERE subject > ?"
+			       " AND subject < 'asset;' ORDER BY subject", -1, &s, NULL) != SQLITE_OK) {
+		api_read_release(r->api, l);
+		json_decref(arr);
+		reply_error(out, 500, "internal", "cannot list assets");
+		return;
+	}
+	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		if (state && strcmp(state, (const char *)sqlite3_column_text(s, 1)))
+			continue;
+		if (api_asset_load(r->api, l, r, id, &asset) < 0)
+			continue;	/* another tenant's, for a customer */
+		json_array_append_new(arr, asset);
+		snprintf(last, sizeof(last), "%s", id);
+		n++;
+	}
+	sqlite3_finalize(s);
+	api_read_release(r->api, l);
+	reply_json(out, 200, json_pack("{s:o, s:s?}", "assets", arr, "next", n == limit ? last : NULL));
+}
+
+void h_events_create(struct req *r, struct resp *out)
+{
+	json_t *body = req_json(r, out), *data, *asset = NULL, *v, *entry;
+	struct append_ctx c = { 0 };
+	char actor[64], err[400];
+	const char *key;
+	struct ledger *l;
+	char hex[65];
+	uint8_t leaf[32];
+	int rc;
+
+	if (!body)
+		return;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "type") && strcmp(key, "data")) {
+			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want type, data)", key);
+			goto out;
+		}
+	}
+	c.type = json_string_value(json_object_get(body, "type"));
+	data = json_object_get(body, "data");
+	if (!c.type) {
+		reply_error(out, 400, "bad_request", "type is required: a string");
+		goto out;
+	}
+	if (!lifecycle_type_known(c.type)) {
+		reply_error(out, 400, "bad_request", "unknown event type '%.60s'", c.type);
+		goto out;
+	}
+	if (lifecycle_type_service_only(c.type) || !strcmp(c.type, "enrolled") || !strcmp(c.type, "host_audit")) {
+		reply_error(out, 400, "bad_request", "%s is not an event a client records here%s", c.type,
+			    !strcmp(c.type, "enrolled") ? " (POST /v1/assets enrols)" : " (the service writes it)");
+		goto out;
+	}
+	if (data && !json_is_object(data)) {
+		reply_error(out, 400, "bad_request", "data must be a JSON object");
+		goto out;
+	}
+	l = api_read_acquire(r->api);
+	rc = api_asset_load(r->api, l, r, r->cap[0], &asset);
+	api_read_release(r->api, l);
+	if (rc < 0) {
+		reply_error(out, 404, "not_found", "no asset %s", r->cap[0]);
+		goto out;
+	}
+	snprintf(c.subject, sizeof(c.subject), "asset:%s", r->cap[0]);
+	req_actor(r, actor, sizeof(actor));
+	c.actor = actor;
+	c.data = data ? data : json_object();
+	rc = api_write(r->api, 1, do_append, &c, err, sizeof(err));
+	if (!data)
+		json_decref(c.data);
+	if (rc < 0) {
+		reply_errno(out, rc, err);
+		goto out;
+	}
+	entry = json_loads(c.entry, 0, NULL);
+	merkle_leaf_hash(c.entry, strlen(c.entry), leaf);
+	hex_encode(leaf, 32, hex);
+	reply_json(out, 201, json_pack("{s:I, s:o, s:s}", "seq", (json_int_t)c.seq, "entry", entry, "leaf_hash", hex));
+	free(c.entry);
+out:
+	json_decref(asset);
+	json_decref(body);
+}
+
+struct events_ctx {
+	json_t *arr;
+	size_t n;
+};
+
+static int collect(void *ctx, uint64_t seq, const char *text)
+{
+	struct events_ctx *c = ctx;
+	json_t *e = json_loads(text, 0, NULL);
+
+	(void)seq;
+	if (!e || json_array_append_new(c->arr, e) < 0)
+		return -ENOMEM;
+	c->n++;
+	return 0;
+}
+
+void h_events_list(struct req *r, struct resp *out)
+{
+	struct events_ctx c = { .arr = json_array() };
+	struct ledger *l = api_read_acquire(r->api);
+	json_t *asset = NULL;
+	char subject[200];
+	int rc = api_asset_load(r->api, l, r, r->cap[0], &asset);
+
+	if (rc == 0) {
+		snprintf(subject, sizeof(subject), "asset:%s", r->cap[0]);
+		rc = ledger_subject_entries(l, subject, EVENTS_MAX, collect, &c);
+	}
+	api_read_release(r->api, l);
+	json_decref(asset);
+	if (rc == -ENOENT)
+		reply_error(out, 404, "not_found", "no asset %s", r->cap[0]);
+	else if (rc < 0)
+		reply_error(out, 500, "internal", "cannot read the events");
+	else {
+		reply_json(out, 200, json_pack("{s:s, s:o}", "asset_id", r->cap[0], "events", c.arr));
+		return;
+	}
+	json_decref(c.arr);
+}

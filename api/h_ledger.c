@@ -1,0 +1,196 @@
+/* Public and auditor routes: health, metrics, keys, checkpoint, entries, proofs, OpenAPI. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/jobs.h"
+#include "audit/ledger.h"
+
+void h_health(struct req *r, struct resp *out)
+{
+	(void)r;
+	reply_text(out, 200, "application/json", "{\"status\":\"ok\"}", 15);
+}
+
+void h_jwks(struct req *r, struct resp *out)
+{
+	reply_text(out, 200, "application/json", r->api->jwks_doc, strlen(r->api->jwks_doc));
+}
+
+void h_keys(struct req *r, struct resp *out)
+{
+	reply_text(out, 200, "application/json", r->api->keys_doc, strlen(r->api->keys_doc));
+}
+
+/* api/openapi.json, linked into the binary (see the Makefile). */
+extern const char _binary_api_openapi_json_start[], _binary_api_openapi_json_end[];
+
+void h_openapi(struct req *r, struct resp *out)
+{
+	(void)r;
+	reply_text(out, 200, "application/json", _binary_api_openapi_json_start,
+		   (size_t)(_binary_api_openapi_json_end - _binary_api_openapi_json_start));
+}
+
+void h_metrics(struct req *r, struct resp *out)
+{
+	static const char *const states[6] = { "queued", "running", "verifying", "completed", "failed", "cancelled" };
+	struct api *a = r->api;
+	unsigned long long jobs[6], jbytes;
+	uint64_t size = 0;
+	struct ledger *l;
+	char *buf;
+	size_t cap = 16384, n = 0;
+
+	buf = malloc(cap);
+	if (!buf) {
+		reply_error(out, 500, "internal", "out of memory");
+		return;
+	}
+	l = api_read_acquire(a);
+	ledger_size(l, &size);
+	api_read_release(a, l);
+	jobs_counts(a->jobs, jobs, &jbytes);
+#define P(...) do { int k_ = snprintf(buf + n, cap - n, __VA_ARGS__); if (k_ > 0 && (size_t)k_ < cap - n) n += (size_t)k_; } while (0)
+	P("# HELP sanitizerd_http_requests_total HTTP requests by status code.\n");
+	P("# TYPE sanitizerd_http_requests_total counter\n");
+	for (unsigned s = 100; s < 600; s++) {
+		unsigned long long c = atomic_load(&a->m.by_status[s]);
+		if (c)
+			P("sanitizerd_http_requests_total{code=\"%u\"} %llu\n", s, c);
+	}
+	P("# HELP sanitizerd_jobs Wipe jobs of this run by state.\n# TYPE sanitizerd_jobs gauge\n");
+	for (int i = 0; i < 6; i++)
+		P("sanitizerd_jobs{state=\"%s\"} %llu\n", states[i], jobs[i]);
+	P("# HELP sanitizerd_bytes_written_total Bytes written by finished wipe jobs.\n"
+	  "# TYPE sanitizerd_bytes_written_total counter\nsanitizerd_bytes_written_total %llu\n",
+	  (unsigned long long)atomic_load(&a->m.bytes_written));
+	P("# HELP sanitizerd_ledger_entries Entries in the custody ledger.\n"
+	  "# TYPE sanitizerd_ledger_entries gauge\nsanitizerd_ledger_entries %llu\n", (unsigned long long)size);
+#undef P
+	reply_text(out, 200, "text/plain; version=0.0.4", buf, n);
+	free(buf);
+}
+
+void h_checkpoint(struct req *r, struct resp *out)
+{
+	char *note = NULL;
+	int rc = api_checkpoint(r->api, &note);
+
+	if (rc < 0) {
+		reply_error(out, rc == -ENOENT ? 404 : 500, rc == -ENOENT ? "not_found" : "internal",
+			    "no checkpoint available");
+		return;
+	}
+	reply_text(out, 200, "text/plain; charset=utf-8", note, strlen(note));
+	free(note);
+}
+
+static int parse_seq(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+void h_entry(struct req *r, struct resp *out)
+{
+	struct ledger *l;
+	json_t *j = NULL;
+	uint64_t seq;
+	int rc;
+
+	if (parse_seq(r->cap[0], &seq) < 0) {
+		reply_error(out, 400, "bad_request", "seq must be a decimal number");
+		return;
+	}
+	l = api_read_acquire(r->api);
+	rc = ledger_entry_json(l, seq, &j);
+	if (rc < 0)
+		reply_errno(out, rc, ledger_errmsg(l));
+	else
+		reply_json(out, 200, j);
+	api_read_release(r->api, l);
+}
+
+/* The size proofs default to: the latest checkpoint's, so they verify against what we publish. */
+static int default_size(struct req *r, uint64_t *size)
+{
+	char *note = NULL, *nl;
+	int rc = api_checkpoint(r->api, &note);
+
+	if (rc < 0)
+		return rc;
+	nl = strchr(note, '\n');
+	*size = nl ? strtoull(nl + 1, NULL, 10) : 0;
+	free(note);
+	return 0;
+}
+
+void h_proof_inclusion(struct req *r, struct resp *out)
+{
+	uint64_t seq, size;
+	struct ledger *l;
+	json_t *j = NULL;
+	int rc;
+
+	if (req_query_u64(r, "seq", &seq) < 0) {
+		reply_error(out, 400, "bad_request", "seq is required: a decimal number");
+		return;
+	}
+	rc = req_query_u64(r, "size", &size);
+	if (rc == -EINVAL) {
+		reply_error(out, 400, "bad_request", "size must be a decimal number");
+		return;
+	}
+	if (rc == -ENOENT && default_size(r, &size) < 0) {
+		reply_error(out, 500, "internal", "no checkpoint available");
+		return;
+	}
+	l = api_read_acquire(r->api);
+	rc = ledger_inclusion_json(l, seq, size, &j);
+	if (rc < 0)
+		reply_errno(out, rc, ledger_errmsg(l));
+	else
+		reply_json(out, 200, j);
+	api_read_release(r->api, l);
+}
+
+void h_proof_consistency(struct req *r, struct resp *out)
+{
+	uint64_t from, to;
+	struct ledger *l;
+	json_t *j = NULL;
+	int rc;
+
+	if (req_query_u64(r, "from", &from) < 0) {
+		reply_error(out, 400, "bad_request", "from is required: a decimal number");
+		return;
+	}
+	rc = req_query_u64(r, "to", &to);
+	if (rc == -EINVAL) {
+		reply_error(out, 400, "bad_request", "to must be a decimal number");
+		return;
+	}
+	if (rc == -ENOENT && default_size(r, &to) < 0) {
+		reply_error(out, 500, "internal", "no checkpoint available");
+		return;
+	}
+	l = api_read_acquire(r->api);
+	rc = ledger_consistency_json(l, from, to, &j);
+	if (rc < 0)
+		reply_errno(out, rc, ledger_errmsg(l));
+	else
+		reply_json(out, 200, j);
+	api_read_release(r->api, l);
+}

@@ -1,0 +1,455 @@
+#include "api/jobs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "api/api.h"
+#include "audit/b64.h"
+#include "audit/keys.h"
+#include "audit/ledger.h"
+#include "drivers/wipe.h"
+#include "sanitizerd/cmd.h"
+#include "sanitizerd/state.h"
+#include "sanitizerd/wiprec.h"
+#include "sanitizerd/xio.h"
+
+#define JOBS_MAX 4096
+
+struct job {
+	struct jobs *owner;
+	char id[16];
+	char asset_id[160];
+	char verify[8];
+	char media_type[16];
+	struct wipe_params params;
+	struct wipe_job *wj;
+	struct blkdev_info dev;
+	/* the snapshot GET /v1/jobs/{id} serves; under owner->m */
+	enum wipe_state state;
+	unsigned pass, passes;
+	uint64_t bytes_done, bytes_total;
+	double rate, eta;
+	char error[768];
+	json_t *report;
+	pthread_t th;
+	int joined;
+};
+
+struct jobs {
+	struct api *a;
+	pthread_mutex_t m;
+	pthread_cond_t slot;
+	unsigned running;
+	int stopping;
+	struct job *list[JOBS_MAX];
+	size_t n;
+};
+
+/* ---- ledger writes through the writer thread ---- */
+
+struct append_ctx {
+	const char *subject, *type, *actor;
+	json_t *data;
+	uint64_t seq;
+};
+
+static int do_append(struct ledger *l, void *ctx)
+{
+	struct append_ctx *c = ctx;
+
+	return ledger_append(l, c->subject, c->type, c->actor, c->data, NULL, &c->seq, NULL);
+}
+
+static int record(struct api *a, const char *asset_id, const char *type, const char *actor, json_t *data,
+		  char *err, size_t errlen)
+{
+	char subject[200];
+	struct append_ctx c = { .subject = subject, .type = type, .actor = actor, .data = data };
+	int rc;
+
+	snprintf(subject, sizeof(subject), "asset:%s", asset_id);
+	rc = api_write(a, 1, do_append, &c, err, errlen);
+	json_decref(data);
+	return rc;
+}
+
+/* ---- recovery ---- */
+
+static int recover(struct api *a, char *err, size_t errlen)
+{
+	struct ledger *l = api_read_acquire(a);
+	sqlite3_stmt *s = NULL;
+	char ids[64][160];
+	size_t n = 0;
+	int rc = 0;
+
+	do {
+		n = 0;
+		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(subject, 7) FROM subjects"
+				       " WHERE state = 'sanitizing' AND subject LIKE 'asset:%' LIMIT 64",
+				       -1, &s, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot look for interrupted wipes: %s", sqlite3_errmsg(ledger_sqlite(l)));
+			rc = -EIO;
+			break;
+		}
+		while (sqlite3_step(s) == SQLITE_ROW && n < 64)
+			snprintf(ids[n++], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			rc = record(a, ids[i], "sanitize_failed", "sanitizerd",
+				    json_pack("{s:s, s:s}", "reason", "interrupted", "error",
+					      "the daemon stopped or crashed while the wipe ran"), err, errlen);
+			if (rc == 0)
+				api_log(a, "asset %s was left sanitizing by an earlier run: recorded sanitize_failed"
+					" (interrupted)", ids[i]);
+		}
+	} while (rc == 0 && n == 64);
+	api_read_release(a, l);
+	return rc;
+}
+
+/* ---- the worker ---- */
+
+static void on_progress(void *ctx, const struct wipe_progress *p)
+{
+	struct job *j = ctx;
+
+	pthread_mutex_lock(&j->owner->m);
+	j->state = p->state;
+	j->pass = p->pass;
+	j->passes = p->passes;
+	j->bytes_done = p->bytes_done;
+	j->bytes_total = p->bytes_total;
+	j->rate = p->rate;
+	j->eta = p->eta;
+	pthread_mutex_unlock(&j->owner->m);
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct jobs *js = j->owner;
+	struct api *a = js->a;
+	const struct wipe_result *r;
+	char err[512], actor[64];
+	int rc;
+
+	pthread_mutex_lock(&js->m);
+	while (js->running >= a->cfg.max_jobs && !js->stopping)
+		pthread_cond_wait(&js->slot, &js->m);
+	js->running++;
+	j->state = WIPE_RUNNING;
+	pthread_mutex_unlock(&js->m);
+
+	if (js->stopping)
+		wipe_job_cancel(j->wj);
+	rc = wipe_job_run(j->wj, on_progress, j);
+	r = wipe_job_result(j->wj);
+	snprintf(actor, sizeof(actor), "job:%s", j->id);
+	if (rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed)) {
+		rc = record(a, j->asset_id, "sanitize_completed", actor, wiprec_completed(j->id, r, &j->dev, j->media_type),
+			    err, sizeof(err));
+	} else {
+		const char *reason = rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
+				     : rc == -EILSEQ ? "verification_failed" : "failed";
+		rc = record(a, j->asset_id, "sanitize_failed", actor, wiprec_failed(j->id, reason, r), err, sizeof(err));
+	}
+	if (rc < 0)
+		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->id, err);
+	pthread_mutex_lock(&js->m);
+	j->state = r->state;
+	snprintf(j->error, sizeof(j->error), "%s", r->error);
+	j->report = wipe_result_to_json(r);
+	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
+	js->running--;
+	pthread_cond_broadcast(&js->slot);
+	pthread_mutex_unlock(&js->m);
+	api_log(a, "job %s on %s: %s%s%s", j->id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
+		r->error);
+	return NULL;
+}
+
+/* ---- handlers ---- */
+
+static json_t *job_json(struct job *j)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:s?}",
+			      "id", j->id, "asset_id", j->asset_id, "device", j->params.device,
+			      "method", wipe_method_name(j->params.method), "verify", j->verify,
+			      "state", wipe_state_name(j->state), "pass", (int)j->pass, "passes", (int)j->passes,
+			      "bytes_done", (json_int_t)j->bytes_done, "bytes_total", (json_int_t)j->bytes_total,
+			      "rate_bytes_per_s", (json_int_t)j->rate,
+			      "eta_s", (json_int_t)(j->eta < 0 ? -1 : j->eta),
+			      "error", j->error[0] ? j->error : NULL);
+	if (o && !j->error[0])
+		json_object_set_new(o, "error", json_null());
+	if (o && j->report)
+		json_object_set(o, "report", j->report);
+	return o;
+}
+
+static struct job *find(struct jobs *js, const char *id)
+{
+	for (size_t i = 0; i < js->n; i++)
+		if (!strcmp(js->list[i]->id, id))
+			return js->list[i];
+	return NULL;
+}
+
+static int busy_on(struct jobs *js, const char *asset_id, dev_t devno)
+{
+	for (size_t i = 0; i < js->n; i++) {
+		struct job *j = js->list[i];
+		if (j->state == WIPE_COMPLETED || j->state == WIPE_FAILED || j->state == WIPE_CANCELLED)
+			continue;
+		if (!strcmp(j->asset_id, asset_id) || makedev(j->dev.major, j->dev.minor) == devno)
+			return 1;
+	}
+	return 0;
+}
+
+void h_jobs_create(struct req *r, struct resp *out)
+{
+	struct api *a = r->api;
+	struct jobs *js = a->jobs;
+	json_t *body = req_json(r, out), *asset = NULL, *unknown;
+	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+	struct job *j = NULL;
+	struct ledger *l;
+	char msg[600], reason[24] = "", actor[64], rnd_id[16];
+	uint8_t rnd[6];
+	char *b;
+	int rc;
+
+	if (!body)
+		return;
+	json_object_foreach(body, key, unknown) {
+		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
+			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
+			goto out;
+		}
+	}
+	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
+			&method, "verify", &verify) < 0) {
+		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
+		goto out;
+	}
+	if (strcmp(verify, "full") && strcmp(verify, "sample")) {
+		reply_error(out, 400, "bad_request", "verify must be full or sample");
+		goto out;
+	}
+	if (strlen(device) >= PATH_MAX - 1 || strncmp(device, "/dev/", 5)) {
+		reply_error(out, 400, "bad_request", "device must be a path under /dev");
+		goto out;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		reply_error(out, 500, "internal", "out of memory");
+		goto out;
+	}
+	rc = wipe_method_parse(method, &j->params.method);
+	if (rc == -EINVAL) {
+		reply_error(out, 400, "bad_request", "unknown method '%.60s'", method);
+		goto out;
+	} else if (rc < 0) {
+		reply_error(out, 409, "conflict", "method %s is not available in this build", method);
+		goto out;
+	}
+	l = api_read_acquire(a);
+	rc = api_asset_load(a, l, r, asset_id, &asset);
+	api_read_release(a, l);
+	if (rc < 0) {
+		reply_error(out, rc == -ENOENT ? 404 : 400, rc == -ENOENT ? "not_found" : "bad_request",
+			    "no asset %.100s", asset_id);
+		goto out;
+	}
+	if (strcmp(json_string_value(json_object_get(asset, "state")), "retired")) {
+		reply_error(out, 409, "conflict", "cannot wipe asset %s: it is %s, and a wipe needs retired",
+			    asset_id, json_string_value(json_object_get(asset, "state")));
+		goto out;
+	}
+	snprintf(j->params.device, sizeof(j->params.device), "%s", device);
+	snprintf(j->params.expected_identity, sizeof(j->params.expected_identity), "%s",
+		 json_string_value(json_object_get(asset, "serial")));
+	snprintf(j->params.state_dir, sizeof(j->params.state_dir), "%s", a->cfg.state_dir);
+	snprintf(j->verify, sizeof(j->verify), "%s", verify);
+	snprintf(j->asset_id, sizeof(j->asset_id), "%s", asset_id);
+	snprintf(j->media_type, sizeof(j->media_type), "%s", json_string_value(json_object_get(asset, "media_type")));
+	j->params.verify = strcmp(verify, "full") ? VERIFY_SAMPLE : VERIFY_FULL;
+	j->params.progress_interval = 0.5;
+	/* the interlocks, before anything is recorded: a refusal is a 409 naming its reason */
+	rc = wipe_preflight(&j->params, &j->dev, msg, sizeof(msg), reason);
+	if (rc < 0) {
+		if (reason[0])
+			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",
+						       "reason", reason, "message", msg));
+		else
+			reply_error(out, rc == -ENOENT || rc == -ENOTBLK ? 400 : 409,
+				    rc == -ENOENT || rc == -ENOTBLK ? "bad_request" : "conflict", "%s", msg);
+		goto out;
+	}
+	/* O_EXCL now, so a device someone holds is refused here, not later in the worker */
+	{
+		struct interlock_result ir = { 0 };
+		int fd = -1;
+
+		rc = interlock_open(&j->dev, 0, &fd, &ir);
+		if (rc < 0) {
+			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",
+						       "reason", ir.reason ? interlock_reason_name(ir.reason) : "busy",
+						       "message", ir.message[0] ? ir.message : strerror(-rc)));
+			goto out;
+		}
+		xclose(fd);
+	}
+	crypto_random(rnd, sizeof(rnd));
+	b = b64_encode(rnd, sizeof(rnd), B64_URL);
+	snprintf(rnd_id, sizeof(rnd_id), "job_%s", b ? b : "x");
+	free(b);
+	snprintf(j->id, sizeof(j->id), "%s", rnd_id);
+	j->owner = js;
+	j->state = WIPE_QUEUED;
+	j->eta = -1;
+	pthread_mutex_lock(&js->m);
+	if (js->stopping || js->n >= JOBS_MAX || busy_on(js, asset_id, makedev(j->dev.major, j->dev.minor))) {
+		int full = js->n >= JOBS_MAX;
+		pthread_mutex_unlock(&js->m);
+		reply_error(out, full ? 503 : 409, "conflict", full ? "too many jobs" :
+			    "a job is already running on this asset or device");
+		goto out;
+	}
+	js->list[js->n++] = j;
+	pthread_mutex_unlock(&js->m);
+
+	req_actor(r, actor, sizeof(actor));
+	rc = record(a, asset_id, "sanitize_started", actor,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->id, "method", method, "verify", verify,
+			      "device", device, "identity", j->dev.identity), msg, sizeof(msg));
+	if (rc == 0)
+		rc = wipe_job_new(&j->params, &j->wj);
+	if (rc == 0 && pthread_create(&j->th, NULL, worker, j) != 0)
+		rc = -EAGAIN;
+	if (rc < 0) {
+		/* it never ran: take it out of the list, and the asset back out of sanitizing */
+		pthread_mutex_lock(&js->m);
+		js->n--;
+		pthread_mutex_unlock(&js->m);
+		if (j->wj) {
+			record(a, asset_id, "sanitize_failed", actor,
+			       json_pack("{s:s, s:s}", "job_id", j->id, "reason", "failed"), NULL, 0);
+			wipe_job_free(j->wj);
+		}
+		reply_errno(out, rc, msg);
+		goto out;
+	}
+	pthread_mutex_lock(&js->m);
+	reply_json(out, 202, job_json(j));
+	pthread_mutex_unlock(&js->m);
+	j = NULL;
+out:
+	free(j);
+	json_decref(asset);
+	json_decref(body);
+}
+
+void h_job_get(struct req *r, struct resp *out)
+{
+	struct jobs *js = r->api->jobs;
+	struct job *j;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, r->cap[0]);
+	if (j)
+		reply_json(out, 200, job_json(j));
+	else
+		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+	pthread_mutex_unlock(&js->m);
+}
+
+void h_job_cancel(struct req *r, struct resp *out)
+{
+	struct jobs *js = r->api->jobs;
+	struct job *j;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, r->cap[0]);
+	if (!j) {
+		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+	} else if (j->state == WIPE_COMPLETED || j->state == WIPE_FAILED || j->state == WIPE_CANCELLED) {
+		reply_error(out, 409, "conflict", "job %s has already ended: %s", j->id, wipe_state_name(j->state));
+	} else {
+		wipe_job_cancel(j->wj);
+		reply_json(out, 202, job_json(j));
+	}
+	pthread_mutex_unlock(&js->m);
+}
+
+/* ---- lifecycle ---- */
+
+int jobs_start(struct api *a, struct jobs **out, char *err, size_t errlen)
+{
+	struct jobs *js = calloc(1, sizeof(*js));
+	int rc;
+
+	if (!js)
+		return -ENOMEM;
+	js->a = a;
+	pthread_mutex_init(&js->m, NULL);
+	pthread_cond_init(&js->slot, NULL);
+	a->jobs = js;
+	rc = recover(a, err, errlen);
+	if (rc < 0) {
+		a->jobs = NULL;
+		free(js);
+		return rc;
+	}
+	*out = js;
+	return 0;
+}
+
+void jobs_stop(struct jobs *js)
+{
+	pthread_mutex_lock(&js->m);
+	js->stopping = 1;
+	for (size_t i = 0; i < js->n; i++)
+		if (js->list[i]->wj)
+			wipe_job_cancel(js->list[i]->wj);
+	pthread_cond_broadcast(&js->slot);
+	pthread_mutex_unlock(&js->m);
+	for (size_t i = 0; i < js->n; i++) {
+		if (!js->list[i]->joined) {
+			pthread_join(js->list[i]->th, NULL);
+			js->list[i]->joined = 1;
+		}
+	}
+}
+
+void jobs_free(struct jobs *js)
+{
+	if (!js)
+		return;
+	for (size_t i = 0; i < js->n; i++) {
+		wipe_job_free(js->list[i]->wj);
+		json_decref(js->list[i]->report);
+		free(js->list[i]);
+	}
+	free(js);
+}
+
+void jobs_counts(struct jobs *js, unsigned long long counts[6], unsigned long long *bytes)
+{
+	memset(counts, 0, 6 * sizeof(counts[0]));
+	*bytes = 0;
+	pthread_mutex_lock(&js->m);
+	for (size_t i = 0; i < js->n; i++) {
+		if ((unsigned)js->list[i]->state < 6)
+			counts[js->list[i]->state]++;
+		*bytes += js->list[i]->bytes_done;
+	}
+	pthread_mutex_unlock(&js->m);
+}

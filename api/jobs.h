@@ -1,0 +1,28 @@
+/*
+ * jobs — wipe jobs for the API: the drivers' job interface (start,
+ * progress, cancel, result) run in worker threads, several drives at once,
+ * with sanitize_started / sanitize_completed / sanitize_failed entries.
+ * Everything that crosses to drivers/ is plain data (struct wipe_params in,
+ * struct wipe_result out), ready for a privileged worker process later.
+ */
+#ifndef SZ_JOBS_H
+#define SZ_JOBS_H
+#include <stddef.h>
+
+struct api;
+struct jobs;
+
+/*
+ * Start the job manager.  First, an asset left in `sanitizing` by a crash
+ * gets sanitize_failed with reason "interrupted": none stays sanitizing
+ * without a live job.  0 or -errno with err set.
+ */
+int jobs_start(struct api *a, struct jobs **out, char *err, size_t errlen);
+/* Cancel running jobs at their next safe point, wait for them and record them. */
+void jobs_stop(struct jobs *j);
+/* Free; jobs_free(NULL) is a no-op.  Call after jobs_stop. */
+void jobs_free(struct jobs *j);
+/* Counts by state for /metrics: queued, running, verifying, completed, failed, cancelled. */
+void jobs_counts(struct jobs *j, unsigned long long counts[6], unsigned long long *bytes);
+
+#endif

@@ -1,0 +1,632 @@
+/*
+ * The HTTP side: libmicrohttpd with epoll and a thread pool, a route table,
+ * bearer-token authentication, role and tenant checks, one log line per
+ * request, and the counters behind /metrics.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/jobs.h"
+#include "api/writer.h"
+#include "audit/jwk.h"
+#include "audit/ledger.h"
+#include "sanitizerd/state.h"
+#include "sanitizerd/xio.h"
+
+#define ANY ROLE_ANYONE
+#define ADM ROLE_ADMIN
+#define TEC ROLE_TECH
+#define AUD ROLE_AUDITOR
+#define CUS ROLE_CUSTOMER
+
+struct route {
+	const char *method;
+	const char *pattern;	/* segments; "{}" captures one */
+	unsigned roles;
+	api_handler fn;
+};
+
+/* SPEC section 6; api/openapi.json describes the same set (tests/t3500 checks). */
+static const struct route routes[] = {
+	{ "GET", "/healthz", ANY, h_health },
+	{ "GET", "/metrics", ANY, h_metrics },
+	{ "GET", "/.well-known/jwks.json", ANY, h_jwks },
+	{ "GET", "/v1/keys", ANY, h_keys },
+	{ "GET", "/v1/openapi.json", ANY, h_openapi },
+	{ "GET", "/v1/ledger/checkpoint", ANY, h_checkpoint },
+	{ "GET", "/v1/ledger/entries/{}", AUD, h_entry },
+	{ "GET", "/v1/ledger/proof/inclusion", ANY, h_proof_inclusion },
+	{ "GET", "/v1/ledger/proof/consistency", ANY, h_proof_consistency },
+	{ "POST", "/v1/tokens", ADM, h_tokens_create },
+	{ "GET", "/v1/tokens", ADM, h_tokens_list },
+	{ "DELETE", "/v1/tokens/{}", ADM, h_tokens_revoke },
+	{ "GET", "/v1/devices", TEC, h_devices },
+	{ "POST", "/v1/assets", TEC, h_assets_create },
+	{ "GET", "/v1/assets", TEC | AUD | CUS, h_assets_list },
+	{ "GET", "/v1/assets/{}", TEC | AUD | CUS, h_asset_get },
+	{ "POST", "/v1/assets/{}/events", TEC, h_events_create },
+	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
+	{ "POST", "/v1/jobs", TEC, h_jobs_create },
+	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
+	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
+};
+
+size_t api_routes(const char **out, size_t max)
+{
+	size_t n = sizeof(routes) / sizeof(routes[0]);
+
+	for (size_t i = 0; i < n && i < max; i++)
+		out[i] = routes[i].pattern;
+	return n;
+}
+
+void api_log(struct api *a, const char *fmt, ...)
+{
+	char ts[25], line[1024];
+	va_list ap;
+	int n;
+
+	xtime_rfc3339(ts);
+	n = snprintf(line, sizeof(line), "%s ", ts);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&a->loglock);
+	fprintf(a->log ? (FILE *)a->log : stderr, "%s\n", line);
+	fflush(a->log ? (FILE *)a->log : stderr);
+	pthread_mutex_unlock(&a->loglock);
+}
+
+void api_reopen_log(struct api *a)
+{
+	FILE *f;
+
+	if (!a->cfg.log_path)
+		return;
+	f = fopen(a->cfg.log_path, "ae");
+	if (!f)
+		return;
+	pthread_mutex_lock(&a->loglock);
+	if (a->log)
+		fclose(a->log);
+	a->log = f;
+	pthread_mutex_unlock(&a->loglock);
+}
+
+/* ---- responses ---- */
+
+void reply_text(struct resp *out, unsigned status, const char *ctype, const char *text, size_t len)
+{
+	free(out->body);
+	out->body = malloc(len ? len : 1);
+	out->len = out->body ? len : 0;
+	if (out->body)
+		memcpy(out->body, text, len);
+	out->status = out->body ? status : 500;
+	out->ctype = ctype;
+}
+
+void reply_json(struct resp *out, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	free(out->body);
+	if (!s) {
+		out->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+		out->len = out->body ? strlen(out->body) : 0;
+		out->status = 500;
+	} else {
+		out->body = s;
+		out->len = strlen(s);
+		out->status = status;
+	}
+	out->ctype = "application/json";
+}
+
+void reply_error(struct resp *out, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_json(out, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+}
+
+void reply_errno(struct resp *out, int rc, const char *msg)
+{
+	switch (-rc) {
+	case EINVAL: reply_error(out, 400, "bad_request", "%s", msg); break;
+	case ENOENT: reply_error(out, 404, "not_found", "%s", msg); break;
+	case EPROTO: reply_error(out, 409, "conflict", "%s", msg); break;
+	case EALREADY: case EEXIST: reply_error(out, 409, "conflict", "%s", msg); break;
+	case E2BIG: reply_error(out, 413, "too_large", "%s", msg); break;
+	case EACCES: reply_error(out, 403, "forbidden", "%s", msg); break;
+	default: reply_error(out, 500, "internal", "%s", msg[0] ? msg : strerror(-rc));
+	}
+}
+
+json_t *req_json(struct req *r, struct resp *out)
+{
+	json_error_t jerr;
+	json_t *j;
+	const char *ct = r->content_type;
+	size_t n;
+
+	if (!ct) {
+		reply_error(out, 415, "unsupported_media_type", "the body must be application/json");
+		return NULL;
+	}
+	n = strcspn(ct, ";");
+	if (!(n == 16 && !strncasecmp(ct, "application/json", 16))) {
+		reply_error(out, 415, "unsupported_media_type", "the body must be application/json, not %.60s", ct);
+		return NULL;
+	}
+	j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		reply_error(out, 400, "bad_json", "malformed JSON body: %s (at byte %d)", jerr.text, jerr.position);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		reply_error(out, 400, "bad_json", "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+const char *req_query(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int req_query_u64(struct req *r, const char *key, uint64_t *v)
+{
+	const char *s = req_query(r, key);
+	uint64_t x = 0;
+
+	if (!s)
+		return -ENOENT;
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+void req_actor(const struct req *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "token:%s", r->authed ? r->tok.id : "anonymous");
+}
+
+/* ---- database connections ---- */
+
+struct ledger *api_read_acquire(struct api *a)
+{
+	struct ledger *l;
+
+	pthread_mutex_lock(&a->rlock);
+	while (a->nfree == 0)
+		pthread_cond_wait(&a->rcond, &a->rlock);
+	l = a->readers[--a->nfree];
+	pthread_mutex_unlock(&a->rlock);
+	return l;
+}
+
+void api_read_release(struct api *a, struct ledger *l)
+{
+	pthread_mutex_lock(&a->rlock);
+	a->readers[a->nfree++] = l;
+	pthread_cond_signal(&a->rcond);
+	pthread_mutex_unlock(&a->rlock);
+}
+
+/* ---- routing and auth ---- */
+
+static int id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128 || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if path matches pattern, captures filled; -1 if it matches but a capture is invalid. */
+static int match(const char *pattern, const char *path, struct req *r)
+{
+	unsigned ncap = 0;
+	int bad = 0;
+
+	while (*pattern && *path) {
+		if (pattern[0] == '{' && pattern[1] == '}') {
+			size_t n = strcspn(path, "/");
+			if (ncap >= API_MAX_CAPTURES || n == 0)
+				return 0;
+			if (n >= sizeof(r->capbuf[0]))
+				bad = 1;
+			else {
+				memcpy(r->capbuf[ncap], path, n);
+				r->capbuf[ncap][n] = '\0';
+				if (!id_ok(r->capbuf[ncap]))
+					bad = 1;
+				r->cap[ncap] = r->capbuf[ncap];
+			}
+			ncap++;
+			pattern += 2;
+			path += n;
+			continue;
+		}
+		if (*pattern != *path)
+			return 0;
+		pattern++;
+		path++;
+	}
+	if (*pattern || *path)
+		return 0;
+	return bad ? -1 : 1;
+}
+
+static unsigned role_bit(const char *role)
+{
+	if (!strcmp(role, "admin")) return ROLE_ADMIN;
+	if (!strcmp(role, "technician")) return ROLE_TECH;
+	if (!strcmp(role, "auditor")) return ROLE_AUDITOR;
+	if (!strcmp(role, "customer")) return ROLE_CUSTOMER;
+	return 0;
+}
+
+static int authenticate(struct req *r)
+{
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	struct ledger *l;
+	int rc;
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return -EACCES;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	l = api_read_acquire(r->api);
+	rc = token_check(l, h, &r->tok);
+	api_read_release(r->api, l);
+	if (rc < 0)
+		return rc;
+	r->authed = 1;
+	r->role = role_bit(r->tok.role);
+	return 0;
+}
+
+static void dispatch(struct req *r, struct resp *out)
+{
+	int path_known = 0, m;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+
+		memset(r->cap, 0, sizeof(r->cap));
+		m = match(rt->pattern, r->path, r);
+		if (m == 0)
+			continue;
+		path_known = 1;
+		if (strcmp(rt->method, r->method))
+			continue;
+		if (!(rt->roles & ROLE_ANYONE)) {
+			if (authenticate(r) < 0) {
+				reply_error(out, 401, "unauthorized", "a valid bearer token is required");
+				return;
+			}
+			if (!(r->role & (rt->roles | ROLE_ADMIN))) {
+				/* SPEC section 6: a customer sees nothing outside its own tenant */
+				if (r->role == ROLE_CUSTOMER)
+					reply_error(out, 404, "not_found", "no such resource");
+				else
+					reply_error(out, 403, "forbidden", "the %s role may not %s %s", r->tok.role,
+						    r->method, rt->pattern);
+				return;
+			}
+		}
+		if (m < 0) {
+			reply_error(out, 400, "bad_request", "invalid id in the path");
+			return;
+		}
+		rt->fn(r, out);
+		return;
+	}
+	if (path_known)
+		reply_error(out, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->path);
+	else
+		reply_error(out, 404, "not_found", "no such resource: %.200s", r->path);
+}
+
+/* ---- libmicrohttpd glue ---- */
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+
+	mr = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
+	if (!mr) {
+		free(out->body);
+		return MHD_NO;
+	}
+	out->body = NULL;
+	MHD_add_response_header(mr, "Content-Type", out->ctype ? out->ctype : "application/json");
+	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, out->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void finish_log(struct api *a, struct req *r, unsigned status)
+{
+	unsigned cls = status / 100;
+
+	atomic_fetch_add(&a->m.requests[cls < 6 ? cls : 0], 1);
+	if (status < 600)
+		atomic_fetch_add(&a->m.by_status[status], 1);
+	/* the token's id, never the token */
+	api_log(a, "%s %s %u %.1fms token=%s", r->method, r->path, status, (xmono() - r->t0) * 1000,
+		r->authed ? r->tok.id : "-");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api *a = cls;
+	struct req *r = *con_cls;
+	struct resp out = { 0 };
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!r) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->api = a;
+		r->conn = c;
+		r->method = method;
+		r->path = url;
+		r->t0 = xmono();
+		r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+		*con_cls = r;
+		if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
+			r->too_big = 1;	/* answered once the (discarded) body is in */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_big && r->len + *upload_size > API_BODY_MAX) {
+			r->too_big = 1;
+			free(r->body);
+			r->body = NULL;
+			r->len = 0;
+		}
+		if (!r->too_big) {
+			char *nb = realloc(r->body, r->len + *upload_size + 1);
+			if (!nb)
+				return MHD_NO;
+			memcpy(nb + r->len, upload, *upload_size);
+			r->body = nb;
+			r->len += *upload_size;
+			r->body[r->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_big)
+		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
+	else
+		dispatch(r, &out);
+	finish_log(a, r, out.status);
+	ret = send_resp(c, &out);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)t;
+	if (r) {
+		free(r->body);
+		free(r);
+		*con_cls = NULL;
+	}
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, int *v6)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':'), *h = listen;
+	size_t hl;
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *ai;
+	char *end;
+	unsigned long port;
+
+	if (!colon)
+		return -EINVAL;
+	hl = (size_t)(colon - listen);
+	if (hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']') {
+		h = listen + 1;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || port == 0 || port > 65535)
+		return -EINVAL;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	*v6 = ai->ai_family == AF_INET6;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a6);
+	}
+	return 0;
+}
+
+static int render_keys(struct api *a)
+{
+	json_t *doc = jwk_keys_document(a->st->vkey, a->st->pub), *set = jwk_set(a->st->pub);
+
+	jwk_kid(a->st->pub, a->kid);
+	a->keys_doc = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	a->jwks_doc = set ? json_dumps(set, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	json_decref(set);
+	return a->keys_doc && a->jwks_doc ? 0 : -ENOMEM;
+}
+
+int api_start(struct api *a, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char *cert = NULL, *key = NULL, *lpath;
+	size_t clen, klen;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	int v6 = 0, rc;
+
+	pthread_mutex_init(&a->loglock, NULL);
+	pthread_mutex_init(&a->rlock, NULL);
+	pthread_cond_init(&a->rcond, NULL);
+	if (parse_listen(a->cfg.listen, &ss, &sl, &v6) < 0) {
+		snprintf(err, errlen, "invalid --listen '%s': want HOST:PORT with a numeric host", a->cfg.listen);
+		return -EINVAL;
+	}
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	if (!!a->cfg.tls_cert != !!a->cfg.tls_key) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		return -EINVAL;
+	}
+	if (a->cfg.tls_cert) {
+		if ((rc = xread_file(a->cfg.tls_cert, 1 << 20, &cert, &clen)) < 0 ||
+		    (rc = xread_file(a->cfg.tls_key, 1 << 20, &key, &klen)) < 0) {
+			snprintf(err, errlen, "cannot read the TLS certificate or key: %s", strerror(-rc));
+			free(cert);
+			return rc;
+		}
+		flags |= MHD_USE_TLS;
+	} else if (!is_loopback(&ss)) {
+		api_log(a, "warning: serving plain HTTP on %s, a non-loopback address: bearer tokens cross"
+			" the network in clear text; use --tls-cert and --tls-key", a->cfg.listen);
+	}
+	rc = render_keys(a);
+	if (rc < 0)
+		goto out;
+	/* one read-only connection per HTTP thread and job worker, and a spare */
+	a->nreaders = a->cfg.threads + a->cfg.max_jobs + 2;
+	a->readers = calloc(a->nreaders, sizeof(*a->readers));
+	lpath = state_path(a->cfg.state_dir, "ledger.db");
+	if (!a->readers || !lpath) {
+		free(lpath);
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < a->nreaders; i++) {
+		rc = ledger_open(lpath, LEDGER_RDONLY, &a->readers[i], err, errlen);
+		if (rc < 0) {
+			free(lpath);
+			goto out;
+		}
+	}
+	a->nfree = a->nreaders;
+	free(lpath);
+	rc = writer_start(a, &a->writer);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
+		goto out;
+	}
+	rc = jobs_start(a, &a->jobs, err, errlen);
+	if (rc < 0)
+		goto out;
+	if (cert)
+		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
+					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
+					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
+					  MHD_OPTION_NOTIFY_COMPLETED, completed, a,
+					  MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+					  MHD_OPTION_END);
+	else
+		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
+					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
+					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
+					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
+					  MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_END);
+	if (!a->mhd) {
+		snprintf(err, errlen, "cannot listen on %s: address in use, or not allowed", a->cfg.listen);
+		rc = -EADDRINUSE;
+		goto out;
+	}
+	api_log(a, "sanitizerd %s listening on %s%s, state %s, origin %s", "0.1.0", a->cfg.listen,
+		cert ? " (https)" : "", a->cfg.state_dir, a->st->origin);
+out:
+	if (key)
+		explicit_bzero(key, klen);
+	free(key);
+	free(cert);
+	return rc;
+}
+
+void api_stop(struct api *a)
+{
+	if (a->mhd) {
+		/* stop accepting, let in-flight requests finish */
+		MHD_quiesce_daemon(a->mhd);
+	}
+	if (a->jobs)
+		jobs_stop(a->jobs);	/* running wipes stop at a safe point and are recorded */
+	if (a->mhd)
+		MHD_stop_daemon(a->mhd);
+	a->mhd = NULL;
+	jobs_free(a->jobs);
+	a->jobs = NULL;
+	writer_stop(a->writer);
+	a->writer = NULL;
+	for (size_t i = 0; a->readers && i < a->nreaders; i++)
+		ledger_close(a->readers[i]);
+	free(a->readers);
+	a->readers = NULL;
+	free(a->keys_doc);
+	free(a->jwks_doc);
+	a->keys_doc = a->jwks_doc = NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * interlock — the refusals that keep a wipe off the wrong disk (SPEC section
+ * 7).  Each refusal has its own reason code (the API maps every one to 409
+ * and names it) and its own message.  The static checks run on a probed
+ * struct blkdev_info before anything is opened for writing; the O_EXCL open
+ * is the last check and the one that holds: while we keep the descriptor,
+ * the kernel lets nobody mount or claim the device.
+ */
+#ifndef SZ_INTERLOCK_H
+#define SZ_INTERLOCK_H
+#include "drivers/blkdev.h"
+
+enum interlock_reason {
+	INTERLOCK_OK = 0,
+	INTERLOCK_NOT_BLOCK,		/* "not_block_device" */
+	INTERLOCK_SYSTEM,		/* "system" */
+	INTERLOCK_MOUNTED,		/* "mounted" */
+	INTERLOCK_HOLDERS,		/* "holders" */
+	INTERLOCK_READ_ONLY,		/* "read_only" */
+	INTERLOCK_IDENTITY_MISMATCH,	/* "identity_mismatch" */
+	INTERLOCK_BUSY,			/* "busy" */
+	INTERLOCK_CHANGED,		/* "changed": the device is not the one probed */
+};
+
+struct interlock_result {
+	enum interlock_reason reason;
+	char message[512];	/* "cannot wipe /dev/loop3: device is mounted on /mnt" */
+};
+
+/* The reason's stable name ("mounted", ...), "ok" for INTERLOCK_OK.  Cannot fail. */
+const char *interlock_reason_name(enum interlock_reason r);
+
+/*
+ * The checks that need no descriptor, in order: system disk, mounted,
+ * holders, read-only, identity (only when expected is not NULL).  Returns 0
+ * if none refuses, else -EPERM with *r naming the first refusal.
+ */
+int interlock_check(const struct blkdev_info *d, const char *expected, struct interlock_result *r);
+
+/*
+ * Open d's device for writing with O_EXCL (and O_DIRECT when direct), then
+ * make sure the descriptor is the probed device (same device number).
+ * 0 with *fd (caller closes), -EBUSY with r->reason INTERLOCK_BUSY when
+ * someone else holds it, -EPERM for INTERLOCK_CHANGED, or -errno of open.
+ */
+int interlock_open(const struct blkdev_info *d, int direct, int *fd, struct interlock_result *r);
+
+#endif

@@ -1,0 +1,639 @@
+#include "drivers/wipe.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <linux/fs.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "drivers/pattern.h"
+#include "sanitizerd/xio.h"
+
+struct wipe_job {
+	struct wipe_params p;
+	struct wipe_result r;
+	atomic_int cancel;
+	int ran;
+	unsigned npasses;
+	enum pattern_kind kind[WIPE_MAX_PASSES];
+	struct pattern *pat[WIPE_MAX_PASSES];
+	void *shared;			/* pre-filled zero/ones buffer, io_size bytes */
+	/* progress of the current phase */
+	wipe_progress_fn fn;
+	void *ctx;
+	enum wipe_state phase;
+	unsigned cur_pass;
+	const char *cur_pattern;
+	struct pattern *cur;		/* what fill writes in this pass */
+	uint64_t base, total, verify_total;
+	double t0, last;
+};
+
+/* SPEC section 8, in order; the first four are what this build does. */
+static const char *const methods[] = {
+	"clear-zero", "clear-random", "dod-3pass", "luks-crypto-erase",
+	"nvme-sanitize-crypto", "nvme-sanitize-block", "nvme-sanitize-overwrite",
+	"nvme-format-crypto", "nvme-format-user", "ata-sanitize-crypto",
+	"ata-sanitize-block", "ata-sanitize-overwrite", "ata-secure-erase",
+	"ata-secure-erase-enhanced", "scsi-sanitize-crypto", "scsi-sanitize-block",
+	"scsi-sanitize-overwrite",
+};
+
+int wipe_method_parse(const char *name, enum wipe_method *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strcmp(name, methods[i]))
+			continue;
+		if (i > WIPE_LUKS_CRYPTO_ERASE)
+			return -ENOTSUP;
+		*m = (enum wipe_method)i;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *wipe_method_name(enum wipe_method m)
+{
+	return (unsigned)m <= WIPE_LUKS_CRYPTO_ERASE ? methods[m] : "unknown";
+}
+
+const char *wipe_state_name(enum wipe_state s)
+{
+	switch (s) {
+	case WIPE_QUEUED: return "queued";
+	case WIPE_RUNNING: return "running";
+	case WIPE_VERIFYING: return "verifying";
+	case WIPE_COMPLETED: return "completed";
+	case WIPE_FAILED: return "failed";
+	case WIPE_CANCELLED: return "cancelled";
+	}
+	return "unknown";
+}
+
+static int terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+int wipe_job_new(const struct wipe_params *params, struct wipe_job **out)
+{
+	struct wipe_job *j;
+	unsigned i;
+	int rc;
+
+	if (!terminated(params->device, sizeof(params->device)) || !params->device[0] ||
+	    !terminated(params->expected_identity, sizeof(params->expected_identity)) ||
+	    !terminated(params->state_dir, sizeof(params->state_dir)) ||
+	    (unsigned)params->method > WIPE_LUKS_CRYPTO_ERASE ||
+	    (unsigned)params->verify > VERIFY_SAMPLE ||
+	    params->queue_depth > IOQ_MAX_DEPTH || params->io_size > WIPE_MAX_IO_SIZE ||
+	    params->io_size % IOQ_ALIGN || !(params->progress_interval >= 0))
+		return -EINVAL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->p = *params;
+	if (!j->p.queue_depth)
+		j->p.queue_depth = WIPE_DEFAULT_DEPTH;
+	if (!j->p.io_size)
+		j->p.io_size = WIPE_DEFAULT_IO_SIZE;
+	atomic_init(&j->cancel, 0);
+	switch (params->method) {
+	case WIPE_CLEAR_ZERO:
+		j->kind[j->npasses++] = PATTERN_ZERO;
+		break;
+	case WIPE_CLEAR_RANDOM:
+		j->kind[j->npasses++] = PATTERN_RANDOM;
+		break;
+	case WIPE_DOD_3PASS:
+		j->kind[j->npasses++] = PATTERN_ZERO;
+		j->kind[j->npasses++] = PATTERN_ONES;
+		j->kind[j->npasses++] = PATTERN_RANDOM;
+		break;
+	case WIPE_LUKS_CRYPTO_ERASE:
+		break;
+	}
+	if (params->resume_pass > j->npasses + 1) {
+		free(j);
+		return -EINVAL;
+	}
+	for (i = 0; i < j->npasses; i++) {
+		rc = pattern_new(j->kind[i], NULL, NULL, &j->pat[i]);
+		if (rc < 0) {
+			wipe_job_free(j);
+			return rc;
+		}
+	}
+	j->r.state = WIPE_QUEUED;
+	j->r.fail_offset = -1;
+	j->r.verify.mismatch_offset = -1;
+	j->r.passes = j->npasses;
+	snprintf(j->r.device, sizeof(j->r.device), "%s", params->device);
+	snprintf(j->r.method, sizeof(j->r.method), "%s", wipe_method_name(params->method));
+	snprintf(j->r.verify.mode, sizeof(j->r.verify.mode), "%s",
+		 params->method == WIPE_LUKS_CRYPTO_ERASE ? "full" : verify_mode_name(params->verify));
+	for (i = 0; i < j->npasses; i++) {
+		snprintf(j->r.pass[i].pattern, sizeof(j->r.pass[i].pattern), "%s", pattern_kind_name(j->kind[i]));
+		if (j->kind[i] == PATTERN_RANDOM) {
+			pattern_key_id(j->pat[i], j->r.key_id);
+			pattern_nonce_hex(j->pat[i], j->r.nonce);
+		}
+	}
+	*out = j;
+	return 0;
+}
+
+void wipe_job_free(struct wipe_job *j)
+{
+	unsigned i;
+
+	if (!j)
+		return;
+	for (i = 0; i < WIPE_MAX_PASSES; i++)
+		pattern_free(j->pat[i]);
+	free(j->shared);
+	free(j);
+}
+
+void wipe_job_cancel(struct wipe_job *j)
+{
+	atomic_store(&j->cancel, 1);
+}
+
+const struct wipe_result *wipe_job_result(const struct wipe_job *j)
+{
+	return &j->r;
+}
+
+static void fail(struct wipe_job *j, int err, int64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail(struct wipe_job *j, int err, int64_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->r.err = err;
+	j->r.fail_offset = off;
+	va_start(ap, fmt);
+	vsnprintf(j->r.error, sizeof(j->r.error), fmt, ap);
+	va_end(ap);
+}
+
+static void blkdev_env_for(const struct wipe_params *p, struct blkdev_env *env)
+{
+	blkdev_env_default(env);
+	env->state_dir = p->state_dir[0] ? p->state_dir : NULL;
+}
+
+int wipe_preflight(const struct wipe_params *params, struct blkdev_info *dev,
+		   char *msg, size_t msglen, char reason[24])
+{
+	struct interlock_result ir;
+	struct blkdev_env env;
+	int rc;
+
+	reason[0] = '\0';
+	blkdev_env_for(params, &env);
+	rc = blkdev_probe_path(&env, params->device, dev);
+	if (rc == -ENOTBLK) {
+		snprintf(reason, 24, "%s", interlock_reason_name(INTERLOCK_NOT_BLOCK));
+		snprintf(msg, msglen, "cannot wipe %s: not a block device", params->device);
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot probe %s: %s", params->device, strerror(-rc));
+		return rc;
+	}
+	rc = interlock_check(dev, params->expected_identity[0] ? params->expected_identity : NULL, &ir);
+	if (rc < 0) {
+		snprintf(reason, 24, "%s", interlock_reason_name(ir.reason));
+		snprintf(msg, msglen, "%s", ir.message);
+	}
+	return rc;
+}
+
+/*
+ * Open the target: a block device only past every interlock and with
+ * O_EXCL; a regular file only when the caller allowed it (tests).
+ */
+static int open_target(struct wipe_job *j, int *fd)
+{
+	struct blkdev_info *dev;
+	struct interlock_result ir;
+	struct stat st;
+	uint64_t size = 0;
+	int rc, lbs = 512, f = -1;
+
+	if (stat(j->p.device, &st) < 0) {
+		rc = -errno;
+		fail(j, -rc, -1, "cannot wipe %s: %s", j->p.device, strerror(-rc));
+		return rc;
+	}
+	if (S_ISREG(st.st_mode) && j->p.allow_regular_file) {
+		if (st.st_size % 512) {
+			fail(j, EINVAL, -1, "cannot wipe %s: size is not a multiple of 512 bytes", j->p.device);
+			return -EINVAL;
+		}
+		rc = xopen(j->p.device, O_RDWR | O_DIRECT, 0, &f);
+		j->r.direct_io = rc == 0;
+		if (rc == -EINVAL)	/* tmpfs on older kernels has no O_DIRECT */
+			rc = xopen(j->p.device, O_RDWR, 0, &f);
+		if (rc < 0) {
+			fail(j, -rc, -1, "cannot open %s: %s", j->p.device, strerror(-rc));
+			return rc;
+		}
+		j->r.size = (uint64_t)st.st_size;
+		j->r.logical_block_size = 512;
+		*fd = f;
+		return 0;
+	}
+	dev = malloc(sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	rc = wipe_preflight(&j->p, dev, j->r.error, sizeof(j->r.error), j->r.refusal);
+	if (rc < 0) {
+		j->r.err = -rc;
+		goto out;
+	}
+	snprintf(j->r.identity, sizeof(j->r.identity), "%s", dev->identity);
+	rc = interlock_open(dev, 1, &f, &ir);
+	if (rc < 0) {
+		if (ir.reason)
+			snprintf(j->r.refusal, sizeof(j->r.refusal), "%s", interlock_reason_name(ir.reason));
+		fail(j, -rc, -1, "%s", ir.message);
+		goto out;
+	}
+	j->r.direct_io = 1;
+	if (ioctl(f, BLKGETSIZE64, &size) < 0 || ioctl(f, BLKSSZGET, &lbs) < 0 || lbs <= 0) {
+		rc = -errno;
+		fail(j, -rc, -1, "cannot read the size of %s: %s", j->p.device, strerror(-rc));
+		xclose(f);
+		goto out;
+	}
+	j->r.size = size;
+	j->r.logical_block_size = (uint32_t)lbs;
+	*fd = f;
+out:
+	free(dev);
+	return rc;
+}
+
+static void report(struct wipe_job *j, uint64_t done)
+{
+	struct wipe_progress pr;
+	double now = xmono(), el = now - j->t0, left;
+	uint64_t run_done = done >= j->base ? done - j->base : 0;
+
+	pr.state = j->phase;
+	pr.pass = j->cur_pass;
+	pr.passes = j->npasses;
+	pr.pattern = j->cur_pattern;
+	pr.bytes_done = done;
+	pr.bytes_total = j->total;
+	pr.rate = el > 0 ? (double)run_done / el : 0;
+	/* what is left of this phase, of later passes and of the verification */
+	left = (double)(j->total - done);
+	if (j->phase == WIPE_RUNNING)
+		left += (double)(j->npasses - j->cur_pass) * (double)j->r.size + (double)j->verify_total;
+	pr.eta = pr.rate > 0 ? left / pr.rate : -1;
+	j->last = now;
+	j->fn(j->ctx, &pr);
+}
+
+/* ioq's tick: progress now and then, and the cancellation safe point. */
+static int on_tick(void *c, uint64_t done)
+{
+	struct wipe_job *j = c;
+
+	if (atomic_load(&j->cancel))
+		return 1;
+	if (j->fn && (j->p.progress_interval <= 0 || xmono() - j->last >= j->p.progress_interval))
+		report(j, j->base + done);
+	return atomic_load(&j->cancel);
+}
+
+static int fill(void *c, void *buf, uint64_t off, size_t len)
+{
+	struct wipe_job *j = c;
+
+	return pattern_fill(j->cur, buf, off, len);
+}
+
+static void phase_start(struct wipe_job *j, enum wipe_state st, unsigned pass, const char *pattern,
+			uint64_t base, uint64_t total)
+{
+	j->phase = st;
+	j->r.state = st;
+	j->cur_pass = pass;
+	j->cur_pattern = pattern;
+	j->base = base;
+	j->total = total;
+	j->t0 = xmono();
+	if (j->fn)
+		report(j, base);
+}
+
+static const char *io_verb(int write)
+{
+	return write ? "write" : "read";
+}
+
+/* One overwrite pass from off0 to the end, then the pass's sync point. */
+static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, uint64_t off0)
+{
+	struct wipe_pass_result *pr = &j->r.pass[pass - 1];
+	struct ioq_range range = { off0, j->r.size - off0 };
+	struct ioq_ops ops = { .tick = on_tick, .ctx = j };
+	struct ioq_status st;
+	double t = xmono();
+	int rc;
+
+	j->cur = j->pat[pass - 1];
+	if (j->kind[pass - 1] == PATTERN_RANDOM) {
+		ops.fill = fill;
+	} else {
+		/* zeros and ones: one buffer filled once, written everywhere */
+		rc = pattern_fill(j->cur, j->shared, 0, j->p.io_size);
+		if (rc < 0)
+			return rc;
+		ops.shared = j->shared;
+	}
+	phase_start(j, WIPE_RUNNING, pass, pattern_kind_name(j->kind[pass - 1]), off0, j->r.size);
+	rc = ioq_run(q, 1, &range, 1, &ops, &st);
+	pr->bytes += st.bytes_done;
+	pr->seconds += xmono() - t;
+	j->r.bytes_written += st.bytes_done;
+	j->r.resume_pass = pass;
+	j->r.resume_offset = st.resume;
+	if (rc == -ECANCELED) {
+		fail(j, ECANCELED, -1, "wipe of %s cancelled in pass %u at offset %llu", j->p.device,
+		     pass, (unsigned long long)st.resume);
+		return rc;
+	}
+	if (rc < 0) {
+		fail(j, st.err ? st.err : -rc, (int64_t)st.fail_off, "cannot %s %s at offset %llu: %s",
+		     io_verb(1), j->p.device, (unsigned long long)st.fail_off, strerror(st.err ? st.err : -rc));
+		return rc;
+	}
+	/* the pass is only done when the device says the data is stable */
+	rc = xfdatasync(fd);
+	if (rc < 0) {
+		fail(j, -rc, -1, "cannot flush %s after pass %u: %s", j->p.device, pass, strerror(-rc));
+		return rc;
+	}
+	pr->done = 1;
+	j->r.resume_pass = pass + 1;
+	j->r.resume_offset = 0;
+	if (j->fn)
+		report(j, j->r.size);
+	return 0;
+}
+
+static int run_verify(struct wipe_job *j, struct ioq *q)
+{
+	struct verify_plan *plan = NULL;
+	struct ioq_status st;
+	uint64_t seed;
+	double t = xmono();
+	int rc;
+
+	gcry_create_nonce(&seed, sizeof(seed));
+	rc = verify_plan_new(j->p.verify, j->r.size, j->r.logical_block_size, seed, &plan);
+	if (rc < 0) {
+		fail(j, -rc, -1, "cannot plan the verification of %s: %s", j->p.device, strerror(-rc));
+		return rc;
+	}
+	j->r.verify.seed = seed;
+	phase_start(j, WIPE_VERIFYING, j->npasses + 1, "verify", 0, plan->bytes);
+	rc = verify_run(q, j->pat[j->npasses - 1], plan, on_tick, j, &st);
+	j->r.verify.performed = 1;
+	j->r.verify.bytes = st.bytes_done;
+	j->r.verify.seconds = xmono() - t;
+	verify_plan_free(plan);
+	if (rc == -ECANCELED) {
+		j->r.verify.performed = 0;
+		fail(j, ECANCELED, -1, "wipe of %s cancelled during verification", j->p.device);
+		return rc;
+	}
+	if (rc == -EILSEQ) {
+		j->r.verify.mismatch_offset = (int64_t)st.fail_off;
+		fail(j, EILSEQ, (int64_t)st.fail_off,
+		     "verification failed on %s at offset %llu: data differs from the %s pattern",
+		     j->p.device, (unsigned long long)st.fail_off, pattern_kind_name(j->kind[j->npasses - 1]));
+		return rc;
+	}
+	if (rc < 0) {
+		fail(j, st.err ? st.err : -rc, (int64_t)st.fail_off, "cannot %s %s at offset %llu: %s",
+		     io_verb(0), j->p.device, (unsigned long long)st.fail_off, strerror(st.err ? st.err : -rc));
+		return rc;
+	}
+	j->r.verify.passed = 1;
+	j->r.resume_pass = 0;
+	j->r.resume_offset = 0;
+	if (j->fn)
+		report(j, j->total);
+	return 0;
+}
+
+static int run_luks(struct wipe_job *j, struct ioq *q, int fd)
+{
+	uint64_t off = 0;
+	int rc;
+
+	phase_start(j, WIPE_RUNNING, 1, "luks", 0, 0);
+	rc = luks_erase(j->p.device, fd, q, &j->r.luks, &off, j->r.error, sizeof(j->r.error));
+	j->r.luks_done = rc == 0 || j->r.luks.nslots > 0 || j->r.luks.data_offset > 0;
+	if (rc == -EMEDIUMTYPE)
+		snprintf(j->r.refusal, sizeof(j->r.refusal), "not_luks");
+	if (rc < 0) {
+		j->r.err = -rc;
+		j->r.fail_offset = off ? (int64_t)off : -1;
+		return rc;
+	}
+	j->r.bytes_written = j->r.luks.data_offset;
+	j->r.verify.performed = 1;
+	j->r.verify.passed = j->r.luks.signature_gone && j->r.luks.area_zero;
+	j->r.verify.bytes = j->r.luks.data_offset;
+	return 0;
+}
+
+int wipe_job_run(struct wipe_job *j, wipe_progress_fn progress, void *ctx)
+{
+	struct ioq *q = NULL;
+	unsigned pass, start_pass;
+	uint64_t start_off;
+	double t = xmono();
+	int fd = -1, rc;
+
+	if (j->r.state == WIPE_COMPLETED || j->r.state == WIPE_RUNNING || j->r.state == WIPE_VERIFYING)
+		return -EALREADY;
+	if (j->ran) {
+		/* continue where this job stopped, with the same key */
+		start_pass = j->r.resume_pass ? j->r.resume_pass : 1;
+		start_off = j->r.resume_pass ? j->r.resume_offset : 0;
+	} else {
+		start_pass = j->p.resume_pass ? j->p.resume_pass : 1;
+		start_off = j->p.resume_pass ? j->p.resume_offset : 0;
+		/*
+		 * A random pass interrupted in another job was written under a
+		 * key that is gone: it starts over, or it could not be verified.
+		 */
+		if (start_pass <= j->npasses && j->kind[start_pass - 1] == PATTERN_RANDOM)
+			start_off = 0;
+		if (start_pass == j->npasses + 1 && j->npasses && j->kind[j->npasses - 1] == PATTERN_RANDOM &&
+		    j->p.verify != VERIFY_NONE) {
+			start_pass = j->npasses;
+			start_off = 0;
+		}
+		xtime_rfc3339(j->r.started_at);
+	}
+	j->ran = 1;
+	j->fn = progress;
+	j->ctx = ctx;
+	atomic_store(&j->cancel, 0);
+	j->r.state = WIPE_RUNNING;
+	j->r.err = 0;
+	j->r.fail_offset = -1;
+	j->r.error[0] = '\0';
+	j->r.refusal[0] = '\0';
+
+	rc = open_target(j, &fd);
+	if (rc < 0)
+		goto out;
+	if (start_off > j->r.size || start_off % j->r.logical_block_size) {
+		rc = -EINVAL;
+		fail(j, EINVAL, -1, "cannot resume %s at offset %llu: not a block boundary inside the device",
+		     j->p.device, (unsigned long long)start_off);
+		goto out;
+	}
+	rc = ioq_new(fd, j->p.queue_depth, j->p.io_size, &q);
+	if (rc == 0 && !j->shared && posix_memalign(&j->shared, IOQ_ALIGN, j->p.io_size))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		fail(j, -rc, -1, "cannot set up I/O for %s: %s", j->p.device, strerror(-rc));
+		goto out;
+	}
+	j->r.io_uring = ioq_uring(q);
+	if (j->p.method == WIPE_LUKS_CRYPTO_ERASE) {
+		rc = run_luks(j, q, fd);
+		goto out;
+	}
+	j->verify_total = j->p.verify == VERIFY_FULL ? j->r.size :
+			  j->p.verify == VERIFY_SAMPLE ? j->r.size / 10 + 2 * VERIFY_EDGE : 0;
+	for (pass = start_pass; pass <= j->npasses && rc == 0; pass++)
+		rc = run_pass(j, q, fd, pass, pass == start_pass ? start_off : 0);
+	if (rc == 0 && j->p.verify != VERIFY_NONE)
+		rc = run_verify(j, q);
+	if (rc == 0) {
+		j->r.resume_pass = 0;
+		j->r.resume_offset = 0;
+	}
+out:
+	ioq_free(q);
+	xclose(fd);
+	j->r.seconds += xmono() - t;
+	j->r.state = rc == 0 ? WIPE_COMPLETED : rc == -ECANCELED ? WIPE_CANCELLED : WIPE_FAILED;
+	xtime_rfc3339(j->r.finished_at);
+	j->fn = NULL;
+	return rc;
+}
+
+static json_t *u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+json_t *wipe_result_to_json(const struct wipe_result *r)
+{
+	json_t *o, *passes, *v;
+	char seed[17];
+	unsigned i;
+	int bad = 0;
+
+	o = json_object();
+	passes = json_array();
+	if (!o || !passes) {
+		json_decref(o);
+		json_decref(passes);
+		return NULL;
+	}
+	for (i = 0; i < r->passes; i++) {
+		const struct wipe_pass_result *p = &r->pass[i];
+		bad |= json_array_append_new(passes, json_pack("{s:i,s:s,s:b,s:o,s:f,s:f}",
+			"pass", (int)i + 1, "pattern", p->pattern, "completed", p->done,
+			"bytes", u64(p->bytes), "seconds", p->seconds,
+			"rate_bytes_per_s", p->seconds > 0 ? (double)p->bytes / p->seconds : 0.0));
+	}
+	bad |= json_object_set_new(o, "device", json_string(r->device));
+	bad |= json_object_set_new(o, "identity", str_or_null(r->identity));
+	bad |= json_object_set_new(o, "method", json_string(r->method));
+	bad |= json_object_set_new(o, "state", json_string(wipe_state_name(r->state)));
+	bad |= json_object_set_new(o, "size_bytes", u64(r->size));
+	bad |= json_object_set_new(o, "logical_block_size", json_integer(r->logical_block_size));
+	bad |= json_object_set_new(o, "direct_io", json_boolean(r->direct_io));
+	bad |= json_object_set_new(o, "io_uring", json_boolean(r->io_uring));
+	bad |= json_object_set_new(o, "passes", passes);
+	if (!strcmp(r->verify.mode, "none")) {
+		v = json_null();
+	} else {
+		snprintf(seed, sizeof(seed), "%016llx", (unsigned long long)r->verify.seed);
+		v = json_pack("{s:s,s:b,s:b,s:o,s:o,s:f,s:f}", "mode", r->verify.mode,
+			      "performed", r->verify.performed, "passed", r->verify.passed,
+			      "bytes_checked", u64(r->verify.bytes),
+			      "mismatch_offset", r->verify.mismatch_offset < 0 ? json_null() : json_integer(r->verify.mismatch_offset),
+			      "seconds", r->verify.seconds,
+			      "rate_bytes_per_s", r->verify.seconds > 0 ? (double)r->verify.bytes / r->verify.seconds : 0.0);
+		if (v && !strcmp(r->verify.mode, "sample"))
+			bad |= json_object_set_new(v, "sample_seed", json_string(seed));
+	}
+	bad |= json_object_set_new(o, "verification", v);
+	if (r->key_id[0])
+		bad |= json_object_set_new(o, "random", json_pack("{s:s,s:s,s:s}", "cipher", "AES-128-CTR",
+								  "key_id", r->key_id, "nonce", r->nonce));
+	if (r->luks_done || r->luks.type[0]) {
+		json_t *slots = json_array();
+		for (i = 0; slots && i < r->luks.nslots; i++)
+			bad |= json_array_append_new(slots, json_integer(r->luks.slots[i]));
+		bad |= json_object_set_new(o, "luks", json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:b}",
+			"type", r->luks.type, "uuid", r->luks.uuid, "keyslots_destroyed", slots,
+			"data_offset", u64(r->luks.data_offset), "metadata_size", u64(r->luks.metadata_size),
+			"keyslots_size", u64(r->luks.keyslots_size),
+			"signature_gone", r->luks.signature_gone, "header_area_zero", r->luks.area_zero));
+	}
+	bad |= json_object_set_new(o, "bytes_written", u64(r->bytes_written));
+	bad |= json_object_set_new(o, "seconds", json_real(r->seconds));
+	bad |= json_object_set_new(o, "started_at", str_or_null(r->started_at));
+	bad |= json_object_set_new(o, "finished_at", str_or_null(r->finished_at));
+	if (r->error[0]) {
+		const char *name = r->err ? strerrorname_np(r->err) : NULL;
+		bad |= json_object_set_new(o, "error", json_pack("{s:s,s:i,s:s?,s:o,s:s?}",
+			"message", r->error, "errno", r->err, "errno_name", name,
+			"offset", r->fail_offset < 0 ? json_null() : json_integer(r->fail_offset),
+			"refusal", r->refusal[0] ? r->refusal : NULL));
+	} else {
+		bad |= json_object_set_new(o, "error", json_null());
+	}
+	if (r->resume_pass && r->state != WIPE_COMPLETED)
+		bad |= json_object_set_new(o, "resume", json_pack("{s:i,s:o}", "pass", (int)r->resume_pass,
+								  "offset", u64(r->resume_offset)));
+	else
+		bad |= json_object_set_new(o, "resume", json_null());
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

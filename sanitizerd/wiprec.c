@@ -1,0 +1,65 @@
+#include "sanitizerd/wiprec.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/ledger.h"
+#include "audit/nist.h"
+#include "drivers/wipe.h"
+#include "sanitizerd/cmd.h"
+
+json_t *wiprec_completed(const char *job_id, const struct wipe_result *r, const struct blkdev_info *dev,
+			 const char *media_type)
+{
+	const char *category = "", *technique = "", *ref = "";
+
+	/* NIST SP 800-88: the category follows from method and media, never from the caller */
+	nist_category(r->method, media_type, &category, &technique, &ref);
+	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:i, s:I, s:I,"
+			 " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}",
+			 "job_id", job_id, "method", r->method, "category", category, "technique", technique,
+			 "verification", "method", r->verify.mode,
+			 "result", r->verify.performed && r->verify.passed ? "passed" : "failed",
+			 "bytes_read", (json_int_t)r->verify.bytes,
+			 "passes", (int)r->passes, "bytes_written", (json_int_t)r->bytes_written,
+			 "duration_ms", (json_int_t)(r->seconds * 1000),
+			 "tool", "name", "sanitizerd", "version", SZ_VERSION,
+			 "device", "path", r->device, "identity", r->identity, "model", dev->model,
+			 "serial", dev->serial, "wwn", dev->wwn, "transport", dev->transport,
+			 "started_at", r->started_at, "completed_at", r->finished_at);
+}
+
+json_t *wiprec_failed(const char *job_id, const char *reason, const struct wipe_result *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:i, s:I}}", "job_id", job_id, "reason", reason,
+			 "method", r->method, "error", r->error, "errno", r->err,
+			 "offset", (json_int_t)r->fail_offset, "resume", "pass", (int)r->resume_pass,
+			 "offset", (json_int_t)r->resume_offset);
+}
+
+int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,
+		      char *media_type, size_t mtlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -ENOENT;
+
+	if (sqlite3_prepare_v2(ledger_sqlite(l),
+			       "SELECT substr(e.subject, 7), json_extract(e.entry, '$.data.media_type')"
+			       " FROM entries e JOIN subjects s ON s.subject = e.subject"
+			       " WHERE e.type = 'enrolled' AND s.state != 'destroyed'"
+			       " AND json_extract(e.entry, '$.data.serial') IN (?1, ?2) ORDER BY e.seq DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, wwn && wwn[0] ? wwn : identity, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(id, idlen, "%s", sqlite3_column_text(s, 0));
+		if (media_type)
+			snprintf(media_type, mtlen, "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "other");
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

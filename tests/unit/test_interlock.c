@@ -1,0 +1,103 @@
+/* interlock: each refusal with its own reason and message, in order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drivers/interlock.h"
+#include "tests/unit/tap.h"
+
+static void base(struct blkdev_info *d)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "loop9");
+	snprintf(d->path, sizeof(d->path), "/dev/loop9");
+	snprintf(d->identity, sizeof(d->identity), "loop:/srv/a.img");
+	d->size = 1 << 20;
+}
+
+int main(void)
+{
+	struct blkdev_info *d = malloc(sizeof(*d));
+	struct interlock_result r;
+	const char *names[9];
+	char file[] = "/tmp/sz-interlock.XXXXXX";
+	int fd = -1, i, k, distinct = 1;
+
+	base(d);
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), 0, "a free device passes");
+	CHECK_EQ_INT(r.reason, INTERLOCK_OK, "  reason ok");
+	CHECK_EQ_INT(interlock_check(d, "loop:/srv/a.img", &r), 0, "  with the expected identity");
+
+	d->system = 1;
+	snprintf(d->system_reason, sizeof(d->system_reason), "holds /");
+	d->mounted = 1;
+	snprintf(d->mount_point, sizeof(d->mount_point), "/");
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), -EPERM, "system disk refused");
+	CHECK_STR(interlock_reason_name(r.reason), "system", "  reason system, before mounted");
+	CHECK_STR(r.message, "cannot wipe /dev/loop9: device is the system disk (holds /)", "  message");
+
+	base(d);
+	d->mounted = 1;
+	snprintf(d->mount_point, sizeof(d->mount_point), "/mnt/x");
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), -EPERM, "mounted refused");
+	CHECK_STR(interlock_reason_name(r.reason), "mounted", "  reason mounted");
+	CHECK_STR(r.message, "cannot wipe /dev/loop9: device is mounted on /mnt/x", "  message");
+
+	base(d);
+	d->swap = 1;
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), -EPERM, "active swap refused");
+	CHECK_STR(interlock_reason_name(r.reason), "system", "  as the system disk");
+
+	base(d);
+	d->nholders = 2;
+	snprintf(d->holders[0], sizeof(d->holders[0]), "dm-3");
+	snprintf(d->holders[1], sizeof(d->holders[1]), "md0");
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), -EPERM, "holders refused");
+	CHECK_STR(interlock_reason_name(r.reason), "holders", "  reason holders");
+	CHECK_STR(r.message, "cannot wipe /dev/loop9: device is held by dm-3 and others", "  message");
+
+	base(d);
+	d->read_only = 1;
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), -EPERM, "read-only refused");
+	CHECK_STR(interlock_reason_name(r.reason), "read_only", "  reason read_only");
+	CHECK_STR(r.message, "cannot wipe /dev/loop9: device is read-only", "  message");
+
+	base(d);
+	CHECK_EQ_INT(interlock_check(d, "loop:/srv/b.img", &r), -EPERM, "identity mismatch refused");
+	CHECK_STR(interlock_reason_name(r.reason), "identity_mismatch", "  reason identity_mismatch");
+	CHECK_STR(r.message, "cannot wipe /dev/loop9: identity is 'loop:/srv/a.img', expected 'loop:/srv/b.img'", "  message");
+	CHECK_EQ_INT(interlock_check(d, "", &r), -EPERM, "an empty expected identity matches nothing");
+	d->identity[0] = '\0';
+	CHECK_EQ_INT(interlock_check(d, "", &r), -EPERM, "  not even a device without one");
+
+	for (i = 0; i <= INTERLOCK_CHANGED; i++)
+		names[i] = interlock_reason_name((enum interlock_reason)i);
+	for (i = 0; i <= INTERLOCK_CHANGED; i++)
+		for (k = 0; k < i; k++)
+			if (!strcmp(names[i], names[k]))
+				distinct = 0;
+	CHECK(distinct, "every reason has its own name");
+	CHECK_STR(interlock_reason_name(INTERLOCK_BUSY), "busy", "busy's name");
+
+	/* the open refuses something that is not the probed device, and never writes it */
+	fd = mkstemp(file);
+	if (fd < 0 || write(fd, "keep", 4) != 4)
+		return 1;
+	close(fd);
+	fd = -1;
+	base(d);
+	snprintf(d->path, sizeof(d->path), "%s", file);
+	d->major = 7;
+	d->minor = 9;
+	CHECK_EQ_INT(interlock_open(d, 0, &fd, &r), -EPERM, "a regular file in place of the device is refused");
+	CHECK_STR(interlock_reason_name(r.reason), "changed", "  reason changed");
+	CHECK_EQ_INT(fd, -1, "  no descriptor handed out");
+	snprintf(d->path, sizeof(d->path), "/nonexistent/dev");
+	CHECK_EQ_INT(interlock_open(d, 0, &fd, &r), -ENOENT, "missing device: plain error");
+	CHECK_EQ_INT(r.reason, INTERLOCK_OK, "  not an interlock");
+	unlink(file);
+	free(d);
+	return tap_done();
+}
