@@ -150,6 +150,11 @@ void h_events_list(struct req *r, struct resp *out);
 void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
+void h_cert_issue(struct req *r, struct resp *out);
+void h_cert_get(struct req *r, struct resp *out);
+void h_cert_jws(struct req *r, struct resp *out);
+void h_cert_pdf(struct req *r, struct resp *out);
+void h_verify(struct req *r, struct resp *out);
 
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);

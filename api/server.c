@@ -57,6 +57,11 @@ static const struct route routes[] = {
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
+	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
+	{ "GET", "/v1/certificates/{}", AUD | CUS, h_cert_get },
+	{ "GET", "/v1/certificates/{}.jws", AUD | CUS, h_cert_jws },
+	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS, h_cert_pdf },
+	{ "POST", "/v1/verify", ANY, h_verify },
 };
 
 size_t api_routes(const char **out, size_t max)
@@ -241,7 +246,7 @@ static int id_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 128 || s[0] == '.')
+	if (n == 0 || n > 128)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -260,7 +265,7 @@ static int match(const char *pattern, const char *path, struct req *r)
 
 	while (*pattern && *path) {
 		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t n = strcspn(path, "/");
+			size_t n = strcspn(path, "/.");
 			if (ncap >= API_MAX_CAPTURES || n == 0)
 				return 0;
 			if (n >= sizeof(r->capbuf[0]))

@@ -19,6 +19,7 @@ struct wop {
 	int done;
 	char *err;
 	size_t errlen;
+	pthread_cond_t cv;	/* its own: a finished op wakes its waiter only */
 	struct wop *next;
 };
 
@@ -26,7 +27,7 @@ struct writer {
 	struct api *a;
 	pthread_t th;
 	pthread_mutex_t m;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	struct wop *head, *tail;
 	int stop;
 };
@@ -39,7 +40,7 @@ static void finish(struct writer *w, struct wop *op, int rc, const char *msg)
 		snprintf(op->err, op->errlen, "%s", msg);
 	pthread_mutex_lock(&w->m);
 	op->done = 1;
-	pthread_cond_broadcast(&w->done);
+	pthread_cond_signal(&op->cv);
 	pthread_mutex_unlock(&w->m);
 }
 
@@ -141,7 +142,6 @@ int writer_start(struct api *a, struct writer **out)
 	w->a = a;
 	pthread_mutex_init(&w->m, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->done, NULL);
 	if (pthread_create(&w->th, NULL, loop, w) != 0) {
 		free(w);
 		return -EAGAIN;
@@ -170,9 +170,11 @@ int api_write(struct api *a, int group, int (*fn)(struct ledger *l, void *ctx), 
 
 	if (err && errlen)
 		err[0] = '\0';
+	pthread_cond_init(&op.cv, NULL);
 	pthread_mutex_lock(&w->m);
 	if (w->stop) {
 		pthread_mutex_unlock(&w->m);
+		pthread_cond_destroy(&op.cv);
 		if (err)
 			snprintf(err, errlen, "the daemon is stopping");
 		return -ESHUTDOWN;
@@ -184,8 +186,9 @@ int api_write(struct api *a, int group, int (*fn)(struct ledger *l, void *ctx), 
 	w->tail = &op;
 	pthread_cond_signal(&w->work);
 	while (!op.done)
-		pthread_cond_wait(&w->done, &w->m);
+		pthread_cond_wait(&op.cv, &w->m);
 	pthread_mutex_unlock(&w->m);
+	pthread_cond_destroy(&op.cv);
 	return op.rc;
 }
 

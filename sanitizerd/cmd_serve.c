@@ -68,7 +68,7 @@ int cmd_serve(int argc, char **argv)
 	if (!a)
 		return EXIT_FAIL;
 	a->cfg = (struct api_config){
-		.listen = "127.0.0.1:8420", .state_dir = SZ_DEFAULT_STATE_DIR, .threads = 4,
+		.listen = "127.0.0.1:8420", .state_dir = SZ_DEFAULT_STATE_DIR, .threads = 64,
 		.conn_limit = 512, .conn_timeout = 30, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
 		.max_jobs = 4, .org_name = "", .org_location = "", .org_phone = "",
 		.public_url = "http://127.0.0.1:8420",

@@ -122,7 +122,7 @@ test_expect_success 'hostile input: 413, 415, 400, never a crash' '
 	[ "$(curl -s -m 10 -o body -w "%{http_code}" -H "Authorization: Bearer $tech" -H "Content-Type: application/json" --data-binary @bad.json "$URL/v1/assets")" = 400 ] &&
 	[ "$(api POST /v1/assets "$tech" "{\"id\":\"mine\",\"serial\":\"S9\"}")" = 400 ] &&
 	[ "$(api GET "/v1/assets/..%2F..%2Fetc" "$tech")" = 404 ] &&
-	[ "$(api GET "/v1/assets/%2e%2e" "$tech")" = 400 ] &&
+	[ "$(api GET "/v1/assets/%2e%2e" "$tech")" = 404 ] &&
 	[ "$(api GET "/v1/assets/$(head -c 300 /dev/zero | tr "\\0" a)" "$tech")" = 400 ] &&
 	[ "$(api POST /v1/assets/$AID/events "$tech" "{\"type\":\"note\",\"data\":[1]}")" = 400 ] &&
 	[ "$(api POST /v1/assets/$AID/events "$tech" "{\"type\":\"note\",\"data\":{\"x\":1.5}}")" = 400 ] &&
@@ -139,7 +139,7 @@ test_expect_success 'the OpenAPI document and the route table name the same rout
 	python3 - "$TOP/api/server.c" <<-\PYEOF
 	import json, re, sys
 	src = open(sys.argv[1]).read()
-	routes = set((m, re.sub(r"\{\}", "{}", p)) for m, p in re.findall(r"\{ \"(GET|POST|DELETE|PUT)\", \"([^\"]+)\"", src))
+	routes = set((m, p) for m, p in re.findall(r"\{ \"(GET|POST|DELETE|PUT)\", \"([^\"]+)\"", src))
 	doc = json.load(open("openapi.json"))
 	documented = set((m.upper(), re.sub(r"\{[a-z_]+\}", "{}", p)) for p, ops in doc["paths"].items() for m in ops)
 	assert routes, "no routes found"

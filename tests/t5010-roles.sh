@@ -51,6 +51,11 @@ GET /v1/assets/@A/events|401 200 200 200 200
 POST /v1/jobs {}|401 400 400 403 404
 GET /v1/jobs/nosuch|401 404 404 404 404
 DELETE /v1/jobs/nosuch|401 404 404 403 404
+POST /v1/assets/@A/certificate {}|401 409 409 403 404
+GET /v1/certificates/nosuch|401 404 403 404 404
+GET /v1/certificates/nosuch.jws|401 404 403 404 404
+GET /v1/certificates/nosuch.pdf|401 404 403 404 404
+POST /v1/verify {"jws":"e30.e30.AAAA"}|200 200 200 200 200
 EOF2
 
 test_expect_success 'a bad or revoked token is 401, never a 403 or data' '

@@ -1,0 +1,158 @@
+/* Certificates: issue (technician), read (auditor, customer of the tenant), verify (anyone). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "audit/cert.h"
+#include "audit/certpdf.h"
+#include "audit/jwk.h"
+#include "audit/ledger.h"
+#include "sanitizerd/cmd.h"
+#include "sanitizerd/state.h"
+
+struct issue_ctx {
+	struct api *a;
+	const char *asset_id, *actor;
+	const json_t *request;
+	json_t *out;
+	char err[512];
+};
+
+static int do_issue(struct ledger *l, void *ctx)
+{
+	struct issue_ctx *c = ctx;
+	struct api *a = c->a;
+	struct cert_config cfg = {
+		.org_name = a->cfg.org_name, .org_address = a->cfg.org_location, .org_phone = a->cfg.org_phone,
+		.base_url = a->cfg.public_url, .tool_name = "sanitizerd", .tool_version = SZ_VERSION,
+	};
+
+	return cert_issue(l, a->st->key, a->st->origin, &cfg, c->asset_id, c->request, c->actor, &c->out,
+			  c->err, sizeof(c->err));
+}
+
+void h_cert_issue(struct req *r, struct resp *out)
+{
+	struct issue_ctx c = { .a = r->api, .asset_id = r->cap[0] };
+	json_t *body = NULL;
+	char actor[64], werr[300];
+	int rc;
+
+	/* the body is optional: an empty one is {} */
+	if (r->len) {
+		body = req_json(r, out);
+		if (!body)
+			return;
+	}
+	c.request = body;
+	req_actor(r, actor, sizeof(actor));
+	c.actor = actor;
+	rc = api_write(r->api, 0, do_issue, &c, werr, sizeof(werr));
+	if (rc < 0)
+		reply_errno(out, rc, c.err[0] ? c.err : werr);
+	else
+		reply_json(out, 201, c.out);
+	json_decref(body);
+}
+
+/* The certificate as JSON, as its raw JWS (kind "jws") or as a PDF (kind "pdf"). */
+static void cert_get_as(struct req *r, struct resp *out, const char *kind)
+{
+	struct api *a = r->api;
+	const char *id = r->cap[0];
+	char *tenant = NULL, *url;
+	struct ledger *l;
+	json_t *cert = NULL;
+	uint8_t *pdf = NULL;
+	size_t len = 0;
+	int rc;
+
+	l = api_read_acquire(a);
+	rc = cert_get(l, id, &cert, &tenant);
+	api_read_release(a, l);
+	/* SPEC section 6: another tenant's certificate does not exist for a customer */
+	if (rc == 0 && r->role == ROLE_CUSTOMER && (!tenant || strcmp(tenant, r->tok.tenant)))
+		rc = -ENOENT;
+	free(tenant);
+	if (rc < 0) {
+		json_decref(cert);
+		reply_error(out, rc == -ENOENT ? 404 : 500, rc == -ENOENT ? "not_found" : "internal",
+			    rc == -ENOENT ? "no certificate %s" : "cannot read certificate %s", id);
+		return;
+	}
+	if (!strcmp(kind, "jws")) {
+		const char *jws = json_string_value(json_object_get(cert, "jws"));
+		reply_text(out, 200, "application/jose", jws, strlen(jws));
+	} else if (!strcmp(kind, "pdf")) {
+		url = cert_verify_url(a->cfg.public_url, id);
+		rc = url ? cert_pdf(cert, url, &pdf, &len) : -ENOMEM;
+		free(url);
+		if (rc < 0)
+			reply_error(out, 500, "internal", "cannot render the PDF");
+		else
+			reply_text(out, 200, "application/pdf", (const char *)pdf, len);
+		free(pdf);
+	} else {
+		reply_json(out, 200, json_incref(cert));
+	}
+	json_decref(cert);
+}
+
+void h_cert_get(struct req *r, struct resp *out)
+{
+	cert_get_as(r, out, "");
+}
+
+void h_cert_jws(struct req *r, struct resp *out)
+{
+	cert_get_as(r, out, "jws");
+}
+
+void h_cert_pdf(struct req *r, struct resp *out)
+{
+	cert_get_as(r, out, "pdf");
+}
+
+void h_verify(struct req *r, struct resp *out)
+{
+	struct api *a = r->api;
+	const char *ct = r->content_type ? r->content_type : "";
+	size_t n = strcspn(ct, ";");
+	json_t *body = NULL, *jwks, *res = NULL;
+	const char *jws;
+	size_t len;
+	struct ledger *l;
+	int rc;
+
+	if (n == 16 && !strncasecmp(ct, "application/jose", 16)) {
+		jws = r->body ? r->body : "";
+		len = r->len;
+		while (len && (jws[len - 1] == '\n' || jws[len - 1] == '\r'))
+			len--;
+	} else {
+		body = req_json(r, out);
+		if (!body)
+			return;
+		jws = json_string_value(json_object_get(body, "jws"));
+		if (!jws || json_object_size(body) != 1) {
+			json_decref(body);
+			reply_error(out, 400, "bad_request", "want {\"jws\": \"<compact JWS>\"} or an application/jose body");
+			return;
+		}
+		len = strlen(jws);
+	}
+	jwks = jwk_set(a->st->pub);
+	l = api_read_acquire(a);
+	rc = jwks ? cert_verify(l, jwks, jws, len, &res) : -ENOMEM;
+	api_read_release(a, l);
+	json_decref(jwks);
+	json_decref(body);
+	if (rc == -E2BIG)
+		reply_error(out, 413, "too_large", "the JWS is too large");
+	else if (rc < 0)
+		reply_error(out, 500, "internal", "cannot verify");
+	else
+		reply_json(out, 200, res);
+}

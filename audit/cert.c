@@ -1,0 +1,765 @@
+#include "audit/cert.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/b64.h"
+#include "audit/jws.h"
+#include "audit/keys.h"
+#include "audit/ledger.h"
+#include "audit/lifecycle.h"
+#include "audit/merkle.h"
+#include "audit/nist.h"
+#include "audit/note.h"
+#include "sanitizerd/xio.h"
+
+/*
+ * Append-only like the ledger's tables: a certificate once issued is never
+ * rewritten; its later status comes from later ledger entries.  UNIQUE on
+ * completed_seq is "one certificate per sanitization" in the schema itself.
+ */
+static const char cert_schema[] =
+	"CREATE TABLE IF NOT EXISTS certificates(id TEXT PRIMARY KEY, asset_id TEXT NOT NULL,"
+	" jws TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, completed_seq INTEGER NOT NULL UNIQUE,"
+	" issued_seq INTEGER NOT NULL UNIQUE);"
+	"CREATE INDEX IF NOT EXISTS certificates_by_asset ON certificates(asset_id);"
+	"CREATE TRIGGER IF NOT EXISTS certificates_no_update BEFORE UPDATE ON certificates"
+	" BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;"
+	"CREATE TRIGGER IF NOT EXISTS certificates_no_delete BEFORE DELETE ON certificates"
+	" BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;";
+
+static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* A string member of o, or NULL. */
+static const char *str(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* ---- the asset's history ---- */
+
+struct history {
+	uint64_t after;			/* only entries past this seq count as "later" */
+	json_t *enrolled;		/* the enrolled entry */
+	json_t *completed;		/* the last sanitize_completed entry */
+	uint64_t completed_seq;
+	json_t *shipped, *destroyed;	/* the last ones after `after` */
+	uint64_t shipped_seq, destroyed_seq;
+	json_t *custody;		/* custody_transfer entries after `after` */
+};
+
+static void history_clear(struct history *h)
+{
+	json_decref(h->enrolled);
+	json_decref(h->completed);
+	json_decref(h->shipped);
+	json_decref(h->destroyed);
+	json_decref(h->custody);
+	memset(h, 0, sizeof(*h));
+}
+
+static int history_fn(void *ctx, uint64_t seq, const char *text)
+{
+	struct history *h = ctx;
+	json_t *e = json_loads(text, 0, NULL);
+	const char *type = str(e, "type");
+	json_t **slot = NULL;
+
+	if (!type) {
+		json_decref(e);
+		return -EINVAL;
+	}
+	if (!strcmp(type, "enrolled") && !h->enrolled) {
+		slot = &h->enrolled;
+	} else if (!strcmp(type, "sanitize_completed")) {
+		slot = &h->completed;
+		h->completed_seq = seq;
+	} else if (seq > h->after && !strcmp(type, "shipped")) {
+		slot = &h->shipped;
+		h->shipped_seq = seq;
+	} else if (seq > h->after && !strcmp(type, "destroyed")) {
+		slot = &h->destroyed;
+		h->destroyed_seq = seq;
+	} else if (seq > h->after && !strcmp(type, "custody_transfer")) {
+		json_t *c = json_pack("{s:I, s:O?, s:O?}", "seq", (json_int_t)seq, "date",
+				      json_object_get(e, "time"), "data", json_object_get(e, "data"));
+		if (!h->custody)
+			h->custody = json_array();
+		if (c && h->custody)
+			json_array_append_new(h->custody, c);
+		else
+			json_decref(c);
+	}
+	if (slot) {
+		json_decref(*slot);
+		*slot = e;
+		return 0;
+	}
+	json_decref(e);
+	return 0;
+}
+
+static int history_load(struct ledger *l, const char *subject, uint64_t after, struct history *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->after = after;
+	return ledger_subject_entries(l, subject, 0, history_fn, h);
+}
+
+/* ---- request validation ---- */
+
+static const char *const person_fields[] = { "name", "title", "organization", "location", "phone" };
+
+/* A string of at most cap bytes, no NUL, no control characters (newline too unless multiline). */
+static int text_ok(const json_t *v, size_t cap, int multiline)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (!s || n > cap || strlen(s) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int check_person(const char *what, const json_t *p, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(p))
+		return seterr(err, errlen, -EINVAL, "invalid request: %s must be an object", what);
+	json_object_foreach((json_t *)p, k, v) {
+		size_t i;
+		for (i = 0; i < sizeof(person_fields) / sizeof(person_fields[0]); i++)
+			if (!strcmp(k, person_fields[i]))
+				break;
+		if (i == sizeof(person_fields) / sizeof(person_fields[0]))
+			return seterr(err, errlen, -EINVAL,
+				      "invalid request: unknown member %s.%.64s (want name, title, organization,"
+				      " location, phone)", what, k);
+		if (!text_ok(v, CERT_STR_MAX, 0))
+			return seterr(err, errlen, -EINVAL,
+				      "invalid request: %s.%s must be a string of at most %d bytes without"
+				      " control characters", what, k, CERT_STR_MAX);
+	}
+	return 0;
+}
+
+static int check_request(const json_t *req, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	int rc;
+
+	if (!req)
+		return 0;
+	if (!json_is_object(req))
+		return seterr(err, errlen, -EINVAL, "invalid request: the body must be a JSON object");
+	json_object_foreach((json_t *)req, k, v) {
+		if (!strcmp(k, "performed_by") || !strcmp(k, "validated_by")) {
+			rc = check_person(k, v, err, errlen);
+			if (rc < 0)
+				return rc;
+		} else if (!strcmp(k, "destination") || !strcmp(k, "post_sanitization_classification")) {
+			if (!text_ok(v, CERT_STR_MAX, 0))
+				return seterr(err, errlen, -EINVAL,
+					      "invalid request: %s must be a string of at most %d bytes without"
+					      " control characters", k, CERT_STR_MAX);
+		} else if (!strcmp(k, "notes")) {
+			if (!text_ok(v, CERT_NOTES_MAX, 1))
+				return seterr(err, errlen, -EINVAL,
+					      "invalid request: notes must be a string of at most %d bytes",
+					      CERT_NOTES_MAX);
+		} else {
+			return seterr(err, errlen, -EINVAL,
+				      "invalid request: unknown member %.64s (want performed_by, validated_by,"
+				      " destination, notes, post_sanitization_classification)", k);
+		}
+	}
+	return 0;
+}
+
+/* ---- the payload (NIST SP 800-88 Rev. 1 Appendix G) ---- */
+
+/* Copy the named members of src that exist into dst. */
+static void copy_members(json_t *dst, const json_t *src, const char *const *names)
+{
+	for (; *names; names++) {
+		json_t *v = json_object_get(src, *names);
+		if (v)
+			json_object_set(dst, *names, v);
+	}
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+/* Appendix G "Method Details": what a reader of the paper certificate needs in a line. */
+static json_t *method_details(const json_t *d, const char *method)
+{
+	const json_t *ver = json_object_get(d, "verification");
+	char buf[512];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%s", method);
+	if (json_is_integer(json_object_get(d, "passes")))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %lld pass(es)",
+			      (long long)json_integer_value(json_object_get(d, "passes")));
+	if (json_is_integer(json_object_get(d, "bytes_written")))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %lld bytes written",
+			      (long long)json_integer_value(json_object_get(d, "bytes_written")));
+	if (str(ver, "method") && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - (size_t)n, ", %s read-back verification %s",
+			 str(ver, "method"), str(ver, "result") ? str(ver, "result") : "");
+	return json_string(buf);
+}
+
+static json_t *build_payload(const struct cert_config *cfg, const char *origin, const char *cert_id,
+			     const char *asset_id, const char *issued_at, const json_t *req,
+			     const json_t *enrolled, const json_t *completed, uint64_t completed_seq,
+			     const char *category, const char *technique, const char *reference)
+{
+	static const char *const media_names[] = { "model", "serial", "property_number", "media_type",
+		"capacity_bytes", "wwn", "source", "tenant", "classification", "data_backed_up", NULL };
+	static const char *const run_names[] = { "job_id", "passes", "bytes_written", "duration_ms",
+		"started_at", "completed_at", "device", NULL };
+	const json_t *ed = json_object_get(enrolled, "data"), *cd = json_object_get(completed, "data");
+	const json_t *tool = json_object_get(cd, "tool"), *ver = json_object_get(cd, "verification");
+	json_t *p = json_object(), *org = json_object(), *media = json_object(), *san = json_object();
+	json_t *t = json_object(), *v = json_object();
+
+	if (!p || !org || !media || !san || !t || !v) {
+		json_decref(p);
+		json_decref(org);
+		json_decref(media);
+		json_decref(san);
+		json_decref(t);
+		json_decref(v);
+		return NULL;
+	}
+	set_str(p, "cert_id", cert_id);
+	set_str(p, "asset_id", asset_id);
+	set_str(p, "issued_at", issued_at);
+	set_str(p, "standard", "NIST SP 800-88 Rev. 1");
+	/* Appendix G: the organisation on whose behalf the media was sanitized */
+	if (cfg) {
+		set_str(org, "name", cfg->org_name);
+		set_str(org, "address", cfg->org_address);
+		set_str(org, "phone", cfg->org_phone);
+	}
+	json_object_set_new(p, "organization", org);
+	/* Appendix G "Person Performing Sanitization" and the validation block */
+	if (json_object_get(req, "performed_by"))
+		json_object_set(p, "performed_by", json_object_get(req, "performed_by"));
+	if (json_object_get(req, "validated_by"))
+		json_object_set(p, "validated_by", json_object_get(req, "validated_by"));
+	/* Appendix G "Media Information": make is the enrolled vendor */
+	if (json_object_get(ed, "vendor"))
+		json_object_set(media, "make", json_object_get(ed, "vendor"));
+	copy_members(media, ed, media_names);
+	json_object_set_new(p, "media", media);
+	/* Appendix G "Sanitization Details" */
+	set_str(san, "method_type", nist_category_title(category));
+	set_str(san, "method_used", technique);
+	set_str(san, "method", str(cd, "method"));
+	json_object_set_new(san, "method_details", method_details(cd, str(cd, "method")));
+	set_str(san, "nist_reference", reference);
+	set_str(t, "name", str(tool, "name") ? str(tool, "name")
+					      : cfg && cfg->tool_name ? cfg->tool_name : "sanitizerd");
+	set_str(t, "version", str(tool, "version") ? str(tool, "version") : cfg ? cfg->tool_version : NULL);
+	json_object_set_new(san, "tool", t);
+	set_str(v, "method", str(ver, "method"));
+	set_str(v, "result", str(ver, "result"));
+	if (json_object_get(ver, "bytes_read"))
+		json_object_set(v, "bytes_read", json_object_get(ver, "bytes_read"));
+	json_object_set_new(san, "verification", v);
+	copy_members(san, cd, run_names);
+	if (json_object_get(req, "post_sanitization_classification"))
+		json_object_set(san, "post_sanitization_classification",
+				json_object_get(req, "post_sanitization_classification"));
+	if (json_object_get(req, "notes"))
+		json_object_set(san, "notes", json_object_get(req, "notes"));
+	json_object_set_new(p, "sanitization", san);
+	/* Appendix G "Media Destination" */
+	if (json_object_get(req, "destination"))
+		json_object_set(p, "destination", json_object_get(req, "destination"));
+	json_object_set_new(p, "ledger", json_pack("{s:s, s:I}", "origin", origin ? origin : "",
+						   "seq", (json_int_t)completed_seq));
+	return p;
+}
+
+/* ---- the table ---- */
+
+/* The id of the certificate of sanitize_completed seq, if any: 1 found, 0 not, -errno. */
+static int find_by_completed(sqlite3 *db, uint64_t seq, char id[CERT_ID_LEN + 1])
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM certificates WHERE completed_seq = ?", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	src = sqlite3_step(s);
+	rc = src == SQLITE_ROW ? 1 : src == SQLITE_DONE ? 0 : -EIO;
+	if (rc == 1)
+		snprintf(id, CERT_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int store_row(sqlite3 *db, const char *id, const char *asset_id, const char *jws,
+		     const char *sha, uint64_t completed_seq, uint64_t issued_seq)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO certificates(id, asset_id, jws, sha256, completed_seq,"
+			       " issued_seq) VALUES(?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, asset_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, jws, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)completed_seq);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)issued_seq);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void new_id(char id[CERT_ID_LEN + 1])
+{
+	uint8_t raw[9];
+	char *b;
+
+	crypto_random(raw, sizeof(raw));
+	b = b64_encode(raw, sizeof(raw), B64_URL);
+	snprintf(id, CERT_ID_LEN + 1, CERT_ID_PREFIX "%s", b ? b : "");
+	free(b);
+}
+
+/*
+ * Everything that must hold before anything is written; inside the
+ * transaction so no append slips in between the checks and the write.
+ */
+static int check_issuable(struct ledger *l, const char *subject, struct history *h,
+			  const char **category, const char **technique, const char **reference,
+			  char *err, size_t errlen)
+{
+	const json_t *cd, *ver;
+	const char *method, *media, *recorded;
+	char id[CERT_ID_LEN + 1];
+	int rc, state;
+
+	rc = ledger_state(l, subject, &state);
+	if (rc < 0)
+		return seterr(err, errlen, rc, "cannot read the state of %s: %s", subject, ledger_errmsg(l));
+	if (state == LC_NONE)
+		return seterr(err, errlen, -ENOENT, "cannot issue a certificate: no asset %s", subject);
+	rc = history_load(l, subject, 0, h);
+	if (rc < 0)
+		return seterr(err, errlen, rc, "cannot read the entries of %s", subject);
+	if (h->completed) {
+		rc = find_by_completed(ledger_sqlite(l), h->completed_seq, id);
+		if (rc < 0)
+			return seterr(err, errlen, rc, "cannot read the certificates table");
+		if (rc == 1)
+			return seterr(err, errlen, -EPROTO,
+				      "cannot issue a certificate: %s already has certificate %s for its"
+				      " sanitization at seq %llu", subject, id,
+				      (unsigned long long)h->completed_seq);
+	}
+	if (state != LC_SANITIZED)
+		return seterr(err, errlen, -EPROTO, "cannot issue a certificate: %s is %s, not sanitized",
+			      subject, lifecycle_state_name(state));
+	cd = json_object_get(h->completed, "data");
+	ver = json_object_get(cd, "verification");
+	if (!h->completed || !str(ver, "result") || strcmp(str(ver, "result"), "passed"))
+		return seterr(err, errlen, -EPROTO,
+			      "cannot issue a certificate: the last sanitization of %s has no passed"
+			      " verification (result %s)", subject, str(ver, "result") ? str(ver, "result") : "missing");
+	method = str(cd, "method");
+	media = str(json_object_get(h->enrolled, "data"), "media_type");
+	if (nist_category(method, media, category, technique, reference) < 0)
+		return seterr(err, errlen, -EPROTO,
+			      "cannot issue a certificate: method '%.64s' on media '%.16s' has no NIST SP 800-88"
+			      " category", method ? method : "missing", media ? media : "missing");
+	recorded = str(cd, "category");
+	if (recorded && strcmp(recorded, *category))
+		return seterr(err, errlen, -EPROTO,
+			      "cannot issue a certificate: the recorded category '%.16s' disagrees with NIST"
+			      " SP 800-88 ('%s' for %s on %s)", recorded, *category, method, media);
+	return 0;
+}
+
+int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
+	       const struct cert_config *cfg, const char *asset_id, const json_t *request,
+	       const char *actor, json_t **out, char *err, size_t errlen)
+{
+	const char *category = NULL, *technique = NULL, *reference = NULL;
+	char subject[160], id[CERT_ID_LEN + 1], now[25], sha[65], *jws = NULL;
+	struct history h = { 0 };
+	json_t *payload = NULL, *data = NULL;
+	uint8_t digest[32];
+	uint64_t issued_seq;
+	int rc;
+
+	*out = NULL;
+	if (!asset_id || strlen(asset_id) > 128 ||
+	    (snprintf(subject, sizeof(subject), "asset:%s", asset_id), !lifecycle_subject_valid(subject)))
+		return seterr(err, errlen, -EINVAL, "invalid asset id '%.140s'", asset_id ? asset_id : "");
+	rc = check_request(request, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = ledger_begin(l);
+	if (rc < 0)
+		return seterr(err, errlen, rc, "cannot start a ledger transaction: %s", ledger_errmsg(l));
+	if (sqlite3_exec(ledger_sqlite(l), cert_schema, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = seterr(err, errlen, -EIO, "cannot create the certificates table: %s",
+			    sqlite3_errmsg(ledger_sqlite(l)));
+		goto fail;
+	}
+	rc = check_issuable(l, subject, &h, &category, &technique, &reference, err, errlen);
+	if (rc < 0)
+		goto fail;
+
+	new_id(id);
+	xtime_rfc3339(now);
+	payload = build_payload(cfg, origin, id, asset_id, now, request, h.enrolled, h.completed,
+				h.completed_seq, category, technique, reference);
+	rc = payload ? jws_sign_json(k, payload, &jws) : -ENOMEM;
+	if (rc < 0) {
+		seterr(err, errlen, rc, "cannot sign the certificate: %s",
+		       rc == -EINVAL ? "the recorded data is not canonical JSON" : strerror(-rc));
+		goto fail;
+	}
+	merkle_sha256(jws, strlen(jws), digest);
+	hex_encode(digest, 32, sha);
+	/* SPEC section 8: the entry holds the SHA-256 of the JWS; its time is issued_at */
+	data = json_pack("{s:s, s:s, s:I}", "cert_id", id, "sha256", sha, "completed_seq",
+			 (json_int_t)h.completed_seq);
+	rc = data ? ledger_append(l, subject, "certificate_issued", actor, data, now, &issued_seq, NULL) : -ENOMEM;
+	if (rc < 0) {
+		seterr(err, errlen, rc, "cannot record the certificate: %s", ledger_errmsg(l));
+		goto fail;
+	}
+	rc = store_row(ledger_sqlite(l), id, asset_id, jws, sha, h.completed_seq, issued_seq);
+	if (rc < 0) {
+		seterr(err, errlen, rc, "cannot store the certificate: %s", sqlite3_errmsg(ledger_sqlite(l)));
+		goto fail;
+	}
+	/* SPEC section 4: a checkpoint is signed after every certificate, in the same commit */
+	rc = ledger_checkpoint(l, k, origin, NULL);
+	if (rc < 0) {
+		seterr(err, errlen, rc, "cannot sign a checkpoint: %s", ledger_errmsg(l));
+		goto fail;
+	}
+	rc = ledger_commit(l);
+	if (rc < 0) {
+		/* ledger_commit rolled back already */
+		seterr(err, errlen, rc, "cannot commit the certificate: %s", ledger_errmsg(l));
+		goto out;
+	}
+	*out = json_pack("{s:s, s:s}", "id", id, "jws", jws);
+	rc = *out ? 0 : -ENOMEM;
+	goto out;
+fail:
+	ledger_rollback(l);
+out:
+	history_clear(&h);
+	json_decref(payload);
+	json_decref(data);
+	free(jws);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+struct row {
+	char id[CERT_ID_LEN + 1];
+	char *asset_id, *jws, *sha;
+	uint64_t completed_seq, issued_seq;
+};
+
+static void row_clear(struct row *r)
+{
+	free(r->asset_id);
+	free(r->jws);
+	free(r->sha);
+	memset(r, 0, sizeof(*r));
+}
+
+static int id_valid(const char *id)
+{
+	if (!id || strlen(id) != CERT_ID_LEN || strncmp(id, CERT_ID_PREFIX, 4))
+		return 0;
+	for (const char *p = id + 4; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* Look a row up by id or by sha256 (one of them NULL).  -ENOENT if absent or no table. */
+static int row_load(struct ledger *l, const char *id, const char *sha, struct row *r)
+{
+	sqlite3 *db = ledger_sqlite(l);
+	sqlite3_stmt *s = NULL;
+	int src, rc;
+
+	memset(r, 0, sizeof(*r));
+	src = sqlite3_prepare_v2(db, id ? "SELECT id, asset_id, jws, sha256, completed_seq, issued_seq"
+				      " FROM certificates WHERE id = ?"
+				    : "SELECT id, asset_id, jws, sha256, completed_seq, issued_seq"
+				      " FROM certificates WHERE sha256 = ?", -1, &s, NULL);
+	if (src != SQLITE_OK)
+		/* a ledger that never issued a certificate has no table: nothing to find */
+		return strstr(sqlite3_errmsg(db), "no such table") ? -ENOENT : -EIO;
+	sqlite3_bind_text(s, 1, id ? id : sha, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		snprintf(r->id, sizeof(r->id), "%s", (const char *)sqlite3_column_text(s, 0));
+		r->asset_id = strdup((const char *)sqlite3_column_text(s, 1));
+		r->jws = strdup((const char *)sqlite3_column_text(s, 2));
+		r->sha = strdup((const char *)sqlite3_column_text(s, 3));
+		r->completed_seq = (uint64_t)sqlite3_column_int64(s, 4);
+		r->issued_seq = (uint64_t)sqlite3_column_int64(s, 5);
+		rc = r->asset_id && r->jws && r->sha ? 0 : -ENOMEM;
+	} else {
+		rc = src == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(s);
+	if (rc < 0)
+		row_clear(r);
+	return rc;
+}
+
+/* The certificate's status from the entries after its issuance. */
+static json_t *status_json(struct ledger *l, const char *subject, const struct history *h)
+{
+	const json_t *sd = json_object_get(h->shipped, "data"), *dd = json_object_get(h->destroyed, "data");
+	json_t *st;
+	int state = LC_NONE;
+
+	ledger_state(l, subject, &state);
+	st = json_pack("{s:s, s:s}", "state", h->destroyed ? "destroyed" : h->shipped ? "shipped" : "issued",
+		       "asset_state", lifecycle_state_name(state));
+	if (!st)
+		return NULL;
+	if (h->shipped) {
+		json_t *o = json_pack("{s:I, s:O?}", "seq", (json_int_t)h->shipped_seq, "date",
+				      json_object_get(h->shipped, "time"));
+		copy_members(o, sd, (const char *const[]){ "carrier", "seal", "tracking", NULL });
+		json_object_set_new(st, "shipped", o);
+	}
+	if (h->destroyed) {
+		json_t *o = json_pack("{s:I, s:O?}", "seq", (json_int_t)h->destroyed_seq, "date",
+				      json_object_get(h->destroyed, "time"));
+		copy_members(o, dd, (const char *const[]){ "facility", "method", "witness",
+			     "particle_size_mm", "vendor_certificate", NULL });
+		json_object_set_new(st, "destroyed", o);
+		/* the headline: where and when it ended */
+		json_object_set(st, "date", json_object_get(h->destroyed, "time"));
+		json_object_set(st, "facility", json_object_get(dd, "facility"));
+	} else if (h->shipped) {
+		json_object_set(st, "date", json_object_get(h->shipped, "time"));
+		json_object_set(st, "carrier", json_object_get(sd, "carrier"));
+		if (json_object_get(sd, "seal"))
+			json_object_set(st, "seal", json_object_get(sd, "seal"));
+	}
+	if (h->custody)
+		json_object_set(st, "custody", h->custody);
+	return st;
+}
+
+/* The ledger proof block: entry, inclusion at the latest checkpoint, checkpoint, tlog-proof. */
+static int ledger_json(struct ledger *l, uint64_t seq, json_t **out)
+{
+	char *entry = NULL, *note = NULL, *origin = NULL, *tp = NULL, hex[65];
+	struct checkpoint cp;
+	uint8_t leaf[32], pub[32];
+	json_t *incl = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = ledger_get(l, seq, &entry, leaf);
+	if (rc == 0)
+		rc = ledger_checkpoint_latest(l, &note);
+	if (rc == 0)
+		rc = ledger_identity(l, &origin, pub);
+	if (rc == 0)
+		rc = checkpoint_open(note, strlen(note), origin, pub, &cp) < 0 ? -EIO : 0;
+	/* issuance signs a checkpoint in its own commit, so the latest one covers seq */
+	if (rc == 0 && cp.size <= seq)
+		rc = -EIO;
+	if (rc == 0)
+		rc = ledger_inclusion_json(l, seq, cp.size, &incl);
+	if (rc == 0)
+		rc = cert_tlog_proof(entry, seq, json_object_get(incl, "hashes"), note, &tp);
+	if (rc == 0) {
+		hex_encode(leaf, 32, hex);
+		*out = json_pack("{s:I, s:s, s:s, s:O, s:s, s:s}", "seq", (json_int_t)seq, "entry", entry,
+				 "leaf_hash", hex, "inclusion", incl, "checkpoint", note, "tlog_proof", tp);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	json_decref(incl);
+	free(entry);
+	free(note);
+	free(origin);
+	free(tp);
+	return rc;
+}
+
+int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
+{
+	char subject[160];
+	struct history h = { 0 };
+	struct jws *j = NULL;
+	json_t *payload = NULL, *status = NULL, *lj = NULL;
+	struct row r;
+	int rc;
+
+	*out = NULL;
+	if (tenant)
+		*tenant = NULL;
+	if (!id_valid(cert_id))
+		return -ENOENT;
+	rc = row_load(l, cert_id, NULL, &r);
+	if (rc < 0)
+		return rc;
+	snprintf(subject, sizeof(subject), "asset:%s", r.asset_id);
+	rc = jws_parse(r.jws, strlen(r.jws), &j, NULL, 0);
+	if (rc == 0) {
+		payload = json_loadb((const char *)j->payload, j->payload_len, 0, NULL);
+		rc = payload ? 0 : -EINVAL;
+	}
+	if (rc == 0)
+		rc = history_load(l, subject, r.issued_seq, &h);
+	if (rc == 0) {
+		status = status_json(l, subject, &h);
+		rc = status ? 0 : -ENOMEM;
+	}
+	if (rc == 0)
+		rc = ledger_json(l, r.issued_seq, &lj);
+	if (rc == 0) {
+		*out = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "id", r.id, "asset_id", r.asset_id,
+				 "jws", r.jws, "sha256", r.sha, "payload", payload, "status", status,
+				 "ledger", lj);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	if (rc == 0 && tenant) {
+		const char *t = str(json_object_get(h.enrolled, "data"), "tenant");
+		*tenant = strdup(t ? t : "");
+		if (!*tenant) {
+			json_decref(*out);
+			*out = NULL;
+			rc = -ENOMEM;
+		}
+	}
+	jws_free(j);
+	json_decref(payload);
+	json_decref(status);
+	json_decref(lj);
+	history_clear(&h);
+	row_clear(&r);
+	return rc;
+}
+
+char *cert_verify_url(const char *base_url, const char *cert_id)
+{
+	size_t n, bl;
+	char *u;
+
+	if (!base_url || !*base_url)
+		base_url = "urn:sanitizerd:";
+	bl = strlen(base_url);
+	while (bl > 1 && base_url[bl - 1] == '/')
+		bl--;
+	n = bl + strlen("/v1/certificates/") + strlen(cert_id) + 1;
+	u = malloc(n);
+	if (u)
+		snprintf(u, n, "%.*s/v1/certificates/%s", (int)bl, base_url, cert_id);
+	return u;
+}
+
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out)
+{
+	char why[256] = "", hex[65];
+	struct jws *j = NULL;
+	struct row r = { 0 };
+	json_t *cert = NULL, *res;
+	uint8_t digest[32];
+	int rc, valid, in_ledger = 0;
+
+	*out = NULL;
+	rc = jws_parse(jws, len, &j, why, sizeof(why));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc == 0)
+		rc = jws_verify_jwks(j, jwks, why, sizeof(why));
+	valid = rc == 0;
+	if (valid) {
+		snprintf(why, sizeof(why), "signed by key %s", j->kid);
+		merkle_sha256(jws, len, digest);
+		hex_encode(digest, 32, hex);
+		rc = row_load(l, NULL, hex, &r);
+		if (rc == 0)
+			rc = cert_get(l, r.id, &cert, NULL);
+		if (rc == 0) {
+			/* the entry, not only our index, must hold this JWS's hash */
+			json_t *e = json_loads(json_string_value(json_object_get(
+				json_object_get(cert, "ledger"), "entry")), 0, NULL);
+			const char *s = str(json_object_get(e, "data"), "sha256");
+			in_ledger = s && !strcmp(s, hex);
+			json_decref(e);
+		} else if (rc != -ENOENT) {
+			jws_free(j);
+			row_clear(&r);
+			return rc;
+		}
+		if (!in_ledger)
+			snprintf(why, sizeof(why), "signed by key %s, but the ledger holds no such certificate",
+				 j->kid);
+	}
+	res = json_pack("{s:b, s:s, s:s?, s:b, s:s?, s:O?}", "valid", valid, "reason", why, "kid",
+			j && j->kid[0] ? j->kid : NULL, "in_ledger", in_ledger, "id", in_ledger ? r.id : NULL,
+			"status", in_ledger ? json_object_get(cert, "status") : NULL);
+	jws_free(j);
+	row_clear(&r);
+	json_decref(cert);
+	if (!res)
+		return -ENOMEM;
+	if (!json_object_get(res, "kid"))
+		json_object_set_new(res, "kid", json_null());
+	if (!json_object_get(res, "id"))
+		json_object_set_new(res, "id", json_null());
+	if (!json_object_get(res, "status"))
+		json_object_set_new(res, "status", json_null());
+	*out = res;
+	return 0;
+}

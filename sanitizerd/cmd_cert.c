@@ -1,0 +1,273 @@
+/*
+ * sanitizerd cert issue|show|pdf|verify — sanitization certificates from the
+ * command line (issue 5): the same audit/cert.h calls the API makes, and an
+ * offline verifier that needs no server and no state directory.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "audit/cert.h"
+#include "audit/certpdf.h"
+#include "audit/jws.h"
+#include "audit/ledger.h"
+#include "sanitizerd/cmd.h"
+#include "sanitizerd/state.h"
+#include "sanitizerd/xio.h"
+
+static const char cert_usage[] =
+	"usage: sanitizerd cert <command> [options]\n"
+	"\n"
+	"  issue ASSET_ID [--request JSON] [--actor A] [--org NAME] [--org-address A]\n"
+	"                 [--org-phone P] [--base-url URL]\n"
+	"        issue the certificate of the asset's last, verified sanitization;\n"
+	"        prints {\"id\",\"jws\"}\n"
+	"  show ID         the certificate, its status and ledger proof, as JSON\n"
+	"  pdf ID --out FILE [--base-url URL]\n"
+	"                  the printable certificate (one A4 page)\n"
+	"  verify --jwks FILE [--proof FILE [--checkpoint FILE] [--verifier VKEY]] CERT.jws\n"
+	"        offline: the signature against the JWKS (GET /.well-known/jwks.json, or\n"
+	"        the output of sanitizerd keys); with --proof (the JSON of GET\n"
+	"        /v1/certificates/ID, or its tlog_proof text), that the ledger's\n"
+	"        certificate_issued entry holds this JWS's SHA-256 and is included in\n"
+	"        the checkpoint (--checkpoint, or the proof's own) signed by VKEY\n"
+	"        (default: the note_verifier of a sanitizerd keys document).\n"
+	"        Exit 0 valid, 1 invalid (the reason on stderr), 2 usage.\n"
+	"\n"
+	"Options: --state-dir D (default " SZ_DEFAULT_STATE_DIR ") for issue, show, pdf.\n";
+
+struct copts {
+	const char *dir, *request, *actor, *org, *org_address, *org_phone, *base_url, *out;
+	const char *jwks, *checkpoint, *verifier, *proof;
+};
+
+static int parse(int argc, char **argv, struct copts *o)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "request", required_argument, NULL, 'r' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "org", required_argument, NULL, 'O' },
+		{ "org-address", required_argument, NULL, 'A' },
+		{ "org-phone", required_argument, NULL, 'P' },
+		{ "base-url", required_argument, NULL, 'u' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "jwks", required_argument, NULL, 'j' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "verifier", required_argument, NULL, 'v' },
+		{ "proof", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = SZ_DEFAULT_STATE_DIR;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dir = optarg; break;
+		case 'r': o->request = optarg; break;
+		case 'a': o->actor = optarg; break;
+		case 'O': o->org = optarg; break;
+		case 'A': o->org_address = optarg; break;
+		case 'P': o->org_phone = optarg; break;
+		case 'u': o->base_url = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'j': o->jwks = optarg; break;
+		case 'c': o->checkpoint = optarg; break;
+		case 'v': o->verifier = optarg; break;
+		case 'p': o->proof = optarg; break;
+		case 'h': return 1;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int do_issue(const struct copts *o, const char *asset)
+{
+	struct cert_config cfg = { .org_name = o->org, .org_address = o->org_address,
+				   .org_phone = o->org_phone, .base_url = o->base_url,
+				   .tool_name = "sanitizerd", .tool_version = SZ_VERSION };
+	struct state *st = NULL;
+	json_t *req = NULL, *out = NULL;
+	json_error_t jerr;
+	char err[512] = "";
+	int rc;
+
+	if (o->request) {
+		req = json_loads(o->request, JSON_REJECT_DUPLICATES, &jerr);
+		if (!req) {
+			sz_err("invalid --request: %s (at character %d)", jerr.text, jerr.position);
+			return EXIT_USAGE;
+		}
+	}
+	rc = state_open(o->dir, STATE_KEY, &st, err, sizeof(err));
+	if (rc == 0)
+		rc = cert_issue(st->ledger, st->key, st->origin, &cfg, asset, req,
+				o->actor ? o->actor : "local:cli", &out, err, sizeof(err));
+	if (rc < 0) {
+		sz_err("%s", err);
+	} else {
+		sz_print_json(out);
+		json_decref(out);
+	}
+	json_decref(req);
+	state_free(st);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* cert_get through a read-only ledger: reading needs no key. */
+static int load_cert(const struct copts *o, const char *id, json_t **cert)
+{
+	struct state *st = NULL;
+	char err[512] = "";
+	int rc;
+
+	rc = state_open(o->dir, STATE_RDONLY, &st, err, sizeof(err));
+	if (rc < 0) {
+		sz_err("%s", err);
+		return rc;
+	}
+	rc = cert_get(st->ledger, id, cert, NULL);
+	if (rc == -ENOENT)
+		sz_err("no certificate %.64s", id);
+	else if (rc < 0)
+		sz_err("cannot read certificate %.64s: %s", id, strerror(-rc));
+	state_free(st);
+	return rc;
+}
+
+static int do_show(const struct copts *o, const char *id)
+{
+	json_t *cert = NULL;
+
+	if (load_cert(o, id, &cert) < 0)
+		return EXIT_FAIL;
+	json_dumpf(cert, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(cert);
+	return EXIT_OK;
+}
+
+static int do_pdf(const struct copts *o, const char *id)
+{
+	json_t *cert = NULL;
+	uint8_t *pdf = NULL;
+	size_t len = 0;
+	char *url = NULL;
+	int rc;
+
+	if (!o->out) {
+		sz_err("cert pdf needs --out FILE");
+		return EXIT_USAGE;
+	}
+	if (load_cert(o, id, &cert) < 0)
+		return EXIT_FAIL;
+	url = cert_verify_url(o->base_url ? o->base_url : "http://127.0.0.1:8420", id);
+	rc = url ? cert_pdf(cert, url, &pdf, &len) : -ENOMEM;
+	if (rc < 0)
+		sz_err("cannot render certificate %s: %s", id, strerror(-rc));
+	else if ((rc = xwrite_file_excl(o->out, pdf, len, 0644)) < 0)
+		sz_err("cannot write %s: %s", o->out, strerror(-rc));
+	json_decref(cert);
+	free(pdf);
+	free(url);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int read_or_fail(const char *path, size_t cap, char **buf, size_t *len)
+{
+	int rc = xread_file(path, cap, buf, len);
+
+	if (rc == -EFBIG)
+		sz_err("cannot read %s: larger than %zu bytes", path, cap);
+	else if (rc < 0)
+		sz_err("cannot read %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+static int do_verify(const struct copts *o, const char *path)
+{
+	struct cert_offline in = { .vkey = o->verifier };
+	char *jws = NULL, *jwks_text = NULL, *proof = NULL, *cp = NULL, why[512] = "";
+	size_t jlen = 0, klen = 0;
+	json_t *jwks = NULL;
+	json_error_t jerr;
+	int rc = -1;
+
+	if (!o->jwks) {
+		sz_err("cert verify needs --jwks FILE (GET /.well-known/jwks.json or sanitizerd keys)");
+		return EXIT_USAGE;
+	}
+	if (o->checkpoint && !o->proof) {
+		sz_err("--checkpoint needs --proof (the JSON of GET /v1/certificates/ID or its tlog-proof)");
+		return EXIT_USAGE;
+	}
+	/* a JWS past the cap is an invalid certificate, said by jws_parse */
+	if (read_or_fail(path, JWS_MAX + 64, &jws, &jlen) < 0 ||
+	    read_or_fail(o->jwks, 1024 * 1024, &jwks_text, &klen) < 0 ||
+	    (o->proof && read_or_fail(o->proof, CERT_PROOF_MAX, &proof, &in.proof_len) < 0) ||
+	    (o->checkpoint && read_or_fail(o->checkpoint, 16384, &cp, &in.checkpoint_len) < 0))
+		goto out;
+	while (jlen && (jws[jlen - 1] == '\n' || jws[jlen - 1] == '\r'))
+		jws[--jlen] = 0;
+	jwks = json_loadb(jwks_text, klen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(jwks)) {
+		sz_err("invalid %s: not a JSON object (%s)", o->jwks, jerr.text);
+		goto out;
+	}
+	in.jws = jws;
+	in.jws_len = jlen;
+	in.jwks = jwks;
+	in.proof = proof;
+	in.checkpoint = cp;
+	rc = cert_verify_offline(&in, why, sizeof(why));
+	if (rc < 0)
+		sz_err("%s", why[0] ? why : strerror(-rc));
+	else
+		puts(why);
+out:
+	json_decref(jwks);
+	free(jws);
+	free(jwks_text);
+	free(proof);
+	free(cp);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_cert(int argc, char **argv)
+{
+	struct copts o;
+	const char *sub;
+	int r;
+
+	if (argc < 2)
+		return sz_usage(cert_usage, 1);
+	sub = argv[1];
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
+		return sz_usage(cert_usage, 0);
+	r = parse(argc - 1, argv + 1, &o);
+	if (r)
+		return sz_usage(cert_usage, r < 0);
+	argc -= 1 + optind;
+	argv += 1 + optind;
+	if (argc != 1) {
+		sz_err("cert %s takes one argument (see sanitizerd cert --help)", sub);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(sub, "issue"))
+		return do_issue(&o, argv[0]);
+	if (!strcmp(sub, "show"))
+		return do_show(&o, argv[0]);
+	if (!strcmp(sub, "pdf"))
+		return do_pdf(&o, argv[0]);
+	if (!strcmp(sub, "verify"))
+		return do_verify(&o, argv[0]);
+	sz_err("unknown cert command '%s' (see sanitizerd cert --help)", sub);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# End to end over the API: enrol, deploy, remove, retire, wipe a loop device,
+# certificate, shipped, destroyed; then the certificate verifies offline from
+# files alone, with OpenSSL and with sanitizerd cert verify.
+. "$(dirname "$0")/lib.sh"
+for t in curl openssl pdftoppm pdftotext jq; do
+	command -v "$t" >/dev/null || skip_all "needs $t (scripts/deps.sh installs it)"
+done
+require_loop
+
+tok() { api POST /v1/tokens "$ADMIN" "$1" >/dev/null && jget token <body; }
+b64url_d() { local s; s=$(tr -- '-_' '+/'); while [ $(( ${#s} % 4 )) != 0 ]; do s="$s="; done; printf %s "$s" | base64 -d; }
+wait_job() {
+	for i in $(seq 600); do
+		api GET /v1/jobs/$1 "$TECH" >/dev/null; s=$(jget state <body)
+		case $s in completed|failed|cancelled) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
+
+test_expect_success_here 'setup: daemon, tokens, a retired drive on a loop device' '
+	sz_serve st --origin test.example/sz --org-name "Example Cloud" --org-location "Frankfurt" \
+		--public-url https://verify.example &&
+	TECH=$(tok "{\"role\":\"technician\"}") && AUD=$(tok "{\"role\":\"auditor\"}") &&
+	CUS=$(tok "{\"role\":\"customer\",\"tenant\":\"acme\"}") &&
+	OTHER=$(tok "{\"role\":\"customer\",\"tenant\":\"globex\"}") &&
+	python3 -c "open(\"d.img\",\"wb\").write(b\"SENTINEL-customer-data\".ljust(1<<20, b\"y\") * 24)" &&
+	D=$(loop_attach "$TRASH/d.img") && loop_register "$D" &&
+	api POST /v1/assets "$TECH" "{\"serial\":\"loop:$TRASH/d.img\",\"model\":\"WD40EFRX\",\"media_type\":\"hdd\",\"capacity_bytes\":25165824,\"tenant\":\"acme\",\"vendor\":\"WDC\",\"property_number\":\"PN-77\",\"classification\":\"confidential\"}" >/dev/null &&
+	A=$(jget id <body) &&
+	for e in "{\"type\":\"deployed\",\"data\":{\"host\":\"db1\"}}" "{\"type\":\"removed\"}" "{\"type\":\"retired\"}"; do
+		[ "$(api POST /v1/assets/$A/events "$TECH" "$e")" = 201 ] || exit 1
+	done
+'
+
+test_expect_success 'no certificate before a passed verification' '
+	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{}")" = 409 ] && grep -q "retired, not sanitized" body
+'
+
+test_expect_success_here 'wipe, then issue: 201 with a JWS; a second issuance is 409' '
+	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$A\",\"device\":\"$D\",\"method\":\"clear-zero\",\"verify\":\"full\"}")" = 202 ] &&
+	J=$(jget id <body) && wait_job $J && [ "$(jget state <body)" = completed ] &&
+	! grep -q SENTINEL "$D" &&
+	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{\"performed_by\":{\"name\":\"Ann Tech\",\"title\":\"Technician\",\"organization\":\"Example Cloud\",\"location\":\"FRA1\",\"phone\":\"+49 69 000\"},\"destination\":\"shredder\"}")" = 201 ] &&
+	C=$(jget id <body) && jget jws <body | tr -d "\\n" >cert.jws &&
+	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{}")" = 409 ] &&
+	[ "$(api GET /v1/assets/$A "$TECH")" = 200 ] && [ "$(jget state <body)" = certified ]
+'
+
+test_expect_success 'the payload carries the NIST SP 800-88 Appendix G fields' '
+	[ "$(api GET /v1/certificates/$C "$AUD")" = 200 ] && cp body cert.json &&
+	jq -e ".payload | .cert_id == \"$C\" and .asset_id == \"$A\"" cert.json >/dev/null &&
+	grep -q "WD40EFRX" cert.json && grep -q "PN-77" cert.json && grep -q "Ann Tech" cert.json &&
+	grep -q "Example Cloud" cert.json && grep -qi "\"clear\"" cert.json && grep -q "Overwrite" cert.json &&
+	jq -e ".status.state == \"issued\"" cert.json >/dev/null
+'
+
+test_expect_success 'roles and tenants: the customer sees its certificate, another tenant gets 404' '
+	[ "$(api GET /v1/certificates/$C "$CUS")" = 200 ] &&
+	[ "$(api GET /v1/certificates/$C "$OTHER")" = 404 ] &&
+	[ "$(api GET /v1/certificates/$C.jws "$OTHER")" = 404 ] &&
+	[ "$(api GET /v1/certificates/$C "$TECH")" = 403 ] &&
+	[ "$(api GET /v1/certificates/$C)" = 401 ]
+'
+
+test_expect_success 'OpenSSL, which we did not write, accepts the JWS; a changed one is refused' '
+	[ "$(api GET /v1/certificates/$C.jws "$AUD")" = 200 ] && cmp body cert.jws &&
+	[ "$(api GET /v1/keys)" = 200 ] && jq -r .public_key_pem body >pub.pem &&
+	cut -d. -f1,2 cert.jws | tr -d "\\n" >si && cut -d. -f3 cert.jws | tr -d "\\n" | b64url_d >sig &&
+	openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in si -sigfile sig &&
+	printf x >>si && ! openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in si -sigfile sig
+'
+
+test_expect_success 'POST /v1/verify: valid and in the ledger; a forged payload is not valid' '
+	[ "$(curl -s -m 10 -o body -w "%{http_code}" -H "Content-Type: application/jose" --data-binary @cert.jws "$URL/v1/verify")" = 200 ] &&
+	jq -e ".valid == true and .in_ledger == true" body >/dev/null &&
+	h=$(cut -d. -f1 cert.jws) && s=$(cut -d. -f3 cert.jws) &&
+	p=$(cut -d. -f2 cert.jws | b64url_d | sed "s/WD40EFRX/WD40FORGED/" | base64 -w0 | tr -- "+/" "-_" | tr -d "=") &&
+	[ "$(api POST /v1/verify "" "{\"jws\":\"$h.$p.$s\"}")" = 200 ] && jq -e ".valid == false" body >/dev/null &&
+	[ "$(curl -s -m 10 -o body -w "%{http_code}" -H "Content-Type: text/plain" --data-binary @cert.jws "$URL/v1/verify")" = 415 ]
+'
+
+test_expect_success 'shipped and destroyed: the certificate'"'"'s status follows' '
+	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"shipped\",\"data\":{\"carrier\":\"SecureFreight\",\"seal\":\"S-991\"}}")" = 201 ] &&
+	[ "$(api GET /v1/certificates/$C "$AUD")" = 200 ] && jq -e ".status.state == \"shipped\"" body >/dev/null &&
+	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"destroyed\",\"data\":{\"facility\":\"ShredCo Berlin\",\"method\":\"shred\",\"witness\":\"Bob\"}}")" = 201 ] &&
+	[ "$(api GET /v1/certificates/$C "$CUS")" = 200 ] && cp body final.json &&
+	jq -e ".status.state == \"destroyed\"" final.json >/dev/null && grep -q "ShredCo Berlin" final.json
+'
+
+test_expect_success 'offline: the certificate verifies from files alone, without the daemon' '
+	[ "$(api GET /.well-known/jwks.json)" = 200 ] && cp body jwks.json &&
+	api GET /v1/keys >/dev/null && jq -r .note_verifier body >vkey &&
+	jq -r .ledger.checkpoint final.json >cp &&
+	mkdir offline && cp cert.jws jwks.json cp final.json offline/ && cd offline &&
+	"$SZ" cert verify --jwks jwks.json --checkpoint cp --verifier "$(cat ../vkey)" --proof final.json cert.jws &&
+	sed "s/ShredCo/Fake/" final.json >x.json &&
+	printf "%s" "$(cut -d. -f1 cert.jws).$(cut -d. -f2 cert.jws).AAAA" >forged.jws &&
+	test_expect_code 1 "$SZ" cert verify --jwks jwks.json forged.jws 2>err && grep -q "^sanitizerd: " err
+'
+
+test_expect_success 'the PDF: one A4 page with the serial and the certificate id' '
+	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body cert.pdf &&
+	pdftoppm -r 30 -png cert.pdf page && [ "$(ls page*.png | wc -l)" = 1 ] &&
+	pdftotext cert.pdf - >cert.txt && grep -q "$C" cert.txt && grep -q "loop:" cert.txt
+'
+
+test_expect_success 'the ledger verifies after it all' '
+	"$SZ" ledger verify --state-dir st
+'
+
+test_done

@@ -1,0 +1,545 @@
+/*
+ * Certificates over a real ledger file: issuance rules (state, verification,
+ * one per sanitization, request validation, nothing written on refusal), the
+ * payload's Appendix G fields, the certificate_issued entry and its proof
+ * checked independently, status after shipping and destruction, online and
+ * offline verification with hostile twins, the PDF.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/b64.h"
+#include "audit/cert.h"
+#include "audit/certpdf.h"
+#include "audit/jwk.h"
+#include "audit/jws.h"
+#include "audit/keys.h"
+#include "audit/ledger.h"
+#include "audit/merkle.h"
+#include "audit/note.h"
+#include "tests/unit/tap.h"
+
+#define ORIGIN "test.example/cert"
+
+static char dir[] = "/tmp/sz-test-cert.XXXXXX";
+static struct sz_key *key;
+static uint8_t pub[32];
+
+static const struct cert_config cfg = { .org_name = "Acme Recycling", .org_address = "1 Main St",
+					.org_phone = "+1 555 0100", .base_url = "https://wipe.example/",
+					.tool_name = "sanitizerd", .tool_version = "0.1.0" };
+
+static struct ledger *fresh(const char *name)
+{
+	char path[256], err[256];
+	struct ledger *l = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (ledger_open(path, LEDGER_CREATE | LEDGER_NOSYNC, &l, err, sizeof(err)) < 0) {
+		printf("# %s\n", err);
+		exit(1);
+	}
+	ledger_set_identity(l, ORIGIN, pub);
+	ledger_set_signer(l, key, ORIGIN, 1, 0);
+	return l;
+}
+
+static uint64_t size_of(struct ledger *l)
+{
+	uint64_t n = 0;
+
+	ledger_size(l, &n);
+	return n;
+}
+
+static int add(struct ledger *l, const char *asset, const char *type, const char *data)
+{
+	char subject[64];
+	json_t *d = json_loads(data, 0, NULL);
+	int rc;
+
+	if (!d)
+		return -999;
+	snprintf(subject, sizeof(subject), "asset:%s", asset);
+	rc = ledger_append(l, subject, type, "test", d, NULL, NULL, NULL);
+	json_decref(d);
+	return rc;
+}
+
+static const char completed_fmt[] =
+	"{\"job_id\":\"j1\",\"method\":\"%s\",\"category\":\"%s\",\"technique\":\"Overwrite\","
+	"\"verification\":{\"method\":\"full\",\"result\":\"%s\",\"bytes_read\":4096},\"passes\":1,"
+	"\"bytes_written\":4096,\"duration_ms\":5,\"tool\":{\"name\":\"sanitizerd\",\"version\":\"0.1.0\"},"
+	"\"device\":{\"path\":\"/dev/loop7\",\"identity\":\"loop:/tmp/x\",\"model\":\"Disk\",\"serial\":\"SN-%s\","
+	"\"wwn\":\"\",\"transport\":\"loop\"},\"started_at\":\"2026-01-01T00:00:00.000Z\","
+	"\"completed_at\":\"2026-01-01T00:00:05.000Z\"}";
+
+/* enrolled, retired, sanitize_started, sanitize_completed with the given method, category, result */
+static void sanitized(struct ledger *l, const char *asset, const char *media, const char *method,
+		      const char *category, const char *result)
+{
+	char data[2048];
+
+	snprintf(data, sizeof(data), "{\"serial\":\"SN-%s\",\"model\":\"WD Blue\",\"media_type\":\"%s\","
+		 "\"capacity_bytes\":4096,\"tenant\":\"acme\",\"vendor\":\"WDC\",\"property_number\":\"P-1\","
+		 "\"classification\":\"confidential\",\"data_backed_up\":true,\"asset_tag\":\"T\"}", asset, media);
+	add(l, asset, "enrolled", data);
+	add(l, asset, "retired", "{}");
+	add(l, asset, "sanitize_started", "{\"method\":\"clear-zero\"}");
+	snprintf(data, sizeof(data), completed_fmt, method, category, result, asset);
+	add(l, asset, "sanitize_completed", data);
+}
+
+static int issue(struct ledger *l, const char *asset, const char *request, json_t **out, char *err, size_t errlen)
+{
+	json_t *req = request ? json_loads(request, JSON_ALLOW_NUL, NULL) : NULL;
+	int rc;
+
+	if (request && !req)
+		return -999;
+	rc = cert_issue(l, key, ORIGIN, &cfg, asset, req, "tech:ann", out, err, errlen);
+	json_decref(req);
+	return rc;
+}
+
+static json_t *payload_of(const char *jws)
+{
+	struct jws *j = NULL;
+	json_t *p = NULL;
+
+	if (jws && jws_parse(jws, strlen(jws), &j, NULL, 0) == 0)
+		p = json_loadb((const char *)j->payload, j->payload_len, 0, NULL);
+	jws_free(j);
+	return p;
+}
+
+/* verify a JWS against a JWKS */
+static int verify_jws(const char *jws, const json_t *set)
+{
+	struct jws *j = NULL;
+	int rc = jws ? jws_parse(jws, strlen(jws), &j, NULL, 0) : -EINVAL;
+
+	if (rc == 0)
+		rc = jws_verify_jwks(j, set, NULL, 0);
+	jws_free(j);
+	return rc;
+}
+
+#define PATH(o, ...) json_path(o, (const char *[]){ __VA_ARGS__, NULL })
+static json_t *json_path(json_t *o, const char **keys)
+{
+	for (; *keys && o; keys++)
+		o = json_object_get(o, *keys);
+	return o;
+}
+#define PSTR(o, ...) json_string_value(PATH(o, __VA_ARGS__))
+
+static void test_issue(void)
+{
+	struct ledger *l = fresh("issue.db");
+	char err[512] = "", *tenant = NULL, hex[65];
+	json_t *out = NULL, *p, *cert = NULL, *set = jwk_set(pub), *e;
+	const char *id, *jws;
+	uint64_t before, completed_seq;
+	uint8_t digest[32];
+
+	sanitized(l, "d1", "hdd", "clear-zero", "clear", "passed");
+	completed_seq = size_of(l) - 1;
+	before = size_of(l);
+	CHECK_EQ_INT(issue(l, "d1", "{\"performed_by\":{\"name\":\"Ann Tech\",\"title\":\"Technician\","
+			   "\"organization\":\"Acme\",\"location\":\"DC1\",\"phone\":\"+1 555\"},"
+			   "\"validated_by\":{\"name\":\"Bob Lead\"},\"destination\":\"Recycling Facility\","
+			   "\"notes\":\"line one\\nline two\",\"post_sanitization_classification\":\"Unclassified\"}",
+			   &out, err, sizeof(err)), 0, "issue for a sanitized asset with a passed verification (%s)", err);
+	id = json_string_value(json_object_get(out, "id"));
+	jws = json_string_value(json_object_get(out, "jws"));
+	CHECK(id && strlen(id) == CERT_ID_LEN && !strncmp(id, "crt_", 4), "id crt_ + 12 characters: %s", id ? id : "");
+	CHECK_EQ_INT(size_of(l), before + 1, "one certificate_issued entry written");
+	CHECK_EQ_INT(verify_jws(jws, set), 0, "the JWS verifies against the service JWKS");
+
+	p = payload_of(jws);
+	CHECK(p != NULL, "the payload is JSON");
+	CHECK_STR(PSTR(p, "cert_id"), id, "payload cert_id");
+	CHECK_STR(PSTR(p, "asset_id"), "d1", "payload asset_id");
+	CHECK(PSTR(p, "issued_at") && strlen(PSTR(p, "issued_at")) == 24, "payload issued_at RFC 3339 ms");
+	CHECK_STR(PSTR(p, "organization", "name"), "Acme Recycling", "organisation from the configuration");
+	CHECK_STR(PSTR(p, "performed_by", "name"), "Ann Tech", "person performing from the request");
+	CHECK_STR(PSTR(p, "validated_by", "name"), "Bob Lead", "validation from the request");
+	CHECK_STR(PSTR(p, "media", "make"), "WDC", "media make = enrolled vendor");
+	CHECK_STR(PSTR(p, "media", "serial"), "SN-d1", "media serial");
+	CHECK_STR(PSTR(p, "media", "property_number"), "P-1", "media property number");
+	CHECK_STR(PSTR(p, "media", "tenant"), "acme", "media source/tenant");
+	CHECK_STR(PSTR(p, "media", "classification"), "confidential", "media classification");
+	CHECK(json_is_true(PATH(p, "media", "data_backed_up")), "data backed up");
+	CHECK(!PATH(p, "media", "asset_tag"), "custom enrolment fields stay out of the certificate");
+	CHECK_STR(PSTR(p, "sanitization", "method_type"), "Clear", "method type from the NIST table");
+	CHECK_STR(PSTR(p, "sanitization", "method_used"), "Overwrite", "method used");
+	CHECK_STR(PSTR(p, "sanitization", "method"), "clear-zero", "method name");
+	CHECK(PSTR(p, "sanitization", "nist_reference") && strstr(PSTR(p, "sanitization", "nist_reference"), "A-5"),
+	      "the NIST clause");
+	CHECK_STR(PSTR(p, "sanitization", "tool", "version"), "0.1.0", "tool and version");
+	CHECK_STR(PSTR(p, "sanitization", "verification", "method"), "full", "verification method");
+	CHECK_STR(PSTR(p, "sanitization", "verification", "result"), "passed", "verification result");
+	CHECK_STR(PSTR(p, "sanitization", "post_sanitization_classification"), "Unclassified",
+		  "post-sanitization classification");
+	CHECK_STR(PSTR(p, "sanitization", "notes"), "line one\nline two", "notes");
+	CHECK_STR(PSTR(p, "destination"), "Recycling Facility", "media destination");
+	CHECK_STR(PSTR(p, "ledger", "origin"), ORIGIN, "ledger origin");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "ledger", "seq")), completed_seq, "ledger seq = sanitize_completed");
+	json_decref(p);
+
+	CHECK_EQ_INT(cert_get(l, id, &cert, &tenant), 0, "cert_get");
+	CHECK_STR(tenant, "acme", "the asset's tenant for scoping");
+	CHECK_STR(PSTR(cert, "jws"), jws, "the stored JWS");
+	CHECK_STR(PSTR(cert, "status", "state"), "issued", "status issued");
+	CHECK_STR(PSTR(cert, "status", "asset_state"), "certified", "the asset is certified");
+	merkle_sha256(jws, strlen(jws), digest);
+	hex_encode(digest, 32, hex);
+	CHECK_STR(PSTR(cert, "sha256"), hex, "sha256 of the JWS");
+	e = json_loads(PSTR(cert, "ledger", "entry"), 0, NULL);
+	CHECK_STR(PSTR(e, "type"), "certificate_issued", "the entry is certificate_issued");
+	CHECK_STR(PSTR(e, "data", "sha256"), hex, "the entry holds the JWS's SHA-256");
+	CHECK_STR(PSTR(e, "data", "cert_id"), id, "and the certificate id");
+	CHECK_EQ_INT(json_integer_value(PATH(e, "data", "completed_seq")), completed_seq, "and the completed seq");
+	CHECK_STR(PSTR(e, "time"), PSTR(cert, "payload", "issued_at"), "entry time = issued_at");
+	CHECK_STR(PSTR(e, "actor"), "tech:ann", "the actor recorded");
+	json_decref(e);
+	{
+		/* the inclusion proof, checked against the signed checkpoint by merkle_verify */
+		json_t *incl = PATH(cert, "ledger", "inclusion"), *hs = json_object_get(incl, "hashes");
+		const char *note = PSTR(cert, "ledger", "checkpoint"), *entry = PSTR(cert, "ledger", "entry");
+		uint8_t hashes[MERKLE_MAX_PROOF][32], leaf[32];
+		struct checkpoint cp;
+		size_t n = json_array_size(hs);
+		for (size_t i = 0; i < n && i < MERKLE_MAX_PROOF; i++)
+			b64_decode_exact(json_string_value(json_array_get(hs, i)), 44, B64_STD, hashes[i], 32);
+		CHECK_EQ_INT(checkpoint_open(note, strlen(note), ORIGIN, pub, &cp), 0, "the checkpoint is signed");
+		CHECK_EQ_INT(cp.size, size_of(l), "a checkpoint covering the issuance was signed with it");
+		merkle_leaf_hash(entry, strlen(entry), leaf);
+		CHECK_EQ_INT(merkle_verify_inclusion(leaf, size_of(l) - 1, cp.size, (const uint8_t(*)[32])hashes, n,
+						     cp.root), 0, "the entry is included under the checkpoint");
+		CHECK(!strncmp(PSTR(cert, "ledger", "tlog_proof"), "c2sp.org/tlog-proof@v1\nextra ", 29),
+		      "a C2SP tlog-proof text too");
+	}
+	json_decref(cert);
+	free(tenant);
+
+	/* twice for one sanitization */
+	json_decref(out);
+	out = NULL;
+	before = size_of(l);
+	CHECK_EQ_INT(issue(l, "d1", NULL, &out, err, sizeof(err)), -EPROTO, "a second certificate: refused");
+	CHECK(strstr(err, "already has certificate") != NULL, "saying why: %s", err);
+	CHECK_EQ_INT(size_of(l), before, "nothing written");
+	json_decref(out);
+	json_decref(set);
+	ledger_close(l);
+}
+
+
+/* Every refusal: the right code, a message, and the ledger unchanged. */
+static void refused(struct ledger *l, const char *asset, const char *request, int want, const char *msg,
+		    const char *what)
+{
+	char err[512] = "";
+	json_t *out = (json_t *)1;
+	uint64_t before = size_of(l);
+	int rc = issue(l, asset, request, &out, err, sizeof(err));
+
+	CHECK(rc == want && out == NULL && strstr(err, msg) && size_of(l) == before,
+	      "%s: %d, \"%s\", nothing written", what, rc, err);
+}
+
+static void test_refusals(void)
+{
+	struct ledger *l = fresh("refuse.db");
+	char big[400], req[600];
+
+	sanitized(l, "failed", "hdd", "clear-zero", "clear", "failed");
+	refused(l, "failed", NULL, -EPROTO, "no passed verification", "verification failed");
+	add(l, "ret", "enrolled", "{\"serial\":\"S\",\"model\":\"M\",\"media_type\":\"hdd\",\"capacity_bytes\":1,"
+	    "\"tenant\":\"acme\"}");
+	add(l, "ret", "retired", "{}");
+	refused(l, "ret", NULL, -EPROTO, "is retired, not sanitized", "a retired asset");
+	add(l, "ret", "sanitize_started", "{}");
+	refused(l, "ret", NULL, -EPROTO, "is sanitizing, not sanitized", "a sanitizing asset");
+	refused(l, "ghost", NULL, -ENOENT, "no asset asset:ghost", "an unknown asset");
+	refused(l, "../x", NULL, -EINVAL, "invalid asset id", "a hostile asset id");
+	refused(l, "", NULL, -EINVAL, "invalid asset id", "an empty asset id");
+	sanitized(l, "mism", "hdd", "clear-zero", "purge", "passed");
+	refused(l, "mism", NULL, -EPROTO, "disagrees with NIST", "a recorded category the table does not back");
+	sanitized(l, "weird", "hdd", "shred-it", "purge", "passed");
+	refused(l, "weird", NULL, -EPROTO, "has no NIST SP 800-88 category", "an unknown method");
+	sanitized(l, "blk", "hdd", "ata-sanitize-block", "purge", "passed");
+	refused(l, "blk", NULL, -EPROTO, "has no NIST SP 800-88 category", "block erase on a hard disk");
+
+	sanitized(l, "ok", "ssd", "ata-sanitize-crypto", "purge", "passed");
+	refused(l, "ok", "[1]", -EINVAL, "must be a JSON object", "request not an object");
+	refused(l, "ok", "{\"performed_by\":\"Ann\"}", -EINVAL, "performed_by must be an object", "person not an object");
+	refused(l, "ok", "{\"performed_by\":{\"name\":5}}", -EINVAL, "performed_by.name must be a string",
+		"a number for a name");
+	refused(l, "ok", "{\"performed_by\":{\"badge\":\"x\"}}", -EINVAL, "unknown member performed_by.badge",
+		"an unknown person field");
+	refused(l, "ok", "{\"category\":\"purge\"}", -EINVAL, "unknown member category",
+		"the caller cannot choose the category");
+	refused(l, "ok", "{\"notes\":1}", -EINVAL, "notes must be a string", "notes not a string");
+	refused(l, "ok", "{\"destination\":\"a\\u0000b\"}", -EINVAL, "destination must be a string",
+		"a NUL inside a string");
+	refused(l, "ok", "{\"destination\":\"a\\nb\"}", -EINVAL, "destination must be a string",
+		"a newline in a one-line field");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	snprintf(req, sizeof(req), "{\"validated_by\":{\"name\":\"%.*s\"}}", CERT_STR_MAX + 1, big);
+	refused(l, "ok", req, -EINVAL, "at most 256 bytes", "a name over the cap");
+	snprintf(req, sizeof(req), "{\"validated_by\":{\"name\":\"%.*s\"}}", CERT_STR_MAX, big);
+	{
+		char err[512] = "";
+		json_t *out = NULL, *p;
+		CHECK_EQ_INT(issue(l, "ok", req, &out, err, sizeof(err)), 0,
+			     "a name of exactly the cap is accepted, on flash with a device crypto erase (%s)", err);
+		p = payload_of(json_string_value(json_object_get(out, "jws")));
+		CHECK_STR(PSTR(p, "sanitization", "method_type"), "Purge", "crypto erase: Purge");
+		CHECK_STR(PSTR(p, "sanitization", "method_used"), "Crypto Erase", "method used Crypto Erase");
+		json_decref(p);
+		json_decref(out);
+	}
+	ledger_close(l);
+}
+
+static void test_status_and_verify(void)
+{
+	struct ledger *l = fresh("status.db");
+	char err[512] = "", why[512], *id = NULL, *jws = NULL, *proof_json = NULL;
+	json_t *out = NULL, *cert = NULL, *set = jwk_set(pub), *res = NULL;
+	struct sz_key *other = NULL;
+	uint8_t opub[32];
+	char *vkey = note_verifier(ORIGIN, pub), *ovkey;
+
+	key_generate(&other);
+	key_public(other, opub);
+	ovkey = note_verifier(ORIGIN, opub);
+	sanitized(l, "d2", "nvme", "nvme-sanitize-crypto", "purge", "passed");
+	CHECK_EQ_INT(issue(l, "d2", NULL, &out, err, sizeof(err)), 0, "issue without a request body (%s)", err);
+	id = strdup(json_string_value(json_object_get(out, "id")));
+	jws = strdup(json_string_value(json_object_get(out, "jws")));
+	json_decref(out);
+
+	CHECK_EQ_INT(add(l, "d2", "shipped", "{\"carrier\":\"UPS\",\"seal\":\"SEAL-9\",\"tracking\":\"1Z\"}"), 0,
+		     "shipped");
+	CHECK_EQ_INT(cert_get(l, id, &cert, NULL), 0, "cert_get after shipping");
+	CHECK_STR(PSTR(cert, "status", "state"), "shipped", "status shipped");
+	CHECK_STR(PSTR(cert, "status", "carrier"), "UPS", "with the carrier");
+	CHECK_STR(PSTR(cert, "status", "seal"), "SEAL-9", "and the seal");
+	json_decref(cert);
+	CHECK_EQ_INT(add(l, "d2", "destroyed", "{\"facility\":\"ShredCo Plant 2\",\"method\":\"shred\","
+			 "\"witness\":\"Eve\",\"particle_size_mm\":2}"), 0, "destroyed");
+	ledger_checkpoint(l, key, ORIGIN, NULL);
+	CHECK_EQ_INT(cert_get(l, id, &cert, NULL), 0, "cert_get after destruction");
+	CHECK_STR(PSTR(cert, "status", "state"), "destroyed", "status destroyed");
+	CHECK_STR(PSTR(cert, "status", "facility"), "ShredCo Plant 2", "with the facility");
+	CHECK(PSTR(cert, "status", "date") != NULL, "and the date");
+	CHECK_STR(PSTR(cert, "status", "destroyed", "witness"), "Eve", "and the witness");
+	CHECK_STR(PSTR(cert, "status", "shipped", "carrier"), "UPS", "the shipment kept");
+	CHECK_EQ_INT(json_integer_value(PATH(cert, "ledger", "inclusion", "tree_size")), size_of(l),
+		     "the proof is at the latest checkpoint");
+	proof_json = json_dumps(cert, JSON_COMPACT);
+
+	/* online: POST /v1/verify */
+	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res), 0, "cert_verify");
+	CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
+	      "valid and in the ledger");
+	CHECK_STR(PSTR(res, "status", "state"), "destroyed", "with the current status");
+	CHECK_STR(PSTR(res, "id"), id, "and the id");
+	json_decref(res);
+	{
+		char *t = strdup(jws);
+		t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
+		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res), 0, "cert_verify of a changed signature");
+		CHECK(json_is_false(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")),
+		      "invalid, not in the ledger: %s", PSTR(res, "reason"));
+		json_decref(res);
+		free(t);
+	}
+	{
+		/* signed by our key but never issued: valid, not in the ledger */
+		json_t *pl = json_pack("{s:s}", "cert_id", "crt_forgedforged");
+		char *f = NULL;
+		jws_sign_json(key, pl, &f);
+		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res), 0, "cert_verify of an unissued JWS");
+		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")) &&
+		      json_is_null(json_object_get(res, "status")), "valid signature, not in the ledger");
+		json_decref(res);
+		free(f);
+		json_decref(pl);
+	}
+	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res), 0, "cert_verify of garbage");
+	CHECK(json_is_false(json_object_get(res, "valid")) && json_is_null(json_object_get(res, "kid")),
+	      "invalid, no kid");
+	json_decref(res);
+
+	/* offline: files alone */
+	{
+		struct cert_offline in = { .jws = jws, .jws_len = strlen(jws), .jwks = set,
+					   .proof = proof_json, .proof_len = strlen(proof_json), .vkey = vkey };
+		const char *tp = PSTR(cert, "ledger", "tlog_proof"), *cp = PSTR(cert, "ledger", "checkpoint");
+		json_t *doc = jwk_keys_document(vkey, pub);
+		char *t;
+
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), 0, "offline with the certificate JSON: %s", why);
+		in.proof = tp;
+		in.proof_len = strlen(tp);
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), 0, "offline with the tlog-proof: %s", why);
+		in.checkpoint = cp;
+		in.checkpoint_len = strlen(cp);
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), 0, "with a separate checkpoint: %s", why);
+		in.jwks = doc;
+		in.vkey = NULL;
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), 0, "with a /v1/keys document: %s", why);
+		in.jwks = set;
+		in.vkey = ovkey;
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EBADMSG, "another verifier key: %s", why);
+		in.vkey = NULL;
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EINVAL, "no verifier key: %s", why);
+		in.vkey = vkey;
+		/* a tlog-proof whose extra carries another entry */
+		t = strdup(tp);
+		t[40] = t[40] == 'A' ? 'B' : 'A';
+		in.proof = t;
+		in.proof_len = strlen(t);
+		CHECK(cert_verify_offline(&in, why, sizeof(why)) < 0, "a changed entry in the proof: %s", why);
+		free(t);
+		/* a changed hash line */
+		t = strdup(tp);
+		{
+			char *h = strstr(t, "\nindex ");
+			h = strchr(h + 1, '\n') + 1;
+			h[3] = h[3] == 'A' ? 'B' : 'A';
+		}
+		in.proof = t;
+		in.proof_len = strlen(t);
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EBADMSG, "a changed proof hash: %s", why);
+		free(t);
+		in.proof = "c2sp.org/tlog-proof@v1\nindex 3\n\nx\n";
+		in.proof_len = strlen(in.proof);
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EINVAL, "a tlog-proof without extra: %s", why);
+		in.proof = "{\"ledger\":{}}";
+		in.proof_len = strlen(in.proof);
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EINVAL, "an empty JSON proof: %s", why);
+		/* another certificate's proof for this JWS */
+		in.proof = tp;
+		in.proof_len = strlen(tp);
+		{
+			json_t *pl = json_pack("{s:s, s:s}", "cert_id", id, "asset_id", "d2");
+			char *f = NULL;
+			jws_sign_json(key, pl, &f);
+			in.jws = f;
+			in.jws_len = strlen(f);
+			CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EBADMSG,
+				     "a re-signed JWS does not match the entry's SHA-256: %s", why);
+			free(f);
+			json_decref(pl);
+		}
+		in.jws = jws;
+		in.jws_len = strlen(jws);
+		in.proof = NULL;
+		CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), 0, "signature only: %s", why);
+		{
+			json_t *oset = jwk_set(opub);
+			in.jwks = oset;
+			CHECK_EQ_INT(cert_verify_offline(&in, why, sizeof(why)), -EBADMSG, "another key's JWKS: %s", why);
+			json_decref(oset);
+		}
+		json_decref(doc);
+	}
+
+	/* the PDF */
+	{
+		uint8_t *pdf = NULL;
+		size_t len = 0;
+		char *url = cert_verify_url(cfg.base_url, id), want[128];
+		json_t *empty = json_object();
+
+		snprintf(want, sizeof(want), "https://wipe.example/v1/certificates/%s", id);
+		CHECK_STR(url, want, "the verification URL");
+		CHECK_EQ_INT(cert_pdf(cert, url, &pdf, &len), 0, "render the PDF");
+		CHECK(pdf && len > 1000 && !memcmp(pdf, "%PDF-", 5), "a PDF of %zu bytes", len);
+		CHECK(len >= 6 && memmem(pdf, len, "%%EOF", 5), "complete (%%EOF)");
+		free(pdf);
+		CHECK_EQ_INT(cert_pdf(empty, url, &pdf, &len), -EINVAL, "no payload: refused");
+		json_decref(empty);
+		free(url);
+	}
+
+	json_decref(cert);
+	free(proof_json);
+	free(id);
+	free(jws);
+	free(vkey);
+	free(ovkey);
+	key_free(other);
+	json_decref(set);
+	ledger_close(l);
+}
+
+static void test_storage(void)
+{
+	struct ledger *l = fresh("store.db"), *ro = NULL;
+	char path[256], err[512], *errmsg = NULL;
+	json_t *out = NULL, *cert = NULL;
+	char *id;
+	int src;
+
+	CHECK_EQ_INT(cert_get(l, "crt_AAAAAAAAAAAA", &cert, NULL), -ENOENT, "a ledger without certificates: -ENOENT");
+	sanitized(l, "d3", "hdd", "ata-secure-erase", "purge", "passed");
+	CHECK_EQ_INT(issue(l, "d3", NULL, &out, err, sizeof(err)), 0, "issue (%s)", err);
+	id = strdup(json_string_value(json_object_get(out, "id")));
+	json_decref(out);
+	CHECK_EQ_INT(cert_get(l, "crt_AAAAAAAAAAAA", &cert, NULL), -ENOENT, "an unknown id: -ENOENT");
+	CHECK_EQ_INT(cert_get(l, "crt_'; DROP TABLE", &cert, NULL), -ENOENT, "a hostile id: -ENOENT");
+	CHECK_EQ_INT(cert_get(l, "", &cert, NULL), -ENOENT, "an empty id: -ENOENT");
+	src = sqlite3_exec(ledger_sqlite(l), "UPDATE certificates SET jws = 'x'", NULL, NULL, &errmsg);
+	CHECK(src != SQLITE_OK && errmsg && strstr(errmsg, "append-only"), "the table refuses UPDATE");
+	sqlite3_free(errmsg);
+	errmsg = NULL;
+	src = sqlite3_exec(ledger_sqlite(l), "DELETE FROM certificates", NULL, NULL, &errmsg);
+	CHECK(src != SQLITE_OK, "and DELETE");
+	sqlite3_free(errmsg);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	CHECK_EQ_INT(ledger_open(path, LEDGER_RDONLY, &ro, err, sizeof(err)), 0, "open read-only");
+	CHECK_EQ_INT(cert_get(ro, id, &cert, NULL), 0, "an auditor's read-only copy reads it");
+	CHECK_STR(PSTR(cert, "payload", "sanitization", "method_type"), "Purge", "ATA secure erase on a hard disk: Purge");
+	json_decref(cert);
+	CHECK_EQ_INT(issue(ro, "d3", NULL, &out, err, sizeof(err)), -EROFS, "no issuance through a read-only ledger");
+	ledger_close(ro);
+	free(id);
+	ledger_close(l);
+}
+
+int main(void)
+{
+	char cmd[64];
+
+	if (crypto_init() < 0 || !mkdtemp(dir) || key_generate(&key) < 0)
+		return 1;
+	key_public(key, pub);
+	test_issue();
+	test_refusals();
+	test_status_and_verify();
+	test_storage();
+	key_free(key);
+	snprintf(cmd, sizeof(cmd), "%s", dir);
+	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0"; *n; n += strlen(n) + 1) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/%s", dir, n);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%s-wal", dir, n);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/%s-shm", dir, n);
+		unlink(p);
+	}
+	rmdir(cmd);
+	return tap_done();
+}
