@@ -108,6 +108,23 @@ struct api_metrics {
 	atomic_ullong bytes_written;
 };
 
+/*
+ * Tokens already checked, by the SHA-256 of the presented token, so a busy
+ * client does not cost a database lookup per request.  Cleared whenever a
+ * token is revoked (only the API revokes tokens).
+ */
+#define TOKCACHE_SLOTS 256
+struct tokcache {
+	pthread_rwlock_t lock;
+	unsigned long gen;	/* bumped by every clear */
+	struct {
+		int used;
+		uint8_t hash[32];
+		struct token_info info;
+	} slot[TOKCACHE_SLOTS];
+};
+void tokcache_clear(struct api *a);
+
 /* Shared state of the daemon. */
 struct api {
 	struct api_config cfg;
@@ -120,6 +137,7 @@ struct api {
 	size_t nreaders, nfree;
 	struct jobs *jobs;
 	struct api_metrics m;
+	struct tokcache tc;
 	char kid[44];
 	char *keys_doc, *jwks_doc;	/* rendered once */
 	void *log;			/* FILE * */
@@ -155,6 +173,8 @@ void h_cert_get(struct req *r, struct resp *out);
 void h_cert_jws(struct req *r, struct resp *out);
 void h_cert_pdf(struct req *r, struct resp *out);
 void h_verify(struct req *r, struct resp *out);
+void h_patch_audit(struct req *r, struct resp *out);
+void h_exposure(struct req *r, struct resp *out);
 
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);

@@ -98,6 +98,8 @@ void h_tokens_revoke(struct req *r, struct resp *out)
 
 	req_actor(r, actor, sizeof(actor));
 	rc = api_write(r->api, 0, do_revoke, &c, err, sizeof(err));
+	/* a revoked token must stop working on the very next request */
+	tokcache_clear(r->api);
 	if (rc == -ENOENT)
 		reply_error(out, 404, "not_found", "no token %s", c.id);
 	else if (rc == -EALREADY)

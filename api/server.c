@@ -18,6 +18,7 @@
 #include "api/writer.h"
 #include "audit/jwk.h"
 #include "audit/ledger.h"
+#include "audit/merkle.h"
 #include "sanitizerd/state.h"
 #include "sanitizerd/xio.h"
 
@@ -62,6 +63,8 @@ static const struct route routes[] = {
 	{ "GET", "/v1/certificates/{}.jws", AUD | CUS, h_cert_jws },
 	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS, h_cert_pdf },
 	{ "POST", "/v1/verify", ANY, h_verify },
+	{ "POST", "/v1/hosts/{h}/patch-audits", TEC, h_patch_audit },
+	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
 };
 
 size_t api_routes(const char **out, size_t max)
@@ -264,8 +267,10 @@ static int match(const char *pattern, const char *path, struct req *r)
 	int bad = 0;
 
 	while (*pattern && *path) {
-		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t n = strcspn(path, "/.");
+		if (pattern[0] == '{' && (pattern[1] == '}' || (pattern[1] == 'h' && pattern[2] == '}'))) {
+			/* {h}: a host name, dots allowed, checked by its handler */
+			int host = pattern[1] == 'h';
+			size_t n = strcspn(path, host ? "/" : "/.");
 			if (ncap >= API_MAX_CAPTURES || n == 0)
 				return 0;
 			if (n >= sizeof(r->capbuf[0]))
@@ -273,12 +278,12 @@ static int match(const char *pattern, const char *path, struct req *r)
 			else {
 				memcpy(r->capbuf[ncap], path, n);
 				r->capbuf[ncap][n] = '\0';
-				if (!id_ok(r->capbuf[ncap]))
+				if (!host && !id_ok(r->capbuf[ncap]))
 					bad = 1;
 				r->cap[ncap] = r->capbuf[ncap];
 			}
 			ncap++;
-			pattern += 2;
+			pattern += host ? 3 : 2;
 			path += n;
 			continue;
 		}
@@ -301,22 +306,65 @@ static unsigned role_bit(const char *role)
 	return 0;
 }
 
+static int hash_eq(const uint8_t *a, const uint8_t *b)
+{
+	volatile uint8_t d = 0;
+
+	for (int i = 0; i < 32; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+void tokcache_clear(struct api *a)
+{
+	pthread_rwlock_wrlock(&a->tc.lock);
+	a->tc.gen++;
+	for (int i = 0; i < TOKCACHE_SLOTS; i++)
+		a->tc.slot[i].used = 0;
+	pthread_rwlock_unlock(&a->tc.lock);
+}
+
 static int authenticate(struct req *r)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	struct tokcache *tc = &r->api->tc;
 	struct ledger *l;
-	int rc;
+	uint8_t hash[32];
+	unsigned slot;
+	unsigned long gen;
+	int rc, hit = 0;
 
 	if (!h || strncasecmp(h, "Bearer ", 7))
 		return -EACCES;
 	h += 7;
 	while (*h == ' ')
 		h++;
-	l = api_read_acquire(r->api);
-	rc = token_check(l, h, &r->tok);
-	api_read_release(r->api, l);
-	if (rc < 0)
-		return rc;
+	if (strlen(h) != TOKEN_LEN || strncmp(h, TOKEN_PREFIX, 4))
+		return -EACCES;
+	merkle_sha256(h, TOKEN_LEN, hash);
+	slot = hash[0] % TOKCACHE_SLOTS;
+	pthread_rwlock_rdlock(&tc->lock);
+	if (tc->slot[slot].used && hash_eq(tc->slot[slot].hash, hash)) {
+		r->tok = tc->slot[slot].info;
+		hit = 1;
+	}
+	gen = tc->gen;
+	pthread_rwlock_unlock(&tc->lock);
+	if (!hit) {
+		l = api_read_acquire(r->api);
+		rc = token_check(l, h, &r->tok);
+		api_read_release(r->api, l);
+		if (rc < 0)
+			return rc;
+		pthread_rwlock_wrlock(&tc->lock);
+		/* a revocation since our lookup may have made what we read stale */
+		if (tc->gen == gen) {
+			tc->slot[slot].used = 1;
+			memcpy(tc->slot[slot].hash, hash, 32);
+			tc->slot[slot].info = r->tok;
+		}
+		pthread_rwlock_unlock(&tc->lock);
+	}
 	r->authed = 1;
 	r->role = role_bit(r->tok.role);
 	return 0;
@@ -531,6 +579,7 @@ int api_start(struct api *a, char *err, size_t errlen)
 
 	pthread_mutex_init(&a->loglock, NULL);
 	pthread_mutex_init(&a->rlock, NULL);
+	pthread_rwlock_init(&a->tc.lock, NULL);
 	pthread_cond_init(&a->rcond, NULL);
 	if (parse_listen(a->cfg.listen, &ss, &sl, &v6) < 0) {
 		snprintf(err, errlen, "invalid --listen '%s': want HOST:PORT with a numeric host", a->cfg.listen);

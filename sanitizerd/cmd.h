@@ -12,6 +12,7 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+int cmd_audit_host(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -17,6 +17,7 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
+	{ "audit-host", cmd_audit_host, "run the Shellshock patch probe on a bash and record the audit" },
 	{ "cert", cmd_cert, "issue, show, print and verify sanitization certificates" },
 	{ "devices", cmd_devices, "list block devices and what would refuse a wipe" },
 	{ "init", cmd_init, "create the state directory: ledger, signing key, admin token" },

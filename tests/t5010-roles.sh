@@ -21,10 +21,10 @@ n=0
 while IFS='|' read -r route want; do
 	[ -z "$route" ] && continue
 	test_expect_success "roles: $route" '
-		read -r m p b0 <<<"$route" && p=${p//@A/$A} &&
+		read -r m p0 b0 <<<"$route" && p0=${p0//@A/$A} &&
 		i=0 && for t in "" "$ADMIN" "$TECH" "$AUD" "$CUS"; do
 			i=$((i + 1)) && w=$(echo $want | cut -d" " -f$i) &&
-			b=${b0//@N/$RANDOM$i} &&
+			b=${b0//@N/$RANDOM$i} && p=${p0//@N/$i} &&
 			got=$(api "$m" "$p" "$t" "$b") &&
 			[ "$got" = "$w" ] || { echo "$m $p as role #$i: got $got, want $w: $(cat body)"; exit 1; }
 		done
@@ -56,6 +56,8 @@ GET /v1/certificates/nosuch|401 404 403 404 404
 GET /v1/certificates/nosuch.jws|401 404 403 404 404
 GET /v1/certificates/nosuch.pdf|401 404 403 404 404
 POST /v1/verify {"jws":"e30.e30.AAAA"}|200 200 200 200 200
+POST /v1/hosts/h@N.dc/patch-audits {"scanner":"s","checks":[{"id":"CVE-2014-6271","status":"patched"}]}|401 201 201 403 404
+GET /v1/assets/@A/exposure|401 200 403 200 200
 EOF2
 
 test_expect_success 'a bad or revoked token is 401, never a 403 or data' '

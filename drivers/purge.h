@@ -1,0 +1,177 @@
+/*
+ * purge — NIST SP 800-88r1 Purge through the drive's own commands (SPEC
+ * section 8 methods nvme-*, ata-*, scsi-*): capability check, command,
+ * progress polling, confirmation re-read, then a read-back that the old
+ * content is gone.  The job interface mirrors wipe.h's (new, run, cancel,
+ * result): parameters and results are plain fixed-size data, so they can
+ * cross the process boundary to the privileged worker unchanged.
+ *
+ * Safety, in order, before anything destructive is sent:
+ *   1. the method's command set must match the device: nvme-* only on an
+ *      NVMe namespace (nvmeXnY), ata-* and scsi-* only on a whole SCSI disk
+ *      (sdX); anything else (virtio vdX, loop, dm, partitions) is refused;
+ *   2. the interlocks of interlock.h (system disk, mounted, holders,
+ *      read-only, expected identity) and the O_EXCL open;
+ *   3. the serial the device itself reports through the command set must
+ *      be the one sysfs reported and, when given, the expected identity;
+ *   4. the capability the method needs, read from the device (SANICAP,
+ *      FNA, IDENTIFY word 59 and 128, REPORT SUPPORTED OPERATION CODES),
+ *      and for ATA no sectors hidden by HPA or DCO.
+ * A refusal fills result.refusal with a stable name and result.error with
+ * the reason; a command the device rejects is a failure, never a success.
+ */
+#ifndef SZ_PURGE_H
+#define SZ_PURGE_H
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "drivers/ata.h"
+#include "drivers/nvme.h"
+
+enum purge_method {
+	PURGE_NVME_SANITIZE_CRYPTO,
+	PURGE_NVME_SANITIZE_BLOCK,
+	PURGE_NVME_SANITIZE_OVERWRITE,
+	PURGE_NVME_FORMAT_CRYPTO,
+	PURGE_NVME_FORMAT_USER,
+	PURGE_ATA_SANITIZE_CRYPTO,
+	PURGE_ATA_SANITIZE_BLOCK,
+	PURGE_ATA_SANITIZE_OVERWRITE,
+	PURGE_ATA_SECURE_ERASE,
+	PURGE_ATA_SECURE_ERASE_ENHANCED,
+	PURGE_SCSI_SANITIZE_CRYPTO,
+	PURGE_SCSI_SANITIZE_BLOCK,
+	PURGE_SCSI_SANITIZE_OVERWRITE,
+	PURGE_METHOD_COUNT
+};
+
+enum purge_transport { PURGE_NVME, PURGE_ATA, PURGE_SCSI };
+
+/* The same states as wipe.h's jobs (SPEC section 6). */
+enum purge_state { PURGE_QUEUED, PURGE_RUNNING, PURGE_VERIFYING, PURGE_COMPLETED, PURGE_FAILED, PURGE_CANCELLED };
+
+#define PURGE_SENTINELS 16
+#define PURGE_BLOCK 4096
+
+/* A SPEC section 8 purge method name into *m: 0, or -EINVAL if name is not one. */
+int purge_method_parse(const char *name, enum purge_method *m);
+/* The name ("nvme-sanitize-crypto"); "unknown" out of range.  Cannot fail. */
+const char *purge_method_name(enum purge_method m);
+enum purge_transport purge_method_transport(enum purge_method m);
+const char *purge_state_name(enum purge_state s);
+
+struct purge_params {
+	char device[PATH_MAX];
+	enum purge_method method;
+	char expected_identity[PATH_MAX + 8];	/* "" = not checked */
+	char state_dir[PATH_MAX];	/* a device holding it is the system disk; "" none */
+	int precheck;			/* write sentinels before, require them gone after */
+	unsigned overwrite_passes;	/* overwrite methods: 0 = 1 */
+	uint32_t overwrite_pattern;
+	double poll_interval;		/* seconds between status polls; 0 = 1 */
+	unsigned max_seconds;		/* give up waiting; 0 = from the device's estimate, else 24 h */
+};
+
+struct purge_progress {
+	enum purge_state state;
+	const char *phase;	/* "checking", "sentinels", "command", "erasing", "confirming", "verifying" */
+	double fraction;	/* of the erase, 0..1; -1 unknown */
+	double elapsed;		/* seconds since the command was sent */
+};
+
+/* What a device can do, read with identify commands only (GET /v1/devices). */
+struct purge_caps {
+	char transport[8];		/* "nvme", "ata", "scsi" */
+	char model[64], serial[128], firmware[16], wwn[64];
+	uint32_t methods;		/* bit (1u << enum purge_method) per supported method */
+	int unknown;			/* support could not be read (SCSI without RSOC) */
+	/* NVMe */
+	uint16_t oacs;
+	uint32_t sanicap;
+	uint8_t fna;
+	/* ATA */
+	int sec_supported, sec_enabled, sec_locked, sec_frozen, sanitize_frozen;
+	unsigned erase_minutes, enhanced_erase_minutes;
+	uint64_t sectors, native_sectors, hpa_hidden, dco_hidden;
+	int hidden_known;
+};
+
+struct purge_result {
+	enum purge_state state;
+	char device[PATH_MAX];
+	char method[32];
+	char identity[PATH_MAX + 8];
+	char refusal[24];	/* interlock_reason_name, "unsupported_device", "not_supported",
+				   "frozen", "locked", "security_enabled", "hidden_sectors", "busy",
+				   "multiple_namespaces", "device_refused", or "" */
+	char error[768];	/* "" unless failed or cancelled */
+	int err;		/* positive errno, 0 if none */
+	char transport[8], model[64], serial[128], firmware[16];
+	char command[128];	/* what was sent, e.g. "nvme sanitize (0x84) cdw10=0x00000004" */
+	char device_status[192];	/* the device's answer in words */
+	int command_sent;
+	int confirmed;		/* the re-read after the command agrees it completed */
+	char confirmation[192];
+	char ata_password[24];	/* the temporary user password of a secure erase: the way to
+				   unlock the drive if the erase was interrupted; "" otherwise */
+	uint64_t hpa_hidden, dco_hidden;
+	struct {
+		int performed, passed;
+		unsigned sentinels, zero_blocks;
+		int64_t survivor_offset;	/* a sentinel still there, -1 if none */
+	} verify;
+	double seconds;
+	char started_at[25], finished_at[25];
+};
+
+struct purge_job;
+typedef void (*purge_progress_fn)(void *ctx, const struct purge_progress *p);
+
+/* A job for params (copied).  Caller frees with purge_job_free.  0, -EINVAL, -ENOMEM. */
+int purge_job_new(const struct purge_params *params, struct purge_job **out);
+/* purge_job_free(NULL) is a no-op. */
+void purge_job_free(struct purge_job *j);
+/*
+ * Run the job to its end in the calling thread.  0 when the command was
+ * confirmed complete and (with precheck) no sentinel survived; -EPERM or
+ * -EBUSY when a check refused (result.refusal says which); -EOPNOTSUPP
+ * when the device lacks the capability or rejected the command; -EILSEQ
+ * when a sentinel survived; -ETIMEDOUT; -ECANCELED (only before the
+ * command is sent: a started sanitize cannot be stopped); -errno.  The
+ * result is filled in every case.
+ */
+int purge_job_run(struct purge_job *j, purge_progress_fn progress, void *ctx);
+/* Ask the job to stop before its command is sent.  Async-signal-safe. */
+void purge_job_cancel(struct purge_job *j);
+/* Valid until purge_job_free. */
+const struct purge_result *purge_job_result(const struct purge_job *j);
+
+/*
+ * Read what the device at path can do, without writing anything: 0,
+ * -ENOTSUP for a device that is not an NVMe namespace or a SCSI disk, or
+ * -errno.  Opens the device read-only (no O_EXCL).
+ */
+int purge_probe(const char *path, struct purge_caps *caps);
+
+/*
+ * The checks that need no device, for tests and for callers that show
+ * what a device supports.  purge_name_check: 0, or -EPERM when the kernel
+ * name (nvme0n1, sda) and sysfs transport do not fit the method's command
+ * set (msg says why).  purge_caps_check: 0, or -EOPNOTSUPP / -EPERM with
+ * refusal set ("not_supported", "frozen", "locked", "security_enabled",
+ * "hidden_sectors") and msg.
+ */
+int purge_name_check(enum purge_method m, const char *name, const char *transport, char *msg, size_t len);
+int purge_caps_check(enum purge_method m, const struct purge_caps *c, char refusal[24], char *msg, size_t len);
+/* Fill the capability fields of *c from identify data (c zeroed first by the caller). */
+void purge_caps_from_nvme(const struct nvme_ctrl_info *id, struct purge_caps *c);
+void purge_caps_from_ata(const struct ata_info *id, const struct ata_hidden *h, int sanitize_frozen,
+			 struct purge_caps *c);
+
+/* Reports for `sanitizerd wipe` and the job API.  NULL on ENOMEM. */
+json_t *purge_result_to_json(const struct purge_result *r);
+json_t *purge_caps_to_json(const struct purge_caps *c);
+
+#endif
