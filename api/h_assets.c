@@ -12,6 +12,7 @@
 #include "audit/lifecycle.h"
 #include "audit/merkle.h"
 #include "drivers/blkdev.h"
+#include "drivers/devinfo.h"
 #include "sanitizerd/wiprec.h"
 
 #define EVENTS_MAX 10000
@@ -30,7 +31,8 @@ void h_devices(struct req *r, struct resp *out)
 		reply_error(out, 500, "internal", "cannot list block devices: %s", strerror(-rc));
 		return;
 	}
-	reply_json(out, 200, blkdev_list_to_json(d, n));
+	/* with each drive's purge capabilities (identify-class commands only) */
+	reply_json(out, 200, devinfo_list_to_json(d, n));
 	free(d);
 }
 

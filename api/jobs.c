@@ -12,7 +12,7 @@
 #include "audit/b64.h"
 #include "audit/keys.h"
 #include "audit/ledger.h"
-#include "drivers/wipe.h"
+#include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
 #include "sanitizerd/state.h"
 #include "sanitizerd/wiprec.h"
@@ -26,8 +26,8 @@ struct job {
 	char asset_id[160];
 	char verify[8];
 	char media_type[16];
-	struct wipe_params params;
-	struct wipe_job *wj;
+	struct sanitize_params params;
+	struct sanitize_job *wj;
 	struct blkdev_info dev;
 	/* the snapshot GET /v1/jobs/{id} serves; under owner->m */
 	enum wipe_state state;
@@ -115,7 +115,7 @@ static int recover(struct api *a, char *err, size_t errlen)
 
 /* ---- the worker ---- */
 
-static void on_progress(void *ctx, const struct wipe_progress *p)
+static void on_progress(void *ctx, const struct sanitize_progress *p)
 {
 	struct job *j = ctx;
 
@@ -135,7 +135,7 @@ static void *worker(void *arg)
 	struct job *j = arg;
 	struct jobs *js = j->owner;
 	struct api *a = js->a;
-	const struct wipe_result *r;
+	const struct sanitize_result *r;
 	char err[512], actor[64];
 	int rc;
 
@@ -147,9 +147,9 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&js->m);
 
 	if (js->stopping)
-		wipe_job_cancel(j->wj);
-	rc = wipe_job_run(j->wj, on_progress, j);
-	r = wipe_job_result(j->wj);
+		sanitize_job_cancel(j->wj);
+	rc = sanitize_job_run(j->wj, on_progress, j);
+	r = sanitize_job_result(j->wj);
 	snprintf(actor, sizeof(actor), "job:%s", j->id);
 	if (rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed)) {
 		rc = record(a, j->asset_id, "sanitize_completed", actor, wiprec_completed(j->id, r, &j->dev, j->media_type),
@@ -164,7 +164,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&js->m);
 	j->state = r->state;
 	snprintf(j->error, sizeof(j->error), "%s", r->error);
-	j->report = wipe_result_to_json(r);
+	j->report = sanitize_result_to_json(r);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
 	js->running--;
 	pthread_cond_broadcast(&js->slot);
@@ -180,7 +180,7 @@ static json_t *job_json(struct job *j)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:s?}",
 			      "id", j->id, "asset_id", j->asset_id, "device", j->params.device,
-			      "method", wipe_method_name(j->params.method), "verify", j->verify,
+			      "method", j->params.method, "verify", j->verify,
 			      "state", wipe_state_name(j->state), "pass", (int)j->pass, "passes", (int)j->passes,
 			      "bytes_done", (json_int_t)j->bytes_done, "bytes_total", (json_int_t)j->bytes_total,
 			      "rate_bytes_per_s", (json_int_t)j->rate,
@@ -252,14 +252,11 @@ void h_jobs_create(struct req *r, struct resp *out)
 		reply_error(out, 500, "internal", "out of memory");
 		goto out;
 	}
-	rc = wipe_method_parse(method, &j->params.method);
-	if (rc == -EINVAL) {
+	if (sanitize_method_kind(method) == SANITIZE_UNKNOWN) {
 		reply_error(out, 400, "bad_request", "unknown method '%.60s'", method);
 		goto out;
-	} else if (rc < 0) {
-		reply_error(out, 409, "conflict", "method %s is not available in this build", method);
-		goto out;
 	}
+	snprintf(j->params.method, sizeof(j->params.method), "%s", method);
 	l = api_read_acquire(a);
 	rc = api_asset_load(a, l, r, asset_id, &asset);
 	api_read_release(a, l);
@@ -283,7 +280,7 @@ void h_jobs_create(struct req *r, struct resp *out)
 	j->params.verify = strcmp(verify, "full") ? VERIFY_SAMPLE : VERIFY_FULL;
 	j->params.progress_interval = 0.5;
 	/* the interlocks, before anything is recorded: a refusal is a 409 naming its reason */
-	rc = wipe_preflight(&j->params, &j->dev, msg, sizeof(msg), reason);
+	rc = sanitize_preflight(&j->params, &j->dev, msg, sizeof(msg), reason);
 	if (rc < 0) {
 		if (reason[0])
 			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",
@@ -331,7 +328,7 @@ void h_jobs_create(struct req *r, struct resp *out)
 		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->id, "method", method, "verify", verify,
 			      "device", device, "identity", j->dev.identity), msg, sizeof(msg));
 	if (rc == 0)
-		rc = wipe_job_new(&j->params, &j->wj);
+		rc = sanitize_job_new(&j->params, &j->wj);
 	if (rc == 0 && pthread_create(&j->th, NULL, worker, j) != 0)
 		rc = -EAGAIN;
 	if (rc < 0) {
@@ -342,7 +339,7 @@ void h_jobs_create(struct req *r, struct resp *out)
 		if (j->wj) {
 			record(a, asset_id, "sanitize_failed", actor,
 			       json_pack("{s:s, s:s}", "job_id", j->id, "reason", "failed"), NULL, 0);
-			wipe_job_free(j->wj);
+			sanitize_job_free(j->wj);
 		}
 		reply_errno(out, rc, msg);
 		goto out;
@@ -383,7 +380,7 @@ void h_job_cancel(struct req *r, struct resp *out)
 	} else if (j->state == WIPE_COMPLETED || j->state == WIPE_FAILED || j->state == WIPE_CANCELLED) {
 		reply_error(out, 409, "conflict", "job %s has already ended: %s", j->id, wipe_state_name(j->state));
 	} else {
-		wipe_job_cancel(j->wj);
+		sanitize_job_cancel(j->wj);
 		reply_json(out, 202, job_json(j));
 	}
 	pthread_mutex_unlock(&js->m);
@@ -418,7 +415,7 @@ void jobs_stop(struct jobs *js)
 	js->stopping = 1;
 	for (size_t i = 0; i < js->n; i++)
 		if (js->list[i]->wj)
-			wipe_job_cancel(js->list[i]->wj);
+			sanitize_job_cancel(js->list[i]->wj);
 	pthread_cond_broadcast(&js->slot);
 	pthread_mutex_unlock(&js->m);
 	for (size_t i = 0; i < js->n; i++) {
@@ -434,7 +431,7 @@ void jobs_free(struct jobs *js)
 	if (!js)
 		return;
 	for (size_t i = 0; i < js->n; i++) {
-		wipe_job_free(js->list[i]->wj);
+		sanitize_job_free(js->list[i]->wj);
 		json_decref(js->list[i]->report);
 		free(js->list[i]);
 	}

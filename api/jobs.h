@@ -1,9 +1,10 @@
 /*
  * jobs — wipe jobs for the API: the drivers' job interface (start,
- * progress, cancel, result) run in worker threads, several drives at once,
+ * progress, cancel, result; drivers/sanitize.h, over both the overwrite
+ * engine and the drives' own purge commands) run in worker threads, several drives at once,
  * with sanitize_started / sanitize_completed / sanitize_failed entries.
- * Everything that crosses to drivers/ is plain data (struct wipe_params in,
- * struct wipe_result out), ready for a privileged worker process later.
+ * Everything that crosses to drivers/ is plain data (struct sanitize_params in,
+ * struct sanitize_result out), ready for a privileged worker process later.
  */
 #ifndef SZ_JOBS_H
 #define SZ_JOBS_H

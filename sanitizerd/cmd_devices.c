@@ -1,6 +1,7 @@
 /*
  * sanitizerd devices [--json] [--state-dir D]: the block devices this
- * machine sees, as a table or as the JSON of GET /v1/devices (SPEC 7).
+ * machine sees, as a table or as the JSON of GET /v1/devices (SPEC 7),
+ * which adds each drive's purge capabilities (drivers/devinfo.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "drivers/blkdev.h"
+#include "drivers/devinfo.h"
 #include "sanitizerd/cmd.h"
 
 static const char devices_usage[] =
@@ -17,7 +19,8 @@ static const char devices_usage[] =
 	"List the block devices: size, transport, model, identity, and whether a\n"
 	"wipe would be refused (system disk, mounted, held, read-only).\n"
 	"\n"
-	"  --json         the JSON served by GET /v1/devices\n"
+	"  --json         the JSON served by GET /v1/devices, with the purge methods\n"
+	"                 each drive reports (identify commands only)\n"
 	"  --state-dir D  a device holding D counts as the system disk\n"
 	"                 (default " SZ_DEFAULT_STATE_DIR " when it exists)\n";
 
@@ -114,7 +117,7 @@ int cmd_devices(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (json) {
-		j = blkdev_list_to_json(v, n);
+		j = devinfo_list_to_json(v, n);
 		if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
 			json_decref(j);
 			free(v);

@@ -6,6 +6,7 @@
  * on a rescue image): the interlocks, a typed confirmation of the device's
  * identity unless --yes, a progress bar on a terminal (a line every few
  * seconds otherwise), and the engine's JSON report on stdout at the end.
+ * Overwrites and purges alike go through drivers/sanitize.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,7 @@
 #include "audit/keys.h"
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
-#include "drivers/wipe.h"
+#include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
 #include "sanitizerd/state.h"
 #include "sanitizerd/wiprec.h"
@@ -37,7 +38,7 @@ struct rec {
  * asset is retired and record sanitize_started.  0 (recording or not), or
  * -errno with msg set: the wipe must not start.
  */
-static int rec_start(struct rec *rc, const struct wipe_params *p, const struct blkdev_info *dev,
+static int rec_start(struct rec *rc, const struct sanitize_params *p, const struct blkdev_info *dev,
 		     const char *method, const char *verify, char *msg, size_t msglen)
 {
 	char err[600], *lpath, *b;
@@ -85,7 +86,7 @@ static int rec_start(struct rec *rc, const struct wipe_params *p, const struct b
 }
 
 /* Record how it ended; the asset leaves sanitizing either way. */
-static void rec_end(struct rec *rc, int run_rc, const struct wipe_result *r, const struct blkdev_info *dev)
+static void rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r, const struct blkdev_info *dev)
 {
 	json_t *d;
 	int ok;
@@ -109,16 +110,26 @@ static const char wipe_usage[] =
 	"usage: sanitizerd wipe DEVICE --method M [--verify full|sample] [--yes]\n"
 	"                       [--expect-identity ID] [--json] [--state-dir D]\n"
 	"\n"
-	"Overwrite or crypto-erase DEVICE, verify it, print a JSON report.\n"
+	"Overwrite, crypto-erase or purge DEVICE, verify it, print a JSON report.\n"
 	"Refuses the system disk and any device that is mounted, held (dm, md,\n"
-	"LVM), read-only, open elsewhere, or not the expected one.\n"
+	"LVM), read-only, open elsewhere, or not the expected one; an overwrite of\n"
+	"an ATA disk with sectors hidden by HPA/DCO; a purge the drive cannot do.\n"
 	"\n"
 	"  --method M            clear-zero        one pass of zeros\n"
 	"                        clear-random      one pass of AES-128-CTR keystream\n"
 	"                        dod-3pass         zeros, ones, random\n"
 	"                        luks-crypto-erase destroy every LUKS keyslot and header\n"
+	"                        the drive's own commands (/dev/nvmeXnY, /dev/sdX):\n"
+	"                        nvme-sanitize-crypto, nvme-sanitize-block,\n"
+	"                        nvme-sanitize-overwrite, nvme-format-crypto,\n"
+	"                        nvme-format-user, ata-sanitize-crypto,\n"
+	"                        ata-sanitize-block, ata-sanitize-overwrite,\n"
+	"                        ata-secure-erase, ata-secure-erase-enhanced,\n"
+	"                        scsi-sanitize-crypto, scsi-sanitize-block,\n"
+	"                        scsi-sanitize-overwrite\n"
 	"  --verify full|sample  read back every byte, or >= 10% plus both ends\n"
-	"                        (default sample; LUKS always checks its whole header area)\n"
+	"                        (default sample; LUKS always checks its whole header\n"
+	"                        area; a purge also plants sentinels that must vanish)\n"
 	"  --yes                 do not ask to type the device's identity\n"
 	"  --expect-identity ID  refuse unless the device's identity (serial, WWN,\n"
 	"                        or loop:<backing file>) is ID\n"
@@ -140,10 +151,11 @@ static void on_signal(int sig)
 }
 
 struct ui {
-	struct wipe_job *job;
-	int tty, quiet;
+	struct sanitize_job *job;
+	int tty, quiet, purge;
 	double last_line;
 	int drawn;
+	char last_phase[16];
 };
 
 static void fmt_eta(double s, char *out, size_t cap)
@@ -161,7 +173,25 @@ static void fmt_eta(double s, char *out, size_t cap)
 		snprintf(out, cap, "%lu:%02lu", t / 60, t % 60);
 }
 
-static void on_progress(void *ctx, const struct wipe_progress *p)
+/* A purge: the drive works on its own; show its phase, and its fraction when it tells one. */
+static void purge_progress(struct ui *ui, const struct sanitize_progress *p, const char *bar, double pct,
+			   const char *eta)
+{
+	if (ui->tty) {
+		if (p->fraction >= 0)
+			fprintf(stderr, "\rpurge %-10s[%s] %5.1f%%  eta %s ", p->phase, bar, pct, eta);
+		else
+			fprintf(stderr, "\rpurge %-10s%-42s", p->phase, "");
+		ui->drawn = 1;
+		return;
+	}
+	if (p->fraction >= 0)
+		fprintf(stderr, "progress: purge %s %.1f%% eta %s\n", p->phase, pct, eta);
+	else
+		fprintf(stderr, "progress: purge %s\n", p->phase);
+}
+
+static void on_progress(void *ctx, const struct sanitize_progress *p)
 {
 	struct ui *ui = ctx;
 	double pct = p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total : 100.0;
@@ -169,20 +199,31 @@ static void on_progress(void *ctx, const struct wipe_progress *p)
 	int i, fill;
 
 	if (interrupted)
-		wipe_job_cancel(ui->job);
+		sanitize_job_cancel(ui->job);
 	if (ui->quiet)
 		return;
 	fmt_eta(p->eta, eta, sizeof(eta));
+	if (p->fraction >= 0 && (!strcmp(p->phase, "erasing") || !strcmp(p->phase, "command")))
+		pct = 100.0 * p->fraction;
+	fill = (int)(pct * 40 / 100);
+	for (i = 0; i < 40; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[40] = '\0';
+	if (ui->purge && strcmp(p->phase, "readback")) {
+		/* every phase change is worth a line; otherwise every few seconds */
+		if (!ui->tty && !strcmp(p->phase, ui->last_phase) && xmono() - ui->last_line < 5.0)
+			return;
+		snprintf(ui->last_phase, sizeof(ui->last_phase), "%s", p->phase);
+		ui->last_line = xmono();
+		purge_progress(ui, p, bar, pct, eta);
+		return;
+	}
 	if (ui->tty) {
-		fill = (int)(pct * 40 / 100);
-		for (i = 0; i < 40; i++)
-			bar[i] = i < fill ? '#' : '.';
-		bar[40] = '\0';
 		if (p->state == WIPE_VERIFYING)
 			fprintf(stderr, "\rverify      [%s] %5.1f%% %8.1f MB/s  eta %s ", bar, pct, p->rate / 1e6, eta);
 		else
 			fprintf(stderr, "\rpass %u/%u %-6s[%s] %5.1f%% %8.1f MB/s  eta %s ", p->pass, p->passes,
-				p->pattern, bar, pct, p->rate / 1e6, eta);
+				p->phase, bar, pct, p->rate / 1e6, eta);
 		ui->drawn = 1;
 		return;
 	}
@@ -195,13 +236,13 @@ static void on_progress(void *ctx, const struct wipe_progress *p)
 			(unsigned long long)p->bytes_done, (unsigned long long)p->bytes_total, p->rate / 1e6, eta);
 	else
 		fprintf(stderr, "progress: pass %u/%u %s %.1f%% (%llu of %llu bytes) %.1f MB/s eta %s\n",
-			p->pass, p->passes, p->pattern, pct, (unsigned long long)p->bytes_done,
+			p->pass, p->passes, p->phase, pct, (unsigned long long)p->bytes_done,
 			(unsigned long long)p->bytes_total, p->rate / 1e6, eta);
 }
 
-static int print_report(const struct wipe_result *r)
+static int print_report(const struct sanitize_result *r)
 {
-	json_t *j = wipe_result_to_json(r);
+	json_t *j = sanitize_result_to_json(r);
 
 	if (!j || json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
 	    json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
@@ -215,25 +256,14 @@ static int print_report(const struct wipe_result *r)
 }
 
 /* A refusal before the job ran: the job's (empty) result with the reason. */
-static int report_refusal(struct wipe_job *job, const char *msg, const char *reason, int err)
+static int report_refusal(struct sanitize_job *job, const char *msg, const char *reason, int err)
 {
-	struct wipe_result *r = malloc(sizeof(*r));
-	int rc;
-
-	if (!r)
-		return -ENOMEM;
-	*r = *wipe_job_result(job);
-	r->state = WIPE_FAILED;
-	r->err = err;
-	snprintf(r->error, sizeof(r->error), "%s", msg);
-	snprintf(r->refusal, sizeof(r->refusal), "%s", reason);
-	rc = print_report(r);
-	free(r);
-	return rc;
+	sanitize_job_refuse(job, err, reason, msg);
+	return print_report(sanitize_job_result(job));
 }
 
 /* Show the device and read its identity back from the technician. */
-static int confirm(const struct blkdev_info *d, const struct wipe_params *p, char *msg, size_t msglen)
+static int confirm(const struct blkdev_info *d, const struct sanitize_params *p, char *msg, size_t msglen)
 {
 	char line[PATH_MAX + 16], *nl;
 	const char *want = d->identity[0] ? "identity" : "device path";
@@ -250,7 +280,7 @@ static int confirm(const struct blkdev_info *d, const struct wipe_params *p, cha
 		"type the device %s to confirm: ",
 		d->path, d->transport, d->model[0] ? d->model : "-", d->serial[0] ? d->serial : "-",
 		d->identity[0] ? d->identity : "-", (unsigned long long)d->size,
-		wipe_method_name(p->method), d->path, want);
+		p->method, d->path, want);
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin)) {
 		snprintf(msg, msglen, "cannot wipe %s: no confirmation given", d->path);
@@ -282,9 +312,9 @@ int cmd_wipe(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct wipe_params *p = NULL;
+	struct sanitize_params *p = NULL;
 	struct blkdev_info *dev = NULL;
-	struct wipe_job *job = NULL;
+	struct sanitize_job *job = NULL;
 	struct sigaction sa;
 	struct stat st;
 	struct ui ui = { 0 };
@@ -362,31 +392,26 @@ int cmd_wipe(int argc, char **argv)
 		goto out;
 	}
 	snprintf(p->device, sizeof(p->device), "%s", argv[optind]);
-	rc = wipe_method_parse(method, &p->method);
-	if (rc == -ENOTSUP) {
-		/* SPEC section 8 names it; its driver (NVMe, ATA, SCSI) is not in this build */
-		sz_err("cannot wipe %s: method %s is not supported yet", p->device, method);
-		goto out;
-	}
-	if (rc < 0) {
+	if (sanitize_method_kind(method) == SANITIZE_UNKNOWN) {
 		sz_err("unknown method '%s' (see sanitizerd wipe --help)", method);
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	snprintf(p->method, sizeof(p->method), "%s", method);
 	if (verify_mode_parse(verify, &p->verify) < 0) {
 		sz_err("bad --verify '%s': use full or sample", verify);
 		ret = EXIT_USAGE;
 		goto out;
 	}
 	p->progress_interval = 0.25;
-	rc = wipe_job_new(p, &job);
+	rc = sanitize_job_new(p, &job);
 	if (rc < 0) {
 		sz_err("cannot wipe %s: %s", p->device, strerror(-rc));
 		goto out;
 	}
 
 	/* every refusal before any question, and before anything opens it for writing */
-	rc = wipe_preflight(p, dev, msg, sizeof(msg), reason);
+	rc = sanitize_preflight(p, dev, msg, sizeof(msg), reason);
 	if (rc < 0) {
 		sz_err("%s", msg);
 		report_refusal(job, msg, reason, -rc);
@@ -416,12 +441,13 @@ int cmd_wipe(int argc, char **argv)
 	ui.job = job;
 	ui.quiet = json;
 	ui.tty = isatty(STDERR_FILENO);
+	ui.purge = sanitize_method_kind(method) == SANITIZE_PURGE;
 	ui.last_line = xmono();
-	rc = wipe_job_run(job, on_progress, &ui);
+	rc = sanitize_job_run(job, on_progress, &ui);
 	if (ui.drawn)
 		fputc('\n', stderr);
 
-	const struct wipe_result *r = wipe_job_result(job);
+	const struct sanitize_result *r = sanitize_job_result(job);
 	rec_end(&rec, rc, r, dev);
 	if (rc < 0)
 		sz_err("%s", r->error[0] ? r->error : strerror(-rc));
@@ -433,7 +459,7 @@ int cmd_wipe(int argc, char **argv)
 	ret = rc == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	state_free(rec.st);
-	wipe_job_free(job);
+	sanitize_job_free(job);
 	free(dev);
 	free(p);
 	return ret;

@@ -7,36 +7,72 @@
 
 #include "audit/ledger.h"
 #include "audit/nist.h"
-#include "drivers/wipe.h"
+#include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
 
-json_t *wiprec_completed(const char *job_id, const struct wipe_result *r, const struct blkdev_info *dev,
+json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type)
 {
 	const char *category = "", *technique = "", *ref = "";
+	const struct purge_result *p = &r->engine.purge;
+	json_t *d, *x = NULL;
 
 	/* NIST SP 800-88: the category follows from method and media, never from the caller */
 	nist_category(r->method, media_type, &category, &technique, &ref);
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:i, s:I, s:I,"
-			 " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}",
-			 "job_id", job_id, "method", r->method, "category", category, "technique", technique,
-			 "verification", "method", r->verify.mode,
-			 "result", r->verify.performed && r->verify.passed ? "passed" : "failed",
-			 "bytes_read", (json_int_t)r->verify.bytes,
-			 "passes", (int)r->passes, "bytes_written", (json_int_t)r->bytes_written,
-			 "duration_ms", (json_int_t)(r->seconds * 1000),
-			 "tool", "name", "sanitizerd", "version", SZ_VERSION,
-			 "device", "path", r->device, "identity", r->identity, "model", dev->model,
-			 "serial", dev->serial, "wwn", dev->wwn, "transport", dev->transport,
-			 "started_at", r->started_at, "completed_at", r->finished_at);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:i, s:I, s:I,"
+		      " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}",
+		      "job_id", job_id, "method", r->method, "category", category, "technique", technique,
+		      "verification", "method", r->verify.mode,
+		      "result", r->verify.performed && r->verify.passed ? "passed" : "failed",
+		      "bytes_read", (json_int_t)r->verify.bytes,
+		      "passes", (int)r->passes, "bytes_written", (json_int_t)r->bytes_written,
+		      "duration_ms", (json_int_t)(r->seconds * 1000),
+		      "tool", "name", "sanitizerd", "version", SZ_VERSION,
+		      "device", "path", r->device, "identity", r->identity, "model", dev->model,
+		      "serial", dev->serial, "wwn", dev->wwn, "transport", dev->transport,
+		      "started_at", r->started_at, "completed_at", r->finished_at);
+	if (!d)
+		return NULL;
+	if (r->kind == SANITIZE_PURGE) {
+		/* what the drive was told and how we know it did it */
+		x = json_pack("{s:s, s:s, s:b, s:s, s:s, s:{s:b, s:i}, s:{s:s, s:b, s:I}}",
+			      "transport", p->transport, "command", p->command, "confirmed", r->confirmed,
+			      "confirmation", p->confirmation, "firmware", p->firmware,
+			      "sentinels", "passed", p->verify.passed, "count", (int)p->verify.sentinels,
+			      "readback", "check", r->verify.check, "passed", r->readback.passed,
+			      "bytes", (json_int_t)r->readback.bytes);
+		if (!x || json_object_set_new(d, "purge", x)) {
+			json_decref(d);
+			return NULL;
+		}
+	}
+	if (r->hidden.checked &&
+	    json_object_set_new(d, "hidden_sectors", json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa,
+								"dco", (json_int_t)r->hidden.dco))) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
 }
 
-json_t *wiprec_failed(const char *job_id, const char *reason, const struct wipe_result *r)
+json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanitize_result *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:i, s:I}}", "job_id", job_id, "reason", reason,
-			 "method", r->method, "error", r->error, "errno", r->err,
-			 "offset", (json_int_t)r->fail_offset, "resume", "pass", (int)r->resume_pass,
-			 "offset", (json_int_t)r->resume_offset);
+	json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:i, s:I}}", "job_id", job_id, "reason", reason,
+			      "method", r->method, "error", r->error, "errno", r->err,
+			      "offset", (json_int_t)r->fail_offset, "resume", "pass", (int)r->resume_pass,
+			      "offset", (json_int_t)r->resume_offset);
+	int bad = !d;
+
+	if (!bad && r->refusal[0])
+		bad = json_object_set_new(d, "refusal", json_string(r->refusal));
+	/* a purge whose command reached the drive may have erased it even though it failed */
+	if (!bad && r->kind == SANITIZE_PURGE)
+		bad = json_object_set_new(d, "command_sent", json_boolean(r->engine.purge.command_sent));
+	if (bad) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
 }
 
 int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,

@@ -10,14 +10,23 @@
 #include <jansson.h>
 
 struct ledger;
-struct wipe_result;
+struct sanitize_result;
 struct blkdev_info;
 
-/* sanitize_completed's data; a new reference or NULL (ENOMEM). */
-json_t *wiprec_completed(const char *job_id, const struct wipe_result *r, const struct blkdev_info *dev,
+/*
+ * sanitize_completed's data, from the unified result of either engine
+ * (drivers/sanitize.h); a purge adds "purge" {command, confirmed,
+ * confirmation, sentinels, readback}, an overwrite of an ATA disk
+ * "hidden_sectors".  A new reference or NULL (ENOMEM).
+ */
+json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type);
-/* sanitize_failed's data: reason is interrupted, cancelled, verification_failed or failed. */
-json_t *wiprec_failed(const char *job_id, const char *reason, const struct wipe_result *r);
+/*
+ * sanitize_failed's data: reason is interrupted, cancelled,
+ * verification_failed or failed; a refusal's name and, for a purge,
+ * whether the command reached the drive.  A new reference or NULL.
+ */
+json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanitize_result *r);
 /*
  * The enrolled asset a device is, by its identity (SPEC section 7): the
  * asset whose enrolled serial equals identity or wwn and that is not

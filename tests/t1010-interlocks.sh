@@ -30,10 +30,10 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 "$SZ" wipe "$dev" --method clear-zero --bogus 2>err &&
 	test "$(count a.img)" = "$want"
 '
-test_expect_success 'a SPEC method without its driver yet: exit 1, not supported yet' '
-	test_expect_code 1 "$SZ" wipe "$dev" --method nvme-sanitize-crypto --yes 2>err &&
-	grep -q "method nvme-sanitize-crypto is not supported yet" err &&
-	test "$(count a.img)" = "$want"
+test_expect_success 'a purge method on a loop device: refused, nothing written' '
+	test_expect_code 1 "$SZ" wipe "$dev" --method nvme-sanitize-crypto --yes >rep.json 2>err &&
+	grep -q "needs an nvme namespace (/dev/nvmeXnY), this is a loop device" err &&
+	jq -e ".refusal == \"unsupported_device\"" rep.json && test "$(count a.img)" = "$want"
 '
 test_expect_success 'system disk: the disk holding / is refused (read-only test)' '
 	root=$(findmnt -n -o SOURCE /) && test -b "$root" &&

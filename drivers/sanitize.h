@@ -1,0 +1,209 @@
+/*
+ * sanitize — one job interface over both engines: the overwrite engine of
+ * wipe.h (clear-zero, clear-random, dod-3pass, luks-crypto-erase) and the
+ * drive-command purge runner of purge.h (nvme-*, ata-*, scsi-*).  The
+ * caller names a SPEC section 8 method; this module routes it.  Parameters,
+ * progress and results are plain fixed-size data (no pointers, no
+ * descriptors, no keys), so the job can move behind the privileged worker's
+ * socketpair unchanged.
+ *
+ * What a job adds to the engines:
+ *
+ *  - HPA/DCO before an overwrite (NIST SP 800-88r1 Table A-8 note on
+ *    hidden areas).  On an ATA disk (sysfs transport "sata", or any whole
+ *    sdX that answers ATA IDENTIFY through SAT pass-through) the job reads
+ *    IDENTIFY and READ NATIVE MAX ADDRESS / DCO IDENTIFY first.  Sectors
+ *    hidden from the host cannot be overwritten, so the job refuses before
+ *    writing anything (refusal "hidden_sectors", -EPERM): a wipe that
+ *    leaves a hidden area would be a wipe we cannot certify, and refusing
+ *    early leaves the data intact for the technician to remove the HPA and
+ *    start again.  A sata disk that cannot be asked is refused too
+ *    ("hidden_unknown"): we cannot rule a hidden area out.  It reads the
+ *    maxima again after the overwrite and fails the job if they changed.  Loop, virtio, NVMe and other non-ATA devices
+ *    have no such area and are not asked.
+ *
+ *  - For purge methods, verify "full" or "sample" turns on the runner's
+ *    sentinel precheck (sentinels written before the command, none may
+ *    survive), and after the purge a read-back with the plan of verify.h:
+ *      * methods whose result is defined as zeros (nvme-, ata- and
+ *        scsi-sanitize-overwrite with the default zero pattern, and ATA
+ *        normal security erase, ACS-3 7.45: "write binary zeroes") must
+ *        read back as zeros: a non-zero byte fails the job (-EILSEQ);
+ *      * the others (crypto erase yields random-looking data; block erase,
+ *        format and enhanced erase leave vendor-specific content) are read
+ *        back only to prove every sampled block is readable (a failed
+ *        sanitize leaves medium errors, SBC-4 4.11.4), and the sentinel
+ *        check is what shows the old content gone.
+ *    verification.check names which ("pattern", "zeros", "readable",
+ *    "luks-header").
+ */
+#ifndef SZ_SANITIZE_H
+#define SZ_SANITIZE_H
+#include <limits.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "drivers/ata.h"
+#include "drivers/blkdev.h"
+#include "drivers/purge.h"
+#include "drivers/verify.h"
+#include "drivers/wipe.h"
+
+enum sanitize_kind { SANITIZE_UNKNOWN, SANITIZE_OVERWRITE, SANITIZE_LUKS, SANITIZE_PURGE };
+
+/* What engine a SPEC section 8 method name runs on; SANITIZE_UNKNOWN for NULL or anything else. */
+enum sanitize_kind sanitize_method_kind(const char *name);
+/* "overwrite", "luks", "purge", "unknown".  Cannot fail. */
+const char *sanitize_kind_name(enum sanitize_kind k);
+
+struct sanitize_params {
+	char device[PATH_MAX];
+	char method[32];		/* a SPEC section 8 name */
+	enum verify_mode verify;	/* VERIFY_NONE: no read-back, no sentinels (tests) */
+	char expected_identity[PATH_MAX + 8];	/* "" = not checked */
+	char state_dir[PATH_MAX];	/* a device holding it is the system disk; "" none */
+	int allow_regular_file;		/* image files in tests (overwrite only); never from the API */
+	double progress_interval;	/* seconds between progress calls; 0 = every step */
+	/* overwrite only: continue an earlier job (wipe.h) */
+	unsigned resume_pass;
+	uint64_t resume_offset;
+	/* purge only: seconds between status polls (0 = 1), give up after (0 = from the device) */
+	double poll_interval;
+	unsigned max_seconds;
+};
+
+/*
+ * Progress, the same for both engines (SPEC section 6 job fields).
+ * Overwrite: pass/passes/bytes as wipe.h reports them, phase the pattern
+ * ("zero", "ones", "random", "verify", "luks").  Purge: passes 1, phase the
+ * runner's ("checking", "sentinels", "command", "erasing", "confirming",
+ * "verifying", then "readback"); bytes_done = fraction * size while the
+ * drive erases, bytes_total the device size; during the read-back pass is
+ * 2 and the bytes are those of the read-back.  fraction is of the current
+ * phase, -1 when the drive does not say.
+ */
+struct sanitize_progress {
+	enum wipe_state state;		/* running or verifying */
+	char phase[16];
+	unsigned pass, passes;
+	uint64_t bytes_done, bytes_total;
+	double rate;			/* bytes per second; 0 unknown */
+	double eta;			/* seconds left, -1 unknown */
+	double fraction;		/* 0..1, -1 unknown */
+};
+
+/* What the ledger record needs, whichever engine ran. */
+struct sanitize_result {
+	enum sanitize_kind kind;
+	enum wipe_state state;		/* SPEC section 6 states; purge's map one to one */
+	char device[PATH_MAX];
+	char method[32];
+	char identity[PATH_MAX + 8];
+	char refusal[24];		/* a stable reason name, "" if not refused */
+	char error[768];		/* "" unless failed or cancelled */
+	int err;			/* positive errno, 0 if none */
+	int64_t fail_offset;		/* -1 if none */
+	uint64_t size;			/* bytes; 0 unknown */
+	unsigned passes;
+	uint64_t bytes_written;		/* by the host: overwrite passes, LUKS header area (not sentinels) */
+	double seconds;
+	char started_at[25], finished_at[25];
+	struct {
+		char mode[8];		/* "full", "sample", "none" */
+		char check[16];		/* "pattern", "zeros", "readable", "luks-header", "" */
+		int performed, passed;
+		uint64_t bytes;		/* read back */
+		int64_t mismatch_offset;	/* -1 if none */
+	} verify;
+	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
+	uint64_t resume_offset;
+	int confirmed;			/* purge: the device confirmed completion */
+	struct {
+		int performed, passed;	/* purge: the read-back after the command (verify above merges it
+					   with the sentinel check) */
+		uint64_t bytes;
+		int64_t mismatch_offset;	/* -1 if none */
+	} readback;
+	struct {
+		int checked;		/* IDENTIFY answered: the maxima below are the drive's */
+		uint64_t hpa, dco;	/* sectors hidden */
+	} hidden;
+	/* the engine's own result, for sanitize_result_to_json */
+	union {
+		struct wipe_result wipe;
+		struct purge_result purge;
+	} engine;
+};
+
+struct sanitize_job;
+typedef void (*sanitize_progress_fn)(void *ctx, const struct sanitize_progress *p);
+
+/*
+ * A job for p (copied).  Nothing is opened.  0; -EINVAL for an unknown
+ * method or bad parameters; -ENOMEM.  Caller frees with sanitize_job_free.
+ */
+int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out);
+/*
+ * The same from the overwrite engine's parameters (api/jobs.c keeps
+ * struct wipe_params): method, verify, device, identity, state directory,
+ * resume point and progress interval are carried over.  0, -EINVAL, -ENOMEM.
+ */
+int sanitize_job_new_from_wipe(const struct wipe_params *wp, struct sanitize_job **out);
+/* sanitize_job_free(NULL) is a no-op.  Wipes the engines' secrets. */
+void sanitize_job_free(struct sanitize_job *j);
+
+/*
+ * Run the job in the calling thread; progress (may be NULL) is called from
+ * it.  0 when completed and verified; -ECANCELED; -EPERM or -EBUSY when a
+ * check refused (result.refusal names it); -EOPNOTSUPP when the device
+ * cannot do the method or rejected the command; -EILSEQ when the
+ * verification failed; -ETIMEDOUT; -errno.  The result is filled in every
+ * case.  An overwrite cancelled part way can be run again and continues.
+ */
+int sanitize_job_run(struct sanitize_job *j, sanitize_progress_fn progress, void *ctx);
+/* Ask the job to stop at its next safe point (a purge only before its command).  Thread- and async-signal-safe. */
+void sanitize_job_cancel(struct sanitize_job *j);
+/* The result: as created until sanitize_job_run returns, then final.  Valid until sanitize_job_free. */
+const struct sanitize_result *sanitize_job_result(const struct sanitize_job *j);
+/*
+ * Mark the job refused by a check made outside it (a typed confirmation,
+ * the ledger's lifecycle) before it ran: state failed, err, reason, msg.
+ * For the report; the job must not be run afterwards.  Cannot fail.
+ */
+void sanitize_job_refuse(struct sanitize_job *j, int err, const char *reason, const char *msg);
+
+/*
+ * The checks a job runs before writing, for a caller that shows the device
+ * and asks first: probe p->device into *dev and run, read-only, what the
+ * method's engine will check: for an overwrite the interlocks and the
+ * HPA/DCO check (ATA IDENTIFY-class commands only); for a purge the fit of
+ * method and device (purge_name_check), the interlocks and the drive's
+ * capability (purge_probe: identify commands only).  0, or -errno with msg
+ * and reason set (reason "" for a plain error).
+ */
+int sanitize_preflight(const struct sanitize_params *p, struct blkdev_info *dev, char *msg, size_t msglen,
+		       char reason[24]);
+
+/*
+ * The HPA/DCO rule on its own, for tests: 1 if d is a device to ask for
+ * hidden sectors (sata, or a whole sdX disk), else 0.  Cannot fail.
+ */
+int sanitize_hidden_applies(const struct blkdev_info *d);
+/*
+ * 0 if h hides nothing, else -EPERM with msg "cannot certify DEVICE: N
+ * sectors are hidden by HPA/DCO; remove the HPA first".
+ */
+int sanitize_hidden_check(const char *device, const struct ata_hidden *h, char *msg, size_t msglen);
+/* The purge methods whose result reads back as zeros (see above).  Cannot fail. */
+int sanitize_purge_zeroes(enum purge_method m);
+/* The purge runner's progress on a device of size bytes as a job's progress (see above).  Cannot fail. */
+void sanitize_progress_from_purge(const struct purge_progress *pp, uint64_t size, struct sanitize_progress *out);
+
+/*
+ * The engine's own report (wipe_result_to_json or purge_result_to_json)
+ * plus "engine", "hidden_sectors" and, after a purge, "readback".  A new
+ * reference, NULL on ENOMEM.
+ */
+json_t *sanitize_result_to_json(const struct sanitize_result *r);
+
+#endif
