@@ -10,7 +10,7 @@ tmp=$(mktemp -d /var/tmp/sz-bench-api.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; done; sleep 0.5; rm -rf --one-file-system "$tmp"' EXIT
 port=$((30000 + RANDOM % 10000)); nport=$((port + 1))
-"$SZ" serve --state-dir "$tmp/st" --listen 127.0.0.1:$port >"$tmp/serve.log" 2>&1 &
+"$SZ" serve --state-dir "$tmp/st" --listen 127.0.0.1:$port ${API_BENCH_ARGS:-} >"$tmp/serve.log" 2>&1 &
 pids="$pids $!"
 for i in $(seq 100); do curl -s -m 1 http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 admin=$(cat "$tmp/st/admin.token")
