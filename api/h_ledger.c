@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/jobs.h"
 #include "audit/ledger.h"
+#include "sanitizerd/xio.h"
 
 void h_health(struct req *r, struct resp *out)
 {
@@ -88,21 +89,6 @@ void h_checkpoint(struct req *r, struct resp *out)
 	free(note);
 }
 
-static int parse_seq(const char *s, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return 0;
-}
-
 void h_entry(struct req *r, struct resp *out)
 {
 	struct ledger *l;
@@ -110,7 +96,7 @@ void h_entry(struct req *r, struct resp *out)
 	uint64_t seq;
 	int rc;
 
-	if (parse_seq(r->cap[0], &seq) < 0) {
+	if (xparse_u64(r->cap[0], &seq) < 0) {
 		reply_error(out, 400, "bad_request", "seq must be a decimal number");
 		return;
 	}

@@ -201,19 +201,8 @@ const char *req_query(struct req *r, const char *key)
 int req_query_u64(struct req *r, const char *key, uint64_t *v)
 {
 	const char *s = req_query(r, key);
-	uint64_t x = 0;
 
-	if (!s)
-		return -ENOENT;
-	if (!*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return 0;
+	return s ? xparse_u64(s, v) : -ENOENT;
 }
 
 void req_actor(const struct req *r, char *buf, size_t len)

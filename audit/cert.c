@@ -32,21 +32,6 @@ static const char cert_schema[] =
 	"CREATE TRIGGER IF NOT EXISTS certificates_no_delete BEFORE DELETE ON certificates"
 	" BEGIN SELECT RAISE(ABORT, 'certificates are append-only'); END;";
 
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* A string member of o, or NULL. */
 static const char *str(const json_t *o, const char *name)
 {
@@ -149,18 +134,18 @@ static int check_person(const char *what, const json_t *p, char *err, size_t err
 	json_t *v;
 
 	if (!json_is_object(p))
-		return seterr(err, errlen, -EINVAL, "invalid request: %s must be an object", what);
+		return xerr(err, errlen, -EINVAL, "invalid request: %s must be an object", what);
 	json_object_foreach((json_t *)p, k, v) {
 		size_t i;
 		for (i = 0; i < sizeof(person_fields) / sizeof(person_fields[0]); i++)
 			if (!strcmp(k, person_fields[i]))
 				break;
 		if (i == sizeof(person_fields) / sizeof(person_fields[0]))
-			return seterr(err, errlen, -EINVAL,
+			return xerr(err, errlen, -EINVAL,
 				      "invalid request: unknown member %s.%.64s (want name, title, organization,"
 				      " location, phone)", what, k);
 		if (!text_ok(v, CERT_STR_MAX, 0))
-			return seterr(err, errlen, -EINVAL,
+			return xerr(err, errlen, -EINVAL,
 				      "invalid request: %s.%s must be a string of at most %d bytes without"
 				      " control characters", what, k, CERT_STR_MAX);
 	}
@@ -176,7 +161,7 @@ static int check_request(const json_t *req, char *err, size_t errlen)
 	if (!req)
 		return 0;
 	if (!json_is_object(req))
-		return seterr(err, errlen, -EINVAL, "invalid request: the body must be a JSON object");
+		return xerr(err, errlen, -EINVAL, "invalid request: the body must be a JSON object");
 	json_object_foreach((json_t *)req, k, v) {
 		if (!strcmp(k, "performed_by") || !strcmp(k, "validated_by")) {
 			rc = check_person(k, v, err, errlen);
@@ -184,16 +169,16 @@ static int check_request(const json_t *req, char *err, size_t errlen)
 				return rc;
 		} else if (!strcmp(k, "destination") || !strcmp(k, "post_sanitization_classification")) {
 			if (!text_ok(v, CERT_STR_MAX, 0))
-				return seterr(err, errlen, -EINVAL,
+				return xerr(err, errlen, -EINVAL,
 					      "invalid request: %s must be a string of at most %d bytes without"
 					      " control characters", k, CERT_STR_MAX);
 		} else if (!strcmp(k, "notes")) {
 			if (!text_ok(v, CERT_NOTES_MAX, 1))
-				return seterr(err, errlen, -EINVAL,
+				return xerr(err, errlen, -EINVAL,
 					      "invalid request: notes must be a string of at most %d bytes",
 					      CERT_NOTES_MAX);
 		} else {
-			return seterr(err, errlen, -EINVAL,
+			return xerr(err, errlen, -EINVAL,
 				      "invalid request: unknown member %.64s (want performed_by, validated_by,"
 				      " destination, notes, post_sanitization_classification)", k);
 		}
@@ -378,40 +363,40 @@ static int check_issuable(struct ledger *l, const char *subject, struct history 
 
 	rc = ledger_state(l, subject, &state);
 	if (rc < 0)
-		return seterr(err, errlen, rc, "cannot read the state of %s: %s", subject, ledger_errmsg(l));
+		return xerr(err, errlen, rc, "cannot read the state of %s: %s", subject, ledger_errmsg(l));
 	if (state == LC_NONE)
-		return seterr(err, errlen, -ENOENT, "cannot issue a certificate: no asset %s", subject);
+		return xerr(err, errlen, -ENOENT, "cannot issue a certificate: no asset %s", subject);
 	rc = history_load(l, subject, 0, h);
 	if (rc < 0)
-		return seterr(err, errlen, rc, "cannot read the entries of %s", subject);
+		return xerr(err, errlen, rc, "cannot read the entries of %s", subject);
 	if (h->completed) {
 		rc = find_by_completed(ledger_sqlite(l), h->completed_seq, id);
 		if (rc < 0)
-			return seterr(err, errlen, rc, "cannot read the certificates table");
+			return xerr(err, errlen, rc, "cannot read the certificates table");
 		if (rc == 1)
-			return seterr(err, errlen, -EPROTO,
+			return xerr(err, errlen, -EPROTO,
 				      "cannot issue a certificate: %s already has certificate %s for its"
 				      " sanitization at seq %llu", subject, id,
 				      (unsigned long long)h->completed_seq);
 	}
 	if (state != LC_SANITIZED)
-		return seterr(err, errlen, -EPROTO, "cannot issue a certificate: %s is %s, not sanitized",
+		return xerr(err, errlen, -EPROTO, "cannot issue a certificate: %s is %s, not sanitized",
 			      subject, lifecycle_state_name(state));
 	cd = json_object_get(h->completed, "data");
 	ver = json_object_get(cd, "verification");
 	if (!h->completed || !str(ver, "result") || strcmp(str(ver, "result"), "passed"))
-		return seterr(err, errlen, -EPROTO,
+		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: the last sanitization of %s has no passed"
 			      " verification (result %s)", subject, str(ver, "result") ? str(ver, "result") : "missing");
 	method = str(cd, "method");
 	media = str(json_object_get(h->enrolled, "data"), "media_type");
 	if (nist_category(method, media, category, technique, reference) < 0)
-		return seterr(err, errlen, -EPROTO,
+		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: method '%.64s' on media '%.16s' has no NIST SP 800-88"
 			      " category", method ? method : "missing", media ? media : "missing");
 	recorded = str(cd, "category");
 	if (recorded && strcmp(recorded, *category))
-		return seterr(err, errlen, -EPROTO,
+		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: the recorded category '%.16s' disagrees with NIST"
 			      " SP 800-88 ('%s' for %s on %s)", recorded, *category, method, media);
 	return 0;
@@ -432,15 +417,15 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 	*out = NULL;
 	if (!asset_id || strlen(asset_id) > 128 ||
 	    (snprintf(subject, sizeof(subject), "asset:%s", asset_id), !lifecycle_subject_valid(subject)))
-		return seterr(err, errlen, -EINVAL, "invalid asset id '%.140s'", asset_id ? asset_id : "");
+		return xerr(err, errlen, -EINVAL, "invalid asset id '%.140s'", asset_id ? asset_id : "");
 	rc = check_request(request, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = ledger_begin(l);
 	if (rc < 0)
-		return seterr(err, errlen, rc, "cannot start a ledger transaction: %s", ledger_errmsg(l));
+		return xerr(err, errlen, rc, "cannot start a ledger transaction: %s", ledger_errmsg(l));
 	if (sqlite3_exec(ledger_sqlite(l), cert_schema, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = seterr(err, errlen, -EIO, "cannot create the certificates table: %s",
+		rc = xerr(err, errlen, -EIO, "cannot create the certificates table: %s",
 			    sqlite3_errmsg(ledger_sqlite(l)));
 		goto fail;
 	}
@@ -454,7 +439,7 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 				h.completed_seq, category, technique, reference);
 	rc = payload ? jws_sign_json(k, payload, &jws) : -ENOMEM;
 	if (rc < 0) {
-		seterr(err, errlen, rc, "cannot sign the certificate: %s",
+		xerr(err, errlen, rc, "cannot sign the certificate: %s",
 		       rc == -EINVAL ? "the recorded data is not canonical JSON" : strerror(-rc));
 		goto fail;
 	}
@@ -465,24 +450,24 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 			 (json_int_t)h.completed_seq);
 	rc = data ? ledger_append(l, subject, "certificate_issued", actor, data, now, &issued_seq, NULL) : -ENOMEM;
 	if (rc < 0) {
-		seterr(err, errlen, rc, "cannot record the certificate: %s", ledger_errmsg(l));
+		xerr(err, errlen, rc, "cannot record the certificate: %s", ledger_errmsg(l));
 		goto fail;
 	}
 	rc = store_row(ledger_sqlite(l), id, asset_id, jws, sha, h.completed_seq, issued_seq);
 	if (rc < 0) {
-		seterr(err, errlen, rc, "cannot store the certificate: %s", sqlite3_errmsg(ledger_sqlite(l)));
+		xerr(err, errlen, rc, "cannot store the certificate: %s", sqlite3_errmsg(ledger_sqlite(l)));
 		goto fail;
 	}
 	/* SPEC section 4: a checkpoint is signed after every certificate, in the same commit */
 	rc = ledger_checkpoint(l, k, origin, NULL);
 	if (rc < 0) {
-		seterr(err, errlen, rc, "cannot sign a checkpoint: %s", ledger_errmsg(l));
+		xerr(err, errlen, rc, "cannot sign a checkpoint: %s", ledger_errmsg(l));
 		goto fail;
 	}
 	rc = ledger_commit(l);
 	if (rc < 0) {
 		/* ledger_commit rolled back already */
-		seterr(err, errlen, rc, "cannot commit the certificate: %s", ledger_errmsg(l));
+		xerr(err, errlen, rc, "cannot commit the certificate: %s", ledger_errmsg(l));
 		goto out;
 	}
 	*out = json_pack("{s:s, s:s}", "id", id, "jws", jws);

@@ -10,21 +10,7 @@
 #include "audit/jcs.h"
 #include "audit/jwk.h"
 #include "audit/keys.h"
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
+#include "sanitizerd/xio.h"
 
 int jws_sign_raw(const struct sz_key *k, const char *header, size_t header_len,
 		 const void *payload, size_t payload_len, char **out)
@@ -123,18 +109,18 @@ static int check_header(struct jws *j, char *err, size_t errlen)
 	/* JSON_REJECT_DUPLICATES: RFC 7515 5.2 step 4 allows a parser to refuse them; we do */
 	h = json_loadb(j->header, j->header_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(h)) {
-		rc = fail(err, errlen, -EINVAL, "invalid jws: the header is not a JSON object");
+		rc = xerr(err, errlen, -EINVAL, "invalid jws: the header is not a JSON object");
 		goto done;
 	}
 	alg = json_object_get(h, "alg");
 	if (!json_is_string(alg) || strcmp(json_string_value(alg), JWS_ALG) ||
 	    json_string_length(alg) != strlen(JWS_ALG)) {
-		rc = fail(err, errlen, -EINVAL, "invalid jws: alg must be %s (RFC 8037), not %.40s",
+		rc = xerr(err, errlen, -EINVAL, "invalid jws: alg must be %s (RFC 8037), not %.40s",
 			  JWS_ALG, json_is_string(alg) ? json_string_value(alg) : "missing");
 		goto done;
 	}
 	if (json_object_get(h, "crit")) {
-		rc = fail(err, errlen, -EINVAL, "invalid jws: crit names extensions we do not implement");
+		rc = xerr(err, errlen, -EINVAL, "invalid jws: crit names extensions we do not implement");
 		goto done;
 	}
 	kid = json_object_get(h, "kid");
@@ -142,7 +128,7 @@ static int check_header(struct jws *j, char *err, size_t errlen)
 		if (!json_is_string(kid) || json_string_length(kid) == 0 ||
 		    json_string_length(kid) > JWS_KID_MAX ||
 		    strlen(json_string_value(kid)) != json_string_length(kid)) {
-			rc = fail(err, errlen, -EINVAL, "invalid jws: kid must be a string of 1 to %d bytes",
+			rc = xerr(err, errlen, -EINVAL, "invalid jws: kid must be a string of 1 to %d bytes",
 				  JWS_KID_MAX);
 			goto done;
 		}
@@ -183,27 +169,27 @@ int jws_parse(const char *text, size_t len, struct jws **out, char *err, size_t 
 
 	*out = NULL;
 	if (len > JWS_MAX)
-		return fail(err, errlen, -E2BIG, "invalid jws: larger than %d bytes", JWS_MAX);
+		return xerr(err, errlen, -E2BIG, "invalid jws: larger than %d bytes", JWS_MAX);
 	if (memchr(text, 0, len))
-		return fail(err, errlen, -EINVAL, "invalid jws: contains a NUL byte");
+		return xerr(err, errlen, -EINVAL, "invalid jws: contains a NUL byte");
 	/* RFC 7515 7.1: exactly three parts */
 	dot1 = memchr(text, '.', len);
 	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - text)) : NULL;
 	if (!dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - text)))
-		return fail(err, errlen, -EINVAL, "invalid jws: want three dot-separated parts");
+		return xerr(err, errlen, -EINVAL, "invalid jws: want three dot-separated parts");
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
 	/* RFC 7515 5.2 steps 2-7: base64url without padding, each part strictly */
 	rc = decode_part(text, (size_t)(dot1 - text), (uint8_t **)&j->header, &j->header_len);
 	if (rc == -EINVAL) {
-		fail(err, errlen, rc, "invalid jws: the header is not base64url without padding");
+		xerr(err, errlen, rc, "invalid jws: the header is not base64url without padding");
 		goto bad;
 	}
 	if (rc == 0) {
 		rc = decode_part(dot1 + 1, (size_t)(dot2 - dot1 - 1), &j->payload, &j->payload_len);
 		if (rc == -EINVAL) {
-			fail(err, errlen, rc, "invalid jws: the payload is not base64url without padding");
+			xerr(err, errlen, rc, "invalid jws: the payload is not base64url without padding");
 			goto bad;
 		}
 	}
@@ -211,7 +197,7 @@ int jws_parse(const char *text, size_t len, struct jws **out, char *err, size_t 
 		rc = decode_part(dot2 + 1, len - (size_t)(dot2 + 1 - text), &sig, &siglen);
 		if (rc == -EINVAL || (rc == 0 && siglen != 64)) {
 			rc = -EINVAL;
-			fail(err, errlen, rc, "invalid jws: the signature is not 64 bytes of base64url");
+			xerr(err, errlen, rc, "invalid jws: the signature is not 64 bytes of base64url");
 			goto bad;
 		}
 	}
@@ -219,7 +205,7 @@ int jws_parse(const char *text, size_t len, struct jws **out, char *err, size_t 
 		goto bad;
 	memcpy(j->sig, sig, 64);
 	if (memchr(j->header, 0, j->header_len)) {
-		rc = fail(err, errlen, -EINVAL, "invalid jws: the header contains a NUL byte");
+		rc = xerr(err, errlen, -EINVAL, "invalid jws: the header contains a NUL byte");
 		goto bad;
 	}
 	rc = check_header(j, err, errlen);
@@ -263,10 +249,10 @@ int jws_verify_jwks(const struct jws *j, const json_t *jwks, char *err, size_t e
 	size_t i;
 
 	if (!j->kid[0])
-		return fail(err, errlen, -ENOKEY, "the jws header names no kid");
+		return xerr(err, errlen, -ENOKEY, "the jws header names no kid");
 	keys = json_object_get(jwks, "keys");
 	if (!json_is_array(keys))
-		return fail(err, errlen, -EINVAL, "invalid jwks: want an object with a keys array");
+		return xerr(err, errlen, -EINVAL, "invalid jwks: want an object with a keys array");
 	/* RFC 7517 4.5: kid selects the key */
 	for (i = 0; i < json_array_size(keys); i++) {
 		const json_t *c = json_array_get(keys, i), *kid = json_object_get(c, "kid");
@@ -276,17 +262,17 @@ int jws_verify_jwks(const struct jws *j, const json_t *jwks, char *err, size_t e
 		}
 	}
 	if (!k)
-		return fail(err, errlen, -ENOKEY, "no key with kid %s in the jwks", j->kid);
+		return xerr(err, errlen, -ENOKEY, "no key with kid %s in the jwks", j->kid);
 	/* RFC 8037 2: an OKP key on Ed25519; RFC 7517 4.2 and 4.4: use and alg if stated */
 	if (!member_is(k, "kty", "OKP", 1) || !member_is(k, "crv", "Ed25519", 1) ||
 	    !member_is(k, "alg", JWS_ALG, 0) || !member_is(k, "use", "sig", 0))
-		return fail(err, errlen, -EINVAL, "key %s is not an Ed25519 signing key (OKP, Ed25519, EdDSA, sig)",
+		return xerr(err, errlen, -EINVAL, "key %s is not an Ed25519 signing key (OKP, Ed25519, EdDSA, sig)",
 			    j->kid);
 	x = json_object_get(k, "x");
 	if (!json_is_string(x) ||
 	    b64_decode_exact(json_string_value(x), json_string_length(x), B64_URL, pub, 32) < 0)
-		return fail(err, errlen, -EINVAL, "key %s: x is not 32 bytes of base64url", j->kid);
+		return xerr(err, errlen, -EINVAL, "key %s: x is not 32 bytes of base64url", j->kid);
 	if (jws_verify_key(j, pub) < 0)
-		return fail(err, errlen, -EBADMSG, "bad signature by key %s", j->kid);
+		return xerr(err, errlen, -EBADMSG, "bad signature by key %s", j->kid);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "audit/jcs.h"
 #include "audit/ledger.h"
+#include "sanitizerd/xio.h"
 
 /*
  * The latest `deployed` entry of each asset in state deployed, kept when it
@@ -23,21 +24,6 @@ static const char hosted_sql[] =
 	"      WHERE e.subject = s.subject AND e.type = 'deployed'"
 	"      ORDER BY e.seq DESC LIMIT 1) = ?1"
 	" ORDER BY s.subject LIMIT ?2";
-
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int is_alnum(char c)
 {
@@ -155,26 +141,26 @@ static int check_one(const json_t *c, size_t i, char *err, size_t errlen)
 	json_t *v;
 
 	if (!json_is_object(c))
-		return seterr(err, errlen, -EINVAL, "checks[%zu] must be an object", i);
+		return xerr(err, errlen, -EINVAL, "checks[%zu] must be an object", i);
 	json_object_foreach((json_t *)c, key, v) {
 		if (strcmp(key, "id") && strcmp(key, "status") && strcmp(key, "evidence"))
-			return seterr(err, errlen, -EINVAL,
+			return xerr(err, errlen, -EINVAL,
 				      "checks[%zu] has an unknown member (want id, status, evidence)", i);
 	}
 	v = json_object_get(c, "id");
 	if (!json_is_string(v) || !check_id_valid(json_string_value(v)) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return seterr(err, errlen, -EINVAL,
+		return xerr(err, errlen, -EINVAL,
 			      "checks[%zu].id must be CVE-YYYY-NNNN or a name of 1 to %d of [A-Za-z0-9._:-]",
 			      i, PATCH_AUDIT_ID_MAX);
 	v = json_object_get(c, "status");
 	st = json_string_value(v);
 	if (!st || (strcmp(st, "patched") && strcmp(st, "vulnerable") && strcmp(st, "not_applicable")))
-		return seterr(err, errlen, -EINVAL,
+		return xerr(err, errlen, -EINVAL,
 			      "checks[%zu].status must be patched, vulnerable or not_applicable", i);
 	v = json_object_get(c, "evidence");
 	if (v && !text_valid(v, PATCH_AUDIT_EVIDENCE_MAX, "\t\n"))
-		return seterr(err, errlen, -EINVAL,
+		return xerr(err, errlen, -EINVAL,
 			      "checks[%zu].evidence must be a string of 1 to %d bytes without control characters",
 			      i, PATCH_AUDIT_EVIDENCE_MAX);
 	return 0;
@@ -188,34 +174,34 @@ int patch_audit_validate(const char *host, const json_t *body, char *err, size_t
 	int rc;
 
 	if (!patch_audit_host_valid(host))
-		return seterr(err, errlen, -EINVAL,
+		return xerr(err, errlen, -EINVAL,
 			      "invalid host name: want 1 to %d of [A-Za-z0-9.-], starting and ending with a"
 			      " letter or digit", PATCH_AUDIT_HOST_MAX);
 	if (!json_is_object(body))
-		return seterr(err, errlen, -EINVAL, "the body must be a JSON object");
+		return xerr(err, errlen, -EINVAL, "the body must be a JSON object");
 	json_object_foreach((json_t *)body, key, v) {
 		if (!strcmp(key, "host"))
-			return seterr(err, errlen, -EINVAL, "host must not be in the body: it is taken from the URL");
+			return xerr(err, errlen, -EINVAL, "host must not be in the body: it is taken from the URL");
 		if (!strcmp(key, "assets"))
-			return seterr(err, errlen, -EINVAL, "assets must not be in the body: the service links them");
+			return xerr(err, errlen, -EINVAL, "assets must not be in the body: the service links them");
 		if (strcmp(key, "scanner") && strcmp(key, "time") && strcmp(key, "checks")) {
 			if (++extra > PATCH_AUDIT_EXTRA_MAX || strlen(key) == 0 || strlen(key) > 64)
-				return seterr(err, errlen, -EINVAL,
+				return xerr(err, errlen, -EINVAL,
 					      "too many or too long custom members: at most %d, names 1 to 64 bytes",
 					      PATCH_AUDIT_EXTRA_MAX);
 		}
 	}
 	if (!text_valid(json_object_get(body, "scanner"), PATCH_AUDIT_SCANNER_MAX, ""))
-		return seterr(err, errlen, -EINVAL,
+		return xerr(err, errlen, -EINVAL,
 			      "scanner is required: a string of 1 to %d bytes without control characters",
 			      PATCH_AUDIT_SCANNER_MAX);
 	v = json_object_get(body, "time");
 	if (v && (!json_is_string(v) || !time_valid(json_string_value(v))))
-		return seterr(err, errlen, -EINVAL, "time must be an RFC 3339 date-time (2014-09-25T10:00:00Z)");
+		return xerr(err, errlen, -EINVAL, "time must be an RFC 3339 date-time (2014-09-25T10:00:00Z)");
 	checks = json_object_get(body, "checks");
 	n = json_array_size(checks);
 	if (!json_is_array(checks) || n == 0 || n > PATCH_AUDIT_CHECKS_MAX)
-		return seterr(err, errlen, -EINVAL, "checks must be an array of 1 to %d checks",
+		return xerr(err, errlen, -EINVAL, "checks must be an array of 1 to %d checks",
 			      PATCH_AUDIT_CHECKS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		rc = check_one(json_array_get(checks, i), i, err, errlen);
@@ -225,7 +211,7 @@ int patch_audit_validate(const char *host, const json_t *body, char *err, size_t
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(json_string_value(json_object_get(json_array_get(checks, i), "id")),
 				    json_string_value(json_object_get(json_array_get(checks, j), "id"))))
-				return seterr(err, errlen, -EINVAL, "checks[%zu].id repeats checks[%zu].id", i, j);
+				return xerr(err, errlen, -EINVAL, "checks[%zu].id repeats checks[%zu].id", i, j);
 	}
 	return 0;
 }
@@ -240,27 +226,27 @@ int patch_audit_hosted_assets(struct ledger *l, const char *host, json_t **out, 
 	*out = NULL;
 	arr = json_array();
 	if (!arr)
-		return seterr(err, errlen, -ENOMEM, "cannot list the assets on %s: out of memory", host);
+		return xerr(err, errlen, -ENOMEM, "cannot list the assets on %s: out of memory", host);
 	src = sqlite3_prepare_v2(db, hosted_sql, -1, &s, NULL);
 	if (src != SQLITE_OK) {
 		json_decref(arr);
-		return seterr(err, errlen, -EIO, "cannot list the assets on %s: %s", host, sqlite3_errmsg(db));
+		return xerr(err, errlen, -EIO, "cannot list the assets on %s: %s", host, sqlite3_errmsg(db));
 	}
 	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, PATCH_AUDIT_ASSETS_MAX + 1);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		if (json_array_size(arr) == PATCH_AUDIT_ASSETS_MAX) {
-			rc = seterr(err, errlen, -E2BIG, "cannot link the assets on %s: more than %d are deployed",
+			rc = xerr(err, errlen, -E2BIG, "cannot link the assets on %s: more than %d are deployed",
 				    host, PATCH_AUDIT_ASSETS_MAX);
 			break;
 		}
 		if (json_array_append_new(arr, json_string((const char *)sqlite3_column_text(s, 0))) < 0) {
-			rc = seterr(err, errlen, -ENOMEM, "cannot list the assets on %s: out of memory", host);
+			rc = xerr(err, errlen, -ENOMEM, "cannot list the assets on %s: out of memory", host);
 			break;
 		}
 	}
 	if (rc == 0 && src != SQLITE_DONE)
-		rc = seterr(err, errlen, -EIO, "cannot list the assets on %s: %s", host, sqlite3_errmsg(db));
+		rc = xerr(err, errlen, -EIO, "cannot list the assets on %s: %s", host, sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	if (rc < 0)
 		json_decref(arr);
@@ -294,7 +280,7 @@ int patch_audit_record(struct ledger *l, const char *host, const json_t *body, c
 		json_decref(data);
 		if (rc == -ENOMEM)
 			goto nomem;
-		return seterr(err, errlen, -EINVAL, rc == -E2BIG
+		return xerr(err, errlen, -EINVAL, rc == -E2BIG
 			      ? "the body is too large: the audit would pass %d bytes"
 			      : "the body is not valid ledger JSON: numbers must be integers, strings valid"
 				" UTF-8 (limit %d bytes)", LEDGER_DATA_MAX);
@@ -305,22 +291,22 @@ int patch_audit_record(struct ledger *l, const char *host, const json_t *body, c
 	rc = own ? ledger_begin(l) : 0;
 	if (rc < 0) {
 		json_decref(data);
-		return seterr(err, errlen, rc, "cannot record the audit of %s: %s", host, ledger_errmsg(l));
+		return xerr(err, errlen, rc, "cannot record the audit of %s: %s", host, ledger_errmsg(l));
 	}
 	rc = patch_audit_hosted_assets(l, host, &assets, err, errlen);
 	if (rc == 0 && json_object_set_new(data, "assets", assets) < 0)
-		rc = seterr(err, errlen, -ENOMEM, "cannot record the audit of %s: out of memory", host);
+		rc = xerr(err, errlen, -ENOMEM, "cannot record the audit of %s: out of memory", host);
 	if (rc == 0) {
 		rc = ledger_append(l, subject, "host_audit", actor, data, NULL, &seq, &text);
 		if (rc < 0) {
 			snprintf(msg, sizeof(msg), "%s", ledger_errmsg(l));
-			seterr(err, errlen, rc, "cannot record the audit of %s: %s", host, msg);
+			xerr(err, errlen, rc, "cannot record the audit of %s: %s", host, msg);
 		}
 	}
 	if (own && rc == 0) {
 		rc = ledger_commit(l);
 		if (rc < 0)
-			seterr(err, errlen, rc, "cannot record the audit of %s: %s", host, ledger_errmsg(l));
+			xerr(err, errlen, rc, "cannot record the audit of %s: %s", host, ledger_errmsg(l));
 	} else if (own && ledger_in_batch(l)) {
 		(void)ledger_rollback(l);
 	}
@@ -328,12 +314,12 @@ int patch_audit_record(struct ledger *l, const char *host, const json_t *body, c
 	if (rc == 0 && entry_out) {
 		*entry_out = json_loads(text, 0, NULL);
 		if (!*entry_out)
-			rc = seterr(err, errlen, -ENOMEM, "cannot return the audit entry: out of memory");
+			rc = xerr(err, errlen, -ENOMEM, "cannot return the audit entry: out of memory");
 	}
 	free(text);
 	return rc;
 
 nomem:
 	json_decref(data);
-	return seterr(err, errlen, -ENOMEM, "cannot record the audit of %s: out of memory", host);
+	return xerr(err, errlen, -ENOMEM, "cannot record the audit of %s: out of memory", host);
 }

@@ -120,21 +120,6 @@ const char *probe_status_name(int status)
 	}
 }
 
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* Keep descriptors off 0..2 so the child's dup2 onto them cannot clobber one. */
 static int lift_fd(int *fd)
 {
@@ -399,52 +384,52 @@ int probe_run_one(const char *bash, size_t i, const struct probe_opts *opts,
 	pid_t pid;
 
 	if (i >= PROBE_CHECKS || !bash || timeout_ms > 600000 || cap > (64u << 20))
-		return seterr(err, errlen, -EINVAL, "cannot run check %zu: bad arguments", i);
+		return xerr(err, errlen, -EINVAL, "cannot run check %zu: bad arguments", i);
 	memset(r, 0, sizeof(*r));
 	r->id = checks[i].id;
 	rc = build_case(i, env, sizeof(env), cmd, sizeof(cmd));
 	if (rc < 0)
-		return seterr(err, errlen, rc, "cannot build check %s: %s", r->id, strerror(-rc));
+		return xerr(err, errlen, rc, "cannot build check %s: %s", r->id, strerror(-rc));
 	if (!env[0])
 		envp[1] = NULL;
 	/* the child changes directory before execve: a relative path must not follow it */
 	exe = realpath(bash, NULL);
 	if (!exe)
-		return seterr(err, errlen, -errno, "cannot execute %s: %s", bash, strerror(errno));
+		return xerr(err, errlen, -errno, "cannot execute %s: %s", bash, strerror(errno));
 	if (stat(exe, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		free(exe);
-		return seterr(err, errlen, -EACCES, "cannot execute %s: not a regular file", bash);
+		return xerr(err, errlen, -EACCES, "cannot execute %s: not a regular file", bash);
 	}
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/sz-probe.XXXXXX", parent) >= sizeof(dir)) {
 		free(exe);
-		return seterr(err, errlen, -ENAMETOOLONG, "cannot make a directory in %s: name too long", parent);
+		return xerr(err, errlen, -ENAMETOOLONG, "cannot make a directory in %s: name too long", parent);
 	}
 	run.out = malloc(cap + 1);
 	if (!run.out) {
 		free(exe);
-		return seterr(err, errlen, -ENOMEM, "cannot run check %s: out of memory", r->id);
+		return xerr(err, errlen, -ENOMEM, "cannot run check %s: out of memory", r->id);
 	}
 	if (!mkdtemp(dir)) {
-		rc = seterr(err, errlen, -errno, "cannot make a directory in %s: %s", parent, strerror(errno));
+		rc = xerr(err, errlen, -errno, "cannot make a directory in %s: %s", parent, strerror(errno));
 		goto out_nodir;
 	}
 	if ((rc = xopen(dir, O_RDONLY | O_DIRECTORY, 0, &dirfd)) < 0 ||
 	    (rc = xopen("/dev/null", O_RDWR, 0, &nullfd)) < 0) {
-		seterr(err, errlen, rc, "cannot set up check %s: %s", r->id, strerror(-rc));
+		xerr(err, errlen, rc, "cannot set up check %s: %s", r->id, strerror(-rc));
 		goto out;
 	}
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		rc = seterr(err, errlen, -errno, "cannot set up check %s: %s", r->id, strerror(errno));
+		rc = xerr(err, errlen, -errno, "cannot set up check %s: %s", r->id, strerror(errno));
 		goto out;
 	}
 	if ((rc = lift_fd(&dirfd)) < 0 || (rc = lift_fd(&nullfd)) < 0 || (rc = lift_fd(&outp[0])) < 0 ||
 	    (rc = lift_fd(&outp[1])) < 0 || (rc = lift_fd(&errp[0])) < 0 || (rc = lift_fd(&errp[1])) < 0) {
-		seterr(err, errlen, rc, "cannot set up check %s: %s", r->id, strerror(-rc));
+		xerr(err, errlen, rc, "cannot set up check %s: %s", r->id, strerror(-rc));
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		rc = seterr(err, errlen, -errno, "cannot fork for check %s: %s", r->id, strerror(errno));
+		rc = xerr(err, errlen, -errno, "cannot fork for check %s: %s", r->id, strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
@@ -460,12 +445,12 @@ int probe_run_one(const char *bash, size_t i, const struct probe_opts *opts,
 	if (n == (ssize_t)sizeof(e)) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		rc = seterr(err, errlen, -e, "cannot execute %s: %s", bash, strerror(e));
+		rc = xerr(err, errlen, -e, "cannot execute %s: %s", bash, strerror(e));
 		goto out;
 	}
 	rc = supervise(pid, outp[0], t0 + timeout_ms / 1000.0, cap, &run);
 	if (rc < 0) {
-		seterr(err, errlen, rc, "cannot watch check %s: %s", r->id, strerror(-rc));
+		xerr(err, errlen, rc, "cannot watch check %s: %s", r->id, strerror(-rc));
 		goto out;
 	}
 	verdict(&checks[i], &run, fstatat(dirfd, "echo", &sb, AT_SYMLINK_NOFOLLOW) == 0, timeout_ms, r);

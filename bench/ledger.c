@@ -132,10 +132,10 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': sz_parse_u64(optarg, &n); break;
-		case 'u': sz_parse_u64(optarg, &durable); break;
+		case 'n': xparse_u64(optarg, &n); break;
+		case 'u': xparse_u64(optarg, &durable); break;
 		case 'd': dir = optarg; break;
-		case 'b': sz_parse_u64(optarg, &bursts); break;
+		case 'b': xparse_u64(optarg, &bursts); break;
 		default: return 2;
 		}
 	}

@@ -27,8 +27,6 @@ void sz_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The usage text on stdout (for --help, exit 0) or stderr (exit 2). */
 int sz_usage(const char *text, int to_stderr);
 
-/* Strict decimal: digits only, no sign, no leading zero, no overflow.  0 or -EINVAL. */
-int sz_parse_u64(const char *s, uint64_t *out);
 /* One compact JSON line on stdout. */
 struct json_t;
 void sz_print_json(const struct json_t *j);

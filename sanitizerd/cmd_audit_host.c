@@ -90,7 +90,7 @@ static int parse(int argc, char **argv, struct aopts *o)
 		case 'n': o->dry_run = 1; break;
 		case 'j': o->json = 1; break;
 		case 'T':
-			if (sz_parse_u64(optarg, &v) < 0 || v == 0 || v > 600000) {
+			if (xparse_u64(optarg, &v) < 0 || v == 0 || v > 600000) {
 				sz_err("invalid --timeout-ms: want 1 to 600000");
 				return -1;
 			}

@@ -155,8 +155,8 @@ static int do_show(const struct lopts *o, int argc, char **argv)
 		sz_err("ledger show takes SEQ or --from A --to B");
 		return EXIT_USAGE;
 	}
-	if ((argc == 1 && sz_parse_u64(argv[0], &from) < 0) ||
-	    (o->from && sz_parse_u64(o->from, &from) < 0) || (o->to && sz_parse_u64(o->to, &to) < 0)) {
+	if ((argc == 1 && xparse_u64(argv[0], &from) < 0) ||
+	    (o->from && xparse_u64(o->from, &from) < 0) || (o->to && xparse_u64(o->to, &to) < 0)) {
 		sz_err("invalid seq: want a decimal number");
 		return EXIT_USAGE;
 	}
@@ -199,7 +199,7 @@ static int do_proof(const struct lopts *o, int argc, char **argv)
 	}
 	incl = !strcmp(argv[0], "inclusion");
 	if ((!incl && strcmp(argv[0], "consistency")) || (incl && argc > 3) || (!incl && argc != 3) ||
-	    sz_parse_u64(argv[1], &a) < 0 || (argc == 3 && sz_parse_u64(argv[2], &b) < 0)) {
+	    xparse_u64(argv[1], &a) < 0 || (argc == 3 && xparse_u64(argv[2], &b) < 0)) {
 		sz_err("ledger proof needs 'inclusion SEQ [SIZE]' or 'consistency FROM TO' (decimal numbers)");
 		return EXIT_USAGE;
 	}

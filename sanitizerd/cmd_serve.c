@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
+#include "sanitizerd/xio.h"
 #include "sanitizerd/state.h"
 
 static const char serve_usage[] =
@@ -33,7 +34,7 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	uint64_t v;
 
-	if (sz_parse_u64(s, &v) < 0 || v < min || v > max)
+	if (xparse_u64(s, &v) < 0 || v < min || v > max)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;

@@ -34,21 +34,6 @@ int cmd_version(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int sz_parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!s || !*s || (s[0] == '0' && s[1]))
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 void sz_print_json(const json_t *j)
 {
 	json_dumpf(j, stdout, JSON_COMPACT);

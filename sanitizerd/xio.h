@@ -38,6 +38,16 @@ int xwrite_file_excl(const char *path, const void *buf, size_t len, mode_t mode)
  * missing.
  */
 int xcheck_secret(const char *path, mode_t *mode);
+/*
+ * A strict decimal: digits only, no sign, no leading zero, no overflow.
+ * 0 with *out set, or -EINVAL (for command-line and query arguments).
+ */
+int xparse_u64(const char *s, uint64_t *out);
+/*
+ * Format a message into a caller's buffer (err may be NULL) and return rc,
+ * so a failing path reads "return xerr(err, errlen, -EINVAL, "...", ...)".
+ */
+int xerr(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Wall-clock now as RFC 3339 UTC with milliseconds: "2026-11-29T00:25:01.123Z". */
 void xtime_rfc3339(char out[25]);
 /* Monotonic seconds. */
