@@ -31,9 +31,7 @@ struct wop {
 struct writer {
 	struct api *a;
 	pthread_t th;
-	pthread_t ckpt;			/* WAL checkpoints, off the commit path */
-	pthread_cond_t ckcv;
-	sqlite3 *ckdb;
+
 	pthread_mutex_t m;
 	pthread_cond_t work;
 	struct wop *head, *tail;
@@ -147,63 +145,24 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-/*
- * SQLite would copy the WAL into the database inside whichever commit
- * crosses the threshold, and that commit's requests would wait for it (and
- * its fsync).  Instead the writer never checkpoints, and this thread does,
- * passively (it never blocks the writer), every 250 ms.
- */
-static void *checkpointer(void *arg)
-{
-	struct writer *w = arg;
-	struct timespec ts;
-	int stop = 0;
-
-	while (!stop) {
-		pthread_mutex_lock(&w->m);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (!w->stop)
-			pthread_cond_timedwait(&w->ckcv, &w->m, &ts);
-		stop = w->stop;
-		pthread_mutex_unlock(&w->m);
-		sqlite3_wal_checkpoint_v2(w->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	}
-	return NULL;
-}
-
 int writer_start(struct api *a, struct writer **out)
 {
 	struct writer *w = calloc(1, sizeof(*w));
-	char *path;
 
 	if (!w)
 		return -ENOMEM;
 	w->a = a;
 	pthread_mutex_init(&w->m, NULL);
 	pthread_cond_init(&w->work, NULL);
-	pthread_cond_init(&w->ckcv, NULL);
-	path = state_path(a->cfg.state_dir, "ledger.db");
-	if (!path || sqlite3_open_v2(path, &w->ckdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		free(path);
-		sqlite3_close(w->ckdb);
-		free(w);
-		return -EIO;
-	}
-	free(path);
-	sqlite3_busy_timeout(w->ckdb, 1000);
-	sqlite3_exec(ledger_sqlite(a->st->ledger), "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+	/*
+	 * SQLite checkpoints the WAL inside the commit that crosses 1000 pages.
+	 * We measured a separate checkpoint thread: its fsyncs compete with the
+	 * commits' for the disk and tripled the p99 of appends, so checkpoints
+	 * stay serialised with commits; the WAL is kept to 64 MiB once reset.
+	 */
+	sqlite3_exec(ledger_sqlite(a->st->ledger), "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	if (pthread_create(&w->th, NULL, loop, w) != 0) {
-		sqlite3_close(w->ckdb);
 		free(w);
-		return -EAGAIN;
-	}
-	if (pthread_create(&w->ckpt, NULL, checkpointer, w) != 0) {
-		writer_stop(w);
 		return -EAGAIN;
 	}
 	*out = w;
@@ -217,14 +176,10 @@ void writer_stop(struct writer *w)
 	pthread_mutex_lock(&w->m);
 	w->stop = 1;
 	pthread_cond_signal(&w->work);
-	pthread_cond_signal(&w->ckcv);
 	pthread_mutex_unlock(&w->m);
 	pthread_join(w->th, NULL);
-	if (w->ckpt)
-		pthread_join(w->ckpt, NULL);
 	/* the last word: everything into the database file */
-	sqlite3_wal_checkpoint_v2(w->ckdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlite3_close(w->ckdb);
+	sqlite3_wal_checkpoint_v2(ledger_sqlite(w->a->st->ledger), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	free(w);
 }
 
