@@ -1,3 +1,4 @@
+#include "drivers/ident.h"
 #include "drivers/ata.h"
 
 #include <errno.h>
@@ -207,26 +208,17 @@ static uint16_t w(const uint8_t *b, unsigned i) { return (uint16_t)(b[2 * i] | b
 /* ATA strings: two characters per word, the first in the high byte (ACS-4 3.4.9) */
 static int ata_string(char *dst, size_t cap, const uint8_t *b, unsigned first, unsigned nwords)
 {
-	char tmp[64];
-	size_t n = 2 * (size_t)nwords, i = 0, end = n;
+	uint8_t tmp[64];
+	size_t n = 2 * (size_t)nwords;
 
 	if (n >= cap || n > sizeof(tmp))
 		return -EINVAL;
 	for (unsigned k = 0; k < nwords; k++) {
 		uint16_t v = w(b, first + k);
-		tmp[2 * k] = (char)(v >> 8);
-		tmp[2 * k + 1] = (char)(v & 0xff);
+		tmp[2 * k] = (uint8_t)(v >> 8);
+		tmp[2 * k + 1] = (uint8_t)(v & 0xff);
 	}
-	while (end && (tmp[end - 1] == ' ' || tmp[end - 1] == 0))
-		end--;
-	while (i < end && tmp[i] == ' ')
-		i++;
-	for (size_t k = i; k < end; k++)
-		if ((unsigned char)tmp[k] < 0x20 || (unsigned char)tmp[k] > 0x7e)
-			return -EINVAL;
-	memcpy(dst, tmp + i, end - i);
-	dst[end - i] = 0;
-	return 0;
+	return ident_ascii(dst, cap, tmp, n);
 }
 
 unsigned ata_erase_minutes(uint16_t v)

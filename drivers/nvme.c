@@ -1,3 +1,4 @@
+#include "drivers/ident.h"
 #include "drivers/nvme.h"
 
 #include <errno.h>
@@ -78,24 +79,6 @@ int nvme_format_cmd(struct nvme_admin_cmd *c, uint32_t nsid, unsigned lbaf, enum
 	return 0;
 }
 
-static int copy_ascii(char *dst, size_t cap, const uint8_t *src, size_t n)
-{
-	size_t i = 0, end = n;
-
-	while (end && (src[end - 1] == ' ' || src[end - 1] == 0))
-		end--;
-	while (i < end && src[i] == ' ')
-		i++;
-	if (end - i >= cap)
-		return -EINVAL;
-	for (size_t k = i; k < end; k++)
-		if (src[k] < 0x20 || src[k] > 0x7e)
-			return -EINVAL;
-	memcpy(dst, src + i, end - i);
-	dst[end - i] = 0;
-	return 0;
-}
-
 /* NVMe 2.0 Base 5.17.2.1 Figure 275: Identify Controller data structure */
 int nvme_parse_id_ctrl(const uint8_t *b, size_t len, struct nvme_ctrl_info *o)
 {
@@ -105,11 +88,11 @@ int nvme_parse_id_ctrl(const uint8_t *b, size_t len, struct nvme_ctrl_info *o)
 	if (!b || len < NVME_ID_SIZE)
 		return -EINVAL;
 	o->vid = le16(b + 0);
-	rc = copy_ascii(o->serial, sizeof(o->serial), b + 4, 20);
+	rc = ident_ascii(o->serial, sizeof(o->serial), b + 4, 20);
 	if (!rc)
-		rc = copy_ascii(o->model, sizeof(o->model), b + 24, 40);
+		rc = ident_ascii(o->model, sizeof(o->model), b + 24, 40);
 	if (!rc)
-		rc = copy_ascii(o->firmware, sizeof(o->firmware), b + 64, 8);
+		rc = ident_ascii(o->firmware, sizeof(o->firmware), b + 64, 8);
 	if (rc)
 		return rc;
 	o->oacs = le16(b + 256);

@@ -1,3 +1,4 @@
+#include "drivers/ident.h"
 #include "drivers/scsi.h"
 
 #include <errno.h>
@@ -207,26 +208,6 @@ void scsi_sense_str(const struct scsi_sense *s, char *buf, size_t len)
 		 *a ? ": " : "", a, s->asc, s->ascq);
 }
 
-/* printable ASCII, trailing spaces and NULs dropped; anything else is a malformed field */
-static int copy_ascii(char *dst, size_t cap, const uint8_t *src, size_t n)
-{
-	size_t i, end = n;
-
-	while (end && (src[end - 1] == ' ' || src[end - 1] == 0))
-		end--;
-	i = 0;
-	while (i < end && src[i] == ' ')
-		i++;
-	if (end - i >= cap)
-		return -EINVAL;
-	for (size_t k = i; k < end; k++)
-		if (src[k] < 0x20 || src[k] > 0x7e)
-			return -EINVAL;
-	memcpy(dst, src + i, end - i);
-	dst[end - i] = 0;
-	return 0;
-}
-
 /* SPC-5 6.7.2 standard INQUIRY data */
 int scsi_parse_inquiry(const uint8_t *b, size_t len, struct scsi_ident *id)
 {
@@ -235,11 +216,11 @@ int scsi_parse_inquiry(const uint8_t *b, size_t len, struct scsi_ident *id)
 	if (!b || len < 36 || (size_t)b[4] + 5 < 36)
 		return -EINVAL;
 	id->device_type = b[0] & 0x1f;
-	rc = copy_ascii(id->vendor, sizeof(id->vendor), b + 8, 8);
+	rc = ident_ascii(id->vendor, sizeof(id->vendor), b + 8, 8);
 	if (!rc)
-		rc = copy_ascii(id->product, sizeof(id->product), b + 16, 16);
+		rc = ident_ascii(id->product, sizeof(id->product), b + 16, 16);
 	if (!rc)
-		rc = copy_ascii(id->revision, sizeof(id->revision), b + 32, 4);
+		rc = ident_ascii(id->revision, sizeof(id->revision), b + 32, 4);
 	return rc;
 }
 
@@ -261,7 +242,7 @@ int scsi_parse_vpd_serial(const uint8_t *b, size_t len, struct scsi_ident *id)
 
 	if (rc)
 		return rc;
-	return copy_ascii(id->serial, sizeof(id->serial), b + 4, n);
+	return ident_ascii(id->serial, sizeof(id->serial), b + 4, n);
 }
 
 /* SPC-5 7.7.6 Device Identification VPD page: LU-associated NAA designator */
