@@ -142,7 +142,8 @@ int ioq_run(struct ioq *q, int write, const struct ioq_range *ranges, size_t n,
 {
 	size_t r = 0;
 	uint64_t pos = 0, fail_io = 0;
-	unsigned inflight = 0, i;
+	struct ioq_slot *pend[IOQ_MAX_DEPTH];	/* queued since the last submit, in order */
+	unsigned inflight = 0, queued = 0, i;
 	int stop = 0, rc;
 
 	memset(st, 0, sizeof(*st));
@@ -198,16 +199,30 @@ int ioq_run(struct ioq *q, int write, const struct ioq_range *ranges, size_t n,
 			else
 				io_uring_prep_read(sqe, q->fd, s->buf, (unsigned)s->len, s->off);
 			io_uring_sqe_set_data(sqe, s);
-			do
-				rc = io_uring_submit(&q->ring);
-			while (rc == -EINTR);
-			if (rc < 0) {
-				note_fail(st, &fail_io, -rc, s->off, s->off, 0);
-				stop = 1;
-				break;
-			}
 			s->busy = 1;
 			inflight++;
+			pend[queued++] = s;
+		}
+		/*
+		 * One system call for everything queued since the last one.  The
+		 * ring is FIFO: if the kernel takes only some, they are the first
+		 * ones queued, and the rest fail the run where they start.
+		 */
+		if (queued) {
+			unsigned done = 0;
+
+			do {
+				rc = io_uring_submit(&q->ring);
+				if (rc > 0)
+					done += (unsigned)rc;
+			} while ((rc > 0 && done < queued) || rc == -EINTR);
+			for (i = done; i < queued; i++) {
+				pend[i]->busy = 0;
+				inflight--;
+				note_fail(st, &fail_io, rc < 0 ? -rc : EAGAIN, pend[i]->off, pend[i]->off, 0);
+				stop = 1;
+			}
+			queued = 0;
 		}
 		if (inflight == 0)
 			break;
@@ -220,16 +235,20 @@ int ioq_run(struct ioq *q, int write, const struct ioq_range *ranges, size_t n,
 			st->err = -rc;
 			return rc;
 		}
-		struct ioq_slot *s = io_uring_cqe_get_data(cqe);
-		long res = cqe->res;
-		io_uring_cqe_seen(&q->ring, cqe);
-		s->busy = 0;
-		inflight--;
-		complete(q, write, ops, s, res, st, &fail_io);
-		if (st->err)
-			stop = 1;
-		else if (!stop && ops->tick && ops->tick(ops->ctx, st->bytes_done))
-			stop = st->cancelled = 1;
+		/* this one and every other already finished, before refilling the queue */
+		do {
+			struct ioq_slot *s = io_uring_cqe_get_data(cqe);
+			long res = cqe->res;
+
+			io_uring_cqe_seen(&q->ring, cqe);
+			s->busy = 0;
+			inflight--;
+			complete(q, write, ops, s, res, st, &fail_io);
+			if (st->err)
+				stop = 1;
+			else if (!stop && ops->tick && ops->tick(ops->ctx, st->bytes_done))
+				stop = st->cancelled = 1;
+		} while (inflight && io_uring_peek_cqe(&q->ring, &cqe) == 0);
 	}
 	/* after the drain every submitted I/O below the cursor has completed */
 	if (st->err) {
