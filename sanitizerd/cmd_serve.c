@@ -22,11 +22,14 @@ static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
 	"                        [--tls-cert F --tls-key F] [--log FILE] [--threads N]\n"
 	"                        [--max-jobs N] [--checkpoint-every N] [--checkpoint-interval MS]\n"
+	"                        [--conn-limit N] [--conn-timeout S]\n"
 	"                        [--org-name S] [--org-location S] [--org-phone S] [--public-url URL]\n"
 	"\n"
 	"Run the daemon (default 127.0.0.1:8420, state " SZ_DEFAULT_STATE_DIR ").  The state\n"
 	"is initialised on first start.  A checkpoint is signed at least every N entries\n"
 	"(default 256) and every MS milliseconds (default 5000), and on demand.\n"
+	"At most --conn-limit connections (default 512); an idle one is closed after\n"
+	"--conn-timeout seconds (default 30).\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
@@ -51,6 +54,8 @@ int cmd_serve(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "max-jobs", required_argument, NULL, 'j' },
+		{ "conn-limit", required_argument, NULL, 'C' },
+		{ "conn-timeout", required_argument, NULL, 'T' },
 		{ "checkpoint-every", required_argument, NULL, 'n' },
 		{ "checkpoint-interval", required_argument, NULL, 'i' },
 		{ "org-name", required_argument, NULL, 'O' },
@@ -84,6 +89,8 @@ int cmd_serve(int argc, char **argv)
 		case 'L': a->cfg.log_path = optarg; break;
 		case 't': rc = parse_uint(optarg, 1, 64, &a->cfg.threads); goto check;
 		case 'j': rc = parse_uint(optarg, 1, 64, &a->cfg.max_jobs); goto check;
+		case 'C': rc = parse_uint(optarg, 1, 65536, &a->cfg.conn_limit); goto check;
+		case 'T': rc = parse_uint(optarg, 1, 3600, &a->cfg.conn_timeout); goto check;
 		case 'n': rc = parse_uint(optarg, 1, 1000000, &a->cfg.ckpt_every_n); goto check;
 		case 'i': rc = parse_uint(optarg, 10, 3600000, &a->cfg.ckpt_every_ms); goto check;
 		case 'O': a->cfg.org_name = optarg; break;

@@ -45,4 +45,16 @@ test_expect_success 'bad options: a clear error, exit 2 or 1' '
 	grep -q "go together" err
 '
 
+test_expect_success_here 'an idle connection is closed after --conn-timeout' '
+	sz_serve st --threads 1 --conn-limit 4 --conn-timeout 2 &&
+	exec 3<>/dev/tcp/127.0.0.1/$PORT && sleep 3.5 &&
+	{ timeout 3 cat <&3 >/dev/null; rc=$?; } && exec 3<&- && [ $rc != 124 ]
+'
+
+test_expect_success 'connection options are checked' '
+	test_expect_code 2 "$SZ" serve --state-dir st --conn-limit 0 2>/dev/null &&
+	test_expect_code 2 "$SZ" serve --state-dir st --conn-timeout 99999 2>/dev/null &&
+	test_expect_code 2 "$SZ" serve --state-dir st --conn-limit x 2>err && grep -q "^sanitizerd: invalid value" err
+'
+
 test_done
