@@ -11,12 +11,14 @@
 
 static int tap_n, tap_fail;
 
+/* cond is evaluated once: it may have side effects (an append, an allocation) */
 #define CHECK(cond, ...) do { \
+	int tap_ok_ = !!(cond); \
 	tap_n++; \
-	if (cond) { printf("ok %d - ", tap_n); } \
+	if (tap_ok_) { printf("ok %d - ", tap_n); } \
 	else { tap_fail++; printf("not ok %d - ", tap_n); } \
 	printf(__VA_ARGS__); \
-	if (!(cond)) printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond); \
+	if (!tap_ok_) printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond); \
 	printf("\n"); \
 } while (0)
 
@@ -28,9 +30,9 @@ static int tap_n, tap_fail;
 
 #define CHECK_STR(a, b, ...) do { \
 	const char *tap_a_ = (a), *tap_b_ = (b); \
-	int tap_ok_ = tap_a_ && tap_b_ && strcmp(tap_a_, tap_b_) == 0; \
-	CHECK(tap_ok_, __VA_ARGS__); \
-	if (!tap_ok_) printf("#   got \"%s\"\n#  want \"%s\"\n", tap_a_ ? tap_a_ : "(null)", tap_b_ ? tap_b_ : "(null)"); \
+	int tap_s_ok_ = tap_a_ && tap_b_ && strcmp(tap_a_, tap_b_) == 0; \
+	CHECK(tap_s_ok_, __VA_ARGS__); \
+	if (!tap_s_ok_) printf("#   got \"%s\"\n#  want \"%s\"\n", tap_a_ ? tap_a_ : "(null)", tap_b_ ? tap_b_ : "(null)"); \
 } while (0)
 
 static inline int tap_done(void)
