@@ -103,7 +103,6 @@ int api_checkpoint(struct api *a, char **note);
 
 /* Metrics. */
 struct api_metrics {
-	atomic_ullong requests[6];	/* by status class 1xx..5xx, [0] other */
 	atomic_ullong by_status[600];
 	atomic_ullong bytes_written;
 };
@@ -138,12 +137,10 @@ struct api {
 	struct jobs *jobs;
 	struct api_metrics m;
 	struct tokcache tc;
-	char kid[44];
 	char *keys_doc, *jwks_doc;	/* rendered once */
 	void *log;			/* FILE * */
 	pthread_mutex_t loglock;
 	void *mhd;			/* struct MHD_Daemon * */
-	volatile int stopping;
 };
 
 /* Route handlers, by file. */
@@ -178,9 +175,6 @@ void h_exposure(struct req *r, struct resp *out);
 
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
-
-/* The route table, for the OpenAPI test: "METHOD /path/{x}" strings. */
-size_t api_routes(const char **out, size_t max);
 
 /* Start and stop the daemon.  0 or -errno with a message in err. */
 int api_start(struct api *a, char *err, size_t errlen);

@@ -67,15 +67,6 @@ static const struct route routes[] = {
 	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
 };
 
-size_t api_routes(const char **out, size_t max)
-{
-	size_t n = sizeof(routes) / sizeof(routes[0]);
-
-	for (size_t i = 0; i < n && i < max; i++)
-		out[i] = routes[i].pattern;
-	return n;
-}
-
 void api_log(struct api *a, const char *fmt, ...)
 {
 	char ts[25], line[1024];
@@ -424,9 +415,6 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 
 static void finish_log(struct api *a, struct req *r, unsigned status)
 {
-	unsigned cls = status / 100;
-
-	atomic_fetch_add(&a->m.requests[cls < 6 ? cls : 0], 1);
 	if (status < 600)
 		atomic_fetch_add(&a->m.by_status[status], 1);
 	/* the token's id, never the token */
@@ -549,7 +537,6 @@ static int render_keys(struct api *a)
 {
 	json_t *doc = jwk_keys_document(a->st->vkey, a->st->pub), *set = jwk_set(a->st->pub);
 
-	jwk_kid(a->st->pub, a->kid);
 	a->keys_doc = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	a->jwks_doc = set ? json_dumps(set, JSON_COMPACT) : NULL;
 	json_decref(doc);

@@ -153,7 +153,6 @@ check:
 		api_log(a, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	}
-	a->stopping = 1;
 	api_stop(a);
 	api_log(a, "stopped");
 	state_free(a->st);
