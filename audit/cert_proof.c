@@ -15,23 +15,9 @@
 #include "audit/jws.h"
 #include "audit/merkle.h"
 #include "audit/note.h"
+#include "sanitizerd/xio.h"
 
 #define TLOG_PROOF_HEADER "c2sp.org/tlog-proof@v1"
-
-static int why_set(char *why, size_t whylen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int why_set(char *why, size_t whylen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int cert_tlog_proof(const char *entry, uint64_t index, const json_t *hashes,
 		    const char *checkpoint, char **out)
@@ -88,14 +74,14 @@ static int parse_proof_json(const char *text, size_t len, struct proof *p, char 
 	hs = json_object_get(incl, "hashes");
 	if (!json_is_string(json_object_get(lg, "entry")) || !json_is_array(hs) ||
 	    !json_is_integer(json_object_get(incl, "seq")) || !json_is_integer(json_object_get(incl, "tree_size"))) {
-		rc = why_set(why, whylen, -EINVAL,
+		rc = xerr(why, whylen, -EINVAL,
 			     "invalid proof: want the JSON of GET /v1/certificates/ID (ledger.entry, ledger.inclusion)");
 		goto done;
 	}
 	seq = json_integer_value(json_object_get(incl, "seq"));
 	size = json_integer_value(json_object_get(incl, "tree_size"));
 	if (seq < 0 || size <= seq || json_array_size(hs) > MERKLE_MAX_PROOF) {
-		rc = why_set(why, whylen, -EINVAL, "invalid proof: bad seq, tree size or hash count");
+		rc = xerr(why, whylen, -EINVAL, "invalid proof: bad seq, tree size or hash count");
 		goto done;
 	}
 	p->index = (uint64_t)seq;
@@ -104,7 +90,7 @@ static int parse_proof_json(const char *text, size_t len, struct proof *p, char 
 	for (size_t i = 0; i < p->n; i++) {
 		json_t *h = json_array_get(hs, i);
 		if (!json_is_string(h) || decode_hash(json_string_value(h), json_string_length(h), p->hashes[i]) < 0) {
-			rc = why_set(why, whylen, -EINVAL, "invalid proof: hash %zu is not 32 bytes of base64", i);
+			rc = xerr(why, whylen, -EINVAL, "invalid proof: hash %zu is not 32 bytes of base64", i);
 			goto done;
 		}
 	}
@@ -159,14 +145,14 @@ static int parse_proof_text(const char *text, size_t len, struct proof *p, char 
 
 	if (!next_line(&pos, end, &line, &ll) || ll != strlen(TLOG_PROOF_HEADER) ||
 	    memcmp(line, TLOG_PROOF_HEADER, ll))
-		return why_set(why, whylen, -EINVAL, "invalid proof: not JSON and not a " TLOG_PROOF_HEADER " text");
+		return xerr(why, whylen, -EINVAL, "invalid proof: not JSON and not a " TLOG_PROOF_HEADER " text");
 	if (!next_line(&pos, end, &line, &ll))
 		goto malformed;
 	if (ll > 6 && !memcmp(line, "extra ", 6)) {
 		rc = b64_decode(line + 6, ll - 6, B64_STD, &extra, &elen);
 		if (rc < 0 || memchr(extra, 0, elen)) {
 			free(extra);
-			return why_set(why, whylen, -EINVAL, "invalid proof: the extra line is not base64 text");
+			return xerr(why, whylen, -EINVAL, "invalid proof: the extra line is not base64 text");
 		}
 		p->entry = strndup((const char *)extra, elen);
 		free(extra);
@@ -185,12 +171,12 @@ static int parse_proof_text(const char *text, size_t len, struct proof *p, char 
 	if (ll != 0 || pos >= end)
 		goto malformed;
 	if (!p->entry)
-		return why_set(why, whylen, -EINVAL,
+		return xerr(why, whylen, -EINVAL,
 			       "invalid proof: no extra line carrying the certificate_issued entry");
 	p->checkpoint = strndup(pos, (size_t)(end - pos));
 	return p->checkpoint ? 0 : -ENOMEM;
 malformed:
-	return why_set(why, whylen, -EINVAL, "invalid proof: malformed " TLOG_PROOF_HEADER " text");
+	return xerr(why, whylen, -EINVAL, "invalid proof: malformed " TLOG_PROOF_HEADER " text");
 }
 
 /* The entry must be this certificate's certificate_issued entry at index. */
@@ -208,18 +194,18 @@ static int check_entry(const struct proof *p, const json_t *payload, const char 
 	int rc = 0;
 
 	if (!type || strcmp(type, "certificate_issued"))
-		rc = why_set(why, whylen, -EBADMSG, "the proof's entry is not a certificate_issued entry");
+		rc = xerr(why, whylen, -EBADMSG, "the proof's entry is not a certificate_issued entry");
 	else if (!json_is_integer(seq) || (uint64_t)json_integer_value(seq) != p->index)
-		rc = why_set(why, whylen, -EBADMSG, "the proof's entry is not entry %llu",
+		rc = xerr(why, whylen, -EBADMSG, "the proof's entry is not entry %llu",
 			     (unsigned long long)p->index);
 	else if (!esha || strcmp(esha, sha))
-		rc = why_set(why, whylen, -EBADMSG,
+		rc = xerr(why, whylen, -EBADMSG,
 			     "the certificate_issued entry holds SHA-256 %.64s, not this certificate's %s",
 			     esha ? esha : "(none)", sha);
 	else if (!id || !eid || strcmp(id, eid))
-		rc = why_set(why, whylen, -EBADMSG, "the certificate_issued entry is for another certificate id");
+		rc = xerr(why, whylen, -EBADMSG, "the certificate_issued entry is for another certificate id");
 	else if (!asset || !subject || strncmp(subject, "asset:", 6) || strcmp(subject + 6, asset))
-		rc = why_set(why, whylen, -EBADMSG, "the certificate_issued entry is for another asset");
+		rc = xerr(why, whylen, -EBADMSG, "the certificate_issued entry is for another asset");
 	json_decref(e);
 	return rc;
 }
@@ -235,20 +221,20 @@ static int check_inclusion(const struct cert_offline *in, struct proof *p, const
 	int rc;
 
 	if (!cp)
-		return why_set(why, whylen, -EINVAL, "no checkpoint: give --checkpoint or a proof that carries one");
+		return xerr(why, whylen, -EINVAL, "no checkpoint: give --checkpoint or a proof that carries one");
 	/* a note ends in exactly one newline; blank lines a file or a shell added are not part of it */
 	while (cplen > 1 && cp[cplen - 1] == '\n' && cp[cplen - 2] == '\n')
 		cplen--;
 	if (note_verifier_parse(vkey, &name, pub) < 0)
-		return why_set(why, whylen, -EINVAL, "invalid verifier key '%.200s'", vkey);
+		return xerr(why, whylen, -EINVAL, "invalid verifier key '%.200s'", vkey);
 	/* SPEC section 4: a C2SP signed note by the ledger's key, its origin its key name */
 	rc = checkpoint_open(cp, cplen, name, pub, &c);
 	if (rc < 0) {
-		rc = why_set(why, whylen, -EBADMSG, "the checkpoint is not validly signed by %s", name);
+		rc = xerr(why, whylen, -EBADMSG, "the checkpoint is not validly signed by %s", name);
 		goto done;
 	}
 	if (p->size && p->size != c.size) {
-		rc = why_set(why, whylen, -EBADMSG,
+		rc = xerr(why, whylen, -EBADMSG,
 			     "the proof is for a tree of %llu entries, the checkpoint for %llu",
 			     (unsigned long long)p->size, (unsigned long long)c.size);
 		goto done;
@@ -256,12 +242,12 @@ static int check_inclusion(const struct cert_offline *in, struct proof *p, const
 	/* RFC 9162 2.1.3.2: the entry's leaf hash up the path to the signed root */
 	merkle_leaf_hash(p->entry, strlen(p->entry), leaf);
 	if (merkle_verify_inclusion(leaf, p->index, c.size, (const uint8_t(*)[32])p->hashes, p->n, c.root) < 0) {
-		rc = why_set(why, whylen, -EBADMSG,
+		rc = xerr(why, whylen, -EBADMSG,
 			     "entry %llu is not included in the checkpoint of %llu entries: the proof fails",
 			     (unsigned long long)p->index, (unsigned long long)c.size);
 		goto done;
 	}
-	rc = why_set(why, whylen, 0, "certificate_issued entry %llu is in the ledger %s of %llu entries",
+	rc = xerr(why, whylen, 0, "certificate_issued entry %llu is in the ledger %s of %llu entries",
 		     (unsigned long long)p->index, name, (unsigned long long)c.size);
 done:
 	free(name);
@@ -300,12 +286,12 @@ int cert_verify_offline(const struct cert_offline *in, char *why, size_t whylen)
 	snprintf(kid, sizeof(kid), "%s", j->kid);
 	payload = json_loadb((const char *)j->payload, j->payload_len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(payload)) {
-		rc = why_set(why, whylen, -EBADMSG, "the payload is not a JSON object");
+		rc = xerr(why, whylen, -EBADMSG, "the payload is not a JSON object");
 		goto out;
 	}
 	if (in->proof) {
 		if (!vkey) {
-			rc = why_set(why, whylen, -EINVAL, "a ledger proof needs the note verifier key (--verifier)");
+			rc = xerr(why, whylen, -EINVAL, "a ledger proof needs the note verifier key (--verifier)");
 			goto out;
 		}
 		p = calloc(1, sizeof(*p));
@@ -324,11 +310,11 @@ int cert_verify_offline(const struct cert_offline *in, char *why, size_t whylen)
 			rc = check_inclusion(in, p, vkey, tail, sizeof(tail));
 		if (rc < 0) {
 			if (tail[0])
-				why_set(why, whylen, rc, "%s", tail);
+				xerr(why, whylen, rc, "%s", tail);
 			goto out;
 		}
 	}
-	why_set(why, whylen, 0, "valid: certificate %.20s signed by key %s%s%s",
+	xerr(why, whylen, 0, "valid: certificate %.20s signed by key %s%s%s",
 		json_string_value(json_object_get(payload, "cert_id")) ?
 		json_string_value(json_object_get(payload, "cert_id")) : "?", kid, tail[0] ? "; " : "", tail);
 	rc = 0;
