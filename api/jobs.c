@@ -29,11 +29,8 @@ struct job {
 	struct sanitize_params params;
 	struct sanitize_job *wj;
 	struct blkdev_info dev;
-	/* the snapshot GET /v1/jobs/{id} serves; under owner->m */
-	enum wipe_state state;
-	unsigned pass, passes;
-	uint64_t bytes_done, bytes_total;
-	double rate, eta;
+	/* the snapshot GET /v1/jobs/{id} serves, as the engine last reported it; under owner->m */
+	struct sanitize_progress prog;
 	char error[768];
 	json_t *report;
 	pthread_t th;
@@ -120,13 +117,7 @@ static void on_progress(void *ctx, const struct sanitize_progress *p)
 	struct job *j = ctx;
 
 	pthread_mutex_lock(&j->owner->m);
-	j->state = p->state;
-	j->pass = p->pass;
-	j->passes = p->passes;
-	j->bytes_done = p->bytes_done;
-	j->bytes_total = p->bytes_total;
-	j->rate = p->rate;
-	j->eta = p->eta;
+	j->prog = *p;
 	pthread_mutex_unlock(&j->owner->m);
 }
 
@@ -143,7 +134,7 @@ static void *worker(void *arg)
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
 		pthread_cond_wait(&js->slot, &js->m);
 	js->running++;
-	j->state = WIPE_RUNNING;
+	j->prog.state = WIPE_RUNNING;
 	pthread_mutex_unlock(&js->m);
 
 	if (js->stopping)
@@ -162,7 +153,7 @@ static void *worker(void *arg)
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->id, err);
 	pthread_mutex_lock(&js->m);
-	j->state = r->state;
+	j->prog.state = r->state;
 	snprintf(j->error, sizeof(j->error), "%s", r->error);
 	j->report = sanitize_result_to_json(r);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
@@ -181,10 +172,11 @@ static json_t *job_json(struct job *j)
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:s?}",
 			      "id", j->id, "asset_id", j->asset_id, "device", j->params.device,
 			      "method", j->params.method, "verify", j->verify,
-			      "state", wipe_state_name(j->state), "pass", (int)j->pass, "passes", (int)j->passes,
-			      "bytes_done", (json_int_t)j->bytes_done, "bytes_total", (json_int_t)j->bytes_total,
-			      "rate_bytes_per_s", (json_int_t)j->rate,
-			      "eta_s", (json_int_t)(j->eta < 0 ? -1 : j->eta),
+			      "state", wipe_state_name(j->prog.state), "pass", (int)j->prog.pass,
+			      "passes", (int)j->prog.passes, "bytes_done", (json_int_t)j->prog.bytes_done,
+			      "bytes_total", (json_int_t)j->prog.bytes_total,
+			      "rate_bytes_per_s", (json_int_t)j->prog.rate,
+			      "eta_s", (json_int_t)(j->prog.eta < 0 ? -1 : j->prog.eta),
 			      "error", j->error[0] ? j->error : NULL);
 	if (o && !j->error[0])
 		json_object_set_new(o, "error", json_null());
@@ -205,7 +197,7 @@ static int busy_on(struct jobs *js, const char *asset_id, dev_t devno)
 {
 	for (size_t i = 0; i < js->n; i++) {
 		struct job *j = js->list[i];
-		if (j->state == WIPE_COMPLETED || j->state == WIPE_FAILED || j->state == WIPE_CANCELLED)
+		if (j->prog.state == WIPE_COMPLETED || j->prog.state == WIPE_FAILED || j->prog.state == WIPE_CANCELLED)
 			continue;
 		if (!strcmp(j->asset_id, asset_id) || makedev(j->dev.major, j->dev.minor) == devno)
 			return 1;
@@ -310,8 +302,8 @@ void h_jobs_create(struct req *r, struct resp *out)
 	free(b);
 	snprintf(j->id, sizeof(j->id), "%s", rnd_id);
 	j->owner = js;
-	j->state = WIPE_QUEUED;
-	j->eta = -1;
+	j->prog.state = WIPE_QUEUED;
+	j->prog.eta = -1;
 	pthread_mutex_lock(&js->m);
 	if (js->stopping || js->n >= JOBS_MAX || busy_on(js, asset_id, makedev(j->dev.major, j->dev.minor))) {
 		int full = js->n >= JOBS_MAX;
@@ -377,8 +369,8 @@ void h_job_cancel(struct req *r, struct resp *out)
 	j = find(js, r->cap[0]);
 	if (!j) {
 		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
-	} else if (j->state == WIPE_COMPLETED || j->state == WIPE_FAILED || j->state == WIPE_CANCELLED) {
-		reply_error(out, 409, "conflict", "job %s has already ended: %s", j->id, wipe_state_name(j->state));
+	} else if (j->prog.state == WIPE_COMPLETED || j->prog.state == WIPE_FAILED || j->prog.state == WIPE_CANCELLED) {
+		reply_error(out, 409, "conflict", "job %s has already ended: %s", j->id, wipe_state_name(j->prog.state));
 	} else {
 		sanitize_job_cancel(j->wj);
 		reply_json(out, 202, job_json(j));
@@ -444,9 +436,9 @@ void jobs_counts(struct jobs *js, unsigned long long counts[6], unsigned long lo
 	*bytes = 0;
 	pthread_mutex_lock(&js->m);
 	for (size_t i = 0; i < js->n; i++) {
-		if ((unsigned)js->list[i]->state < 6)
-			counts[js->list[i]->state]++;
-		*bytes += js->list[i]->bytes_done;
+		if ((unsigned)js->list[i]->prog.state < 6)
+			counts[js->list[i]->prog.state]++;
+		*bytes += js->list[i]->prog.bytes_done;
 	}
 	pthread_mutex_unlock(&js->m);
 }
