@@ -49,6 +49,8 @@
 #include "drivers/verify.h"
 #include "drivers/wipe.h"
 
+#define SANITIZE_EXCEPTIONS_MAX 16
+
 enum sanitize_kind { SANITIZE_UNKNOWN, SANITIZE_OVERWRITE, SANITIZE_LUKS, SANITIZE_PURGE };
 
 /* What engine a SPEC section 8 method name runs on; SANITIZE_UNKNOWN for NULL or anything else. */
@@ -128,6 +130,22 @@ struct sanitize_result {
 		int checked;		/* IDENTIFY answered: the maxima below are the drive's */
 		uint64_t hpa, dco;	/* sectors hidden */
 	} hidden;
+	/*
+	 * What the job could not establish or had to work around, each stated
+	 * on the report and the certificate (NIST SP 800-88 Rev. 2 sanitization
+	 * record): kind is a stable name ("hidden_area_undetermined",
+	 * "io_retry", "readback_not_applicable", ...), detail says it in words,
+	 * offset/length the byte range (-1/0 when none applies).
+	 */
+	struct {
+		unsigned n;
+		struct sanitize_exception {
+			char kind[32];
+			char detail[256];
+			int64_t offset;
+			uint64_t length;
+		} e[SANITIZE_EXCEPTIONS_MAX];
+	} exceptions;
 	/* the engine's own result, for sanitize_result_to_json */
 	union {
 		struct wipe_result wipe;
