@@ -26,6 +26,7 @@ struct job {
 	char asset_id[160];
 	char verify[8];
 	char media_type[16];
+	uint64_t capacity;		/* the asset's enrolled capacity_bytes */
 	struct sanitize_params params;
 	struct sanitize_job *wj;
 	struct blkdev_info dev;
@@ -128,7 +129,7 @@ static void *worker(void *arg)
 	struct api *a = js->a;
 	const struct sanitize_result *r;
 	char err[512], actor[64];
-	int rc;
+	int rc, ok, partial = 0;
 
 	pthread_mutex_lock(&js->m);
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
@@ -142,11 +143,18 @@ static void *worker(void *arg)
 	rc = sanitize_job_run(j->wj, on_progress, j);
 	r = sanitize_job_result(j->wj);
 	snprintf(actor, sizeof(actor), "job:%s", j->id);
-	if (rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed)) {
-		rc = record(a, j->asset_id, "sanitize_completed", actor, wiprec_completed(j->id, r, &j->dev, j->media_type),
-			    err, sizeof(err));
+	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
+	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
+	if (ok && wiprec_coverage_check(r, &j->dev, j->capacity, err, sizeof(err)) < 0) {
+		api_log(a, "error: job %s: %s", j->id, err);
+		ok = 0;
+		partial = 1;
+	}
+	if (ok) {
+		rc = record(a, j->asset_id, "sanitize_completed", actor,
+			    wiprec_completed(j->id, r, &j->dev, j->media_type, j->capacity), err, sizeof(err));
 	} else {
-		const char *reason = rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
+		const char *reason = partial ? "partial_device" : rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
 				     : rc == -EILSEQ ? "verification_failed" : "failed";
 		rc = record(a, j->asset_id, "sanitize_failed", actor, wiprec_failed(j->id, reason, r), err, sizeof(err));
 	}
@@ -269,6 +277,12 @@ void h_jobs_create(struct req *r, struct resp *out)
 	snprintf(j->verify, sizeof(j->verify), "%s", verify);
 	snprintf(j->asset_id, sizeof(j->asset_id), "%s", asset_id);
 	snprintf(j->media_type, sizeof(j->media_type), "%s", json_string_value(json_object_get(asset, "media_type")));
+	if (!json_is_integer(json_object_get(asset, "capacity_bytes")) ||
+	    json_integer_value(json_object_get(asset, "capacity_bytes")) <= 0) {
+		reply_error(out, 409, "conflict", "cannot wipe asset %s: it has no usable capacity_bytes", asset_id);
+		goto out;
+	}
+	j->capacity = (uint64_t)json_integer_value(json_object_get(asset, "capacity_bytes"));
 	j->params.verify = strcmp(verify, "full") ? VERIFY_SAMPLE : VERIFY_FULL;
 	j->params.progress_interval = 0.5;
 	/* the interlocks, before anything is recorded: a refusal is a 409 naming its reason */
@@ -287,6 +301,12 @@ void h_jobs_create(struct req *r, struct resp *out)
 		struct interlock_result ir = { 0 };
 		int fd = -1;
 
+		/* SPEC section 7: the whole drive of this asset, or nothing */
+		if (interlock_whole(&j->dev, j->capacity, &ir) < 0) {
+			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",
+						       "reason", interlock_reason_name(ir.reason), "message", ir.message));
+			goto out;
+		}
 		rc = interlock_open(&j->dev, 0, &fd, &ir);
 		if (rc < 0) {
 			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",

@@ -413,8 +413,14 @@ int blkdev_probe_name(const struct blkdev_env *env, const char *name, struct blk
 			(void)vpd80_serial(env, id_of, out->serial, sizeof(out->serial));
 	if (attr(env, id_of, "device/wwid", out->wwn, sizeof(out->wwn)) < 0 || !out->wwn[0])
 		(void)attr(env, id_of, "wwid", out->wwn, sizeof(out->wwn));
-	if (!strcmp(out->transport, "loop"))
+	if (!strcmp(out->transport, "loop")) {
 		(void)attr(env, id_of, "loop/backing_file", out->backing_file, sizeof(out->backing_file));
+		out->loop_offset = attr_u64(env, id_of, "loop/offset", 0);
+		out->loop_sizelimit = attr_u64(env, id_of, "loop/sizelimit", 0);
+		/* the file may have grown since it was attached: its tail is then not on the device */
+		if (out->backing_file[0] && stat(out->backing_file, &st) == 0 && S_ISREG(st.st_mode))
+			out->backing_size = (uint64_t)st.st_size;
+	}
 	/* SPEC section 7: a loop device is known by its backing file, a disk by its serial */
 	if (!strcmp(out->transport, "loop")) {
 		if (out->backing_file[0])
@@ -532,6 +538,33 @@ int blkdev_list(const struct blkdev_env *env, struct blkdev_info **out, size_t *
 	return 0;
 }
 
+const char *blkdev_scope(const struct blkdev_info *d, char *why, size_t len)
+{
+	char dummy[1];
+
+	if (!why) {
+		why = dummy;
+		len = sizeof(dummy);
+	}
+	why[0] = '\0';
+	if (d->partition) {
+		snprintf(why, len, "%s is a partition of %s, not the whole drive", d->path,
+			 d->parent[0] ? d->parent : "another device");
+		return "partition";
+	}
+	if (d->loop_offset || d->loop_sizelimit) {
+		snprintf(why, len, "%s covers only part of its backing file (offset %llu, sizelimit %llu)", d->path,
+			 (unsigned long long)d->loop_offset, (unsigned long long)d->loop_sizelimit);
+		return "partial_loop";
+	}
+	if (d->backing_size && d->backing_size != d->size) {
+		snprintf(why, len, "%s covers %llu of the %llu bytes of its backing file", d->path,
+			 (unsigned long long)d->size, (unsigned long long)d->backing_size);
+		return "partial_loop";
+	}
+	return "whole_device";
+}
+
 int blkdev_identity_matches(const struct blkdev_info *d, const char *expected)
 {
 	if (!expected || !expected[0])
@@ -598,8 +631,12 @@ json_t *blkdev_to_json(const struct blkdev_info *d)
 	bad |= json_object_set_new(o, "serial", str_or_null(d->serial));
 	bad |= json_object_set_new(o, "wwn", str_or_null(d->wwn));
 	bad |= json_object_set_new(o, "identity", str_or_null(d->identity));
-	if (d->backing_file[0])
+	if (d->backing_file[0]) {
 		bad |= json_object_set_new(o, "backing_file", json_string(d->backing_file));
+		bad |= json_object_set_new(o, "loop_offset", json_integer((json_int_t)d->loop_offset));
+		bad |= json_object_set_new(o, "loop_sizelimit", json_integer((json_int_t)d->loop_sizelimit));
+	}
+	bad |= json_object_set_new(o, "scope", json_string(blkdev_scope(d, NULL, 0)));
 	bad |= json_object_set_new(o, "holders", holders);
 	bad |= json_object_set_new(o, "partitions", parts);
 	bad |= json_object_set_new(o, "signatures", sigs);

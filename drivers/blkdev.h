@@ -45,6 +45,8 @@ struct blkdev_info {
 	char transport[16];		/* nvme|sata|sas|usb|virtio|mmc|loop|dm|md|virtual|unknown */
 	char model[128], serial[128], wwn[128];
 	char backing_file[PATH_MAX];	/* loop devices only */
+	/* loop devices: the window on the backing file (0 = none), and the file's size */
+	uint64_t loop_offset, loop_sizelimit, backing_size;
 	char identity[PATH_MAX + 8];	/* SPEC section 7; "" when the device has none */
 	unsigned nholders;
 	char holders[BLKDEV_MAX_HOLDERS][BLKDEV_NAME_MAX];
@@ -59,6 +61,15 @@ struct blkdev_info {
 	char system_reason[64];		/* "holds /", "holds the state directory", "holds swap" */
 	int truncated;			/* a list reached its cap */
 };
+
+/*
+ * What part of a drive d is (SPEC section 7, issue 10): "whole_device",
+ * "partition" (of d->parent), or "partial_loop" (a loop device with an
+ * offset or a size limit, or one that does not cover all of its backing
+ * file).  When not whole and why is not NULL, why says it in a sentence
+ * naming d->path.  Cannot fail; the string is static.
+ */
+const char *blkdev_scope(const struct blkdev_info *d, char *why, size_t len);
 
 /* Fill env with the defaults (the real /sys and /proc, no state directory). */
 void blkdev_env_default(struct blkdev_env *env);

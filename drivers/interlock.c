@@ -22,6 +22,7 @@ const char *interlock_reason_name(enum interlock_reason r)
 	case INTERLOCK_IDENTITY_MISMATCH: return "identity_mismatch";
 	case INTERLOCK_BUSY: return "busy";
 	case INTERLOCK_CHANGED: return "changed";
+	case INTERLOCK_PARTIAL: return "partial_device";
 	}
 	return "unknown";
 }
@@ -61,6 +62,22 @@ int interlock_check(const struct blkdev_info *d, const char *expected, struct in
 		return refuse(r, INTERLOCK_IDENTITY_MISMATCH,
 			      "cannot wipe %s: identity is '%s', expected '%s'", d->path,
 			      d->identity[0] ? d->identity : "(none)", expected);
+	if (expected)
+		return interlock_whole(d, 0, r);
+	return 0;
+}
+
+int interlock_whole(const struct blkdev_info *d, uint64_t capacity, struct interlock_result *r)
+{
+	char why[400];
+
+	memset(r, 0, sizeof(*r));
+	if (strcmp(blkdev_scope(d, why, sizeof(why)), "whole_device"))
+		return refuse(r, INTERLOCK_PARTIAL, "cannot sanitize %s: %s (partial_device)", d->path, why);
+	if (capacity && d->size != capacity)
+		return refuse(r, INTERLOCK_PARTIAL,
+			      "cannot sanitize %s: its size is %llu bytes, the asset's capacity is %llu bytes "
+			      "(partial_device)", d->path, (unsigned long long)d->size, (unsigned long long)capacity);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  */
 #ifndef SZ_INTERLOCK_H
 #define SZ_INTERLOCK_H
+#include <stdint.h>
+
 #include "drivers/blkdev.h"
 
 enum interlock_reason {
@@ -20,6 +22,7 @@ enum interlock_reason {
 	INTERLOCK_IDENTITY_MISMATCH,	/* "identity_mismatch" */
 	INTERLOCK_BUSY,			/* "busy" */
 	INTERLOCK_CHANGED,		/* "changed": the device is not the one probed */
+	INTERLOCK_PARTIAL,		/* "partial_device": not the whole drive of the asset */
 };
 
 struct interlock_result {
@@ -33,9 +36,19 @@ const char *interlock_reason_name(enum interlock_reason r);
 /*
  * The checks that need no descriptor, in order: system disk, mounted,
  * holders, read-only, identity (only when expected is not NULL).  Returns 0
- * if none refuses, else -EPERM with *r naming the first refusal.
+ * if none refuses, else -EPERM with *r naming the first refusal.  When
+ * expected is given the wipe is of an asset's drive, so a target that is
+ * not a whole drive (blkdev_scope) is refused too (partial_device): a
+ * partition or a loop window has the drive's identity but not its data.
  */
 int interlock_check(const struct blkdev_info *d, const char *expected, struct interlock_result *r);
+
+/*
+ * The whole-drive rule for an asset of capacity bytes (SPEC section 7):
+ * d is a whole drive and its size is capacity.  0, or -EPERM with r's
+ * reason INTERLOCK_PARTIAL and a message naming what differs.
+ */
+int interlock_whole(const struct blkdev_info *d, uint64_t capacity, struct interlock_result *r);
 
 /*
  * Open d's device for writing with O_EXCL (and O_DIRECT when direct), then

@@ -31,6 +31,7 @@
 struct rec {
 	struct state *st;
 	char asset[160], media[16], job_id[24], subject[168];
+	uint64_t capacity;
 };
 
 /*
@@ -71,6 +72,20 @@ static int rec_start(struct rec *rc, const struct sanitize_params *p, const stru
 			 rc->asset, lifecycle_state_name(state));
 		return -EPROTO;
 	}
+	/* SPEC section 7: an asset's sanitization covers its whole drive or does not start */
+	r = wiprec_asset_capacity(rc->st->ledger, rc->asset, &rc->capacity);
+	if (r < 0) {
+		snprintf(msg, msglen, "cannot wipe %.200s: asset %s has no usable capacity_bytes", p->device, rc->asset);
+		return -EPERM;
+	}
+	{
+		struct interlock_result ir;
+
+		if (interlock_whole(dev, rc->capacity, &ir) < 0) {
+			snprintf(msg, msglen, "%s", ir.message);
+			return -EMEDIUMTYPE;
+		}
+	}
 	crypto_random(rnd, sizeof(rnd));
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(rc->job_id, sizeof(rc->job_id), "cli_%s", b ? b : "x");
@@ -85,18 +100,24 @@ static int rec_start(struct rec *rc, const struct sanitize_params *p, const stru
 	return r;
 }
 
-/* Record how it ended; the asset leaves sanitizing either way. */
-static void rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r, const struct blkdev_info *dev)
+/* Record how it ended; the asset leaves sanitizing either way.  0, or -EPERM when the record had to say failed. */
+static int rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r, const struct blkdev_info *dev)
 {
+	char why[512];
 	json_t *d;
-	int ok;
+	int ok, partial = 0;
 
 	if (!rc->st || !rc->job_id[0])
-		return;
+		return 0;
 	ok = run_rc == 0 && r->state == WIPE_COMPLETED && r->verify.performed && r->verify.passed;
-	d = ok ? wiprec_completed(rc->job_id, r, dev, rc->media)
-	       : wiprec_failed(rc->job_id, run_rc == -ECANCELED ? "cancelled" : run_rc == -EILSEQ ?
-			       "verification_failed" : "failed", r);
+	if (ok && wiprec_coverage_check(r, dev, rc->capacity, why, sizeof(why)) < 0) {
+		sz_err("%s", why);
+		ok = 0;
+		partial = 1;
+	}
+	d = ok ? wiprec_completed(rc->job_id, r, dev, rc->media, rc->capacity)
+	       : wiprec_failed(rc->job_id, partial ? "partial_device" : run_rc == -ECANCELED ? "cancelled" :
+			       run_rc == -EILSEQ ? "verification_failed" : "failed", r);
 	if (!d || ledger_append(rc->st->ledger, rc->subject, ok ? "sanitize_completed" : "sanitize_failed",
 				"local:wipe", d, NULL, NULL, NULL) < 0)
 		sz_err("cannot record the end of the wipe in the ledger: %s", ledger_errmsg(rc->st->ledger));
@@ -104,6 +125,7 @@ static void rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r,
 		fprintf(stderr, "recorded in the ledger: asset %s is now %s\n", rc->asset,
 			ok ? "sanitized" : "retired");
 	json_decref(d);
+	return partial ? -EPERM : 0;
 }
 
 static const char wipe_usage[] =
@@ -240,11 +262,21 @@ static void on_progress(void *ctx, const struct sanitize_progress *p)
 			(unsigned long long)p->bytes_total, p->rate / 1e6, eta);
 }
 
-static int print_report(const struct sanitize_result *r)
+/* What part of a drive the target is, for the report: a bare partition says so (issue 10). */
+static json_t *scope_json(const struct blkdev_info *d)
+{
+	if (!d->path[0])
+		return json_null();
+	return json_pack("{s:s, s:s?, s:I}", "target", blkdev_scope(d, NULL, 0),
+			 "of", d->partition && d->parent[0] ? d->parent : NULL, "bytes", (json_int_t)d->size);
+}
+
+static int print_report(const struct sanitize_result *r, const struct blkdev_info *dev)
 {
 	json_t *j = sanitize_result_to_json(r);
 
 	if (!j || json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
+	    json_object_set_new(j, "scope", scope_json(dev)) ||
 	    json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
 		json_decref(j);
 		sz_err("cannot render the wipe report: out of memory");
@@ -256,10 +288,11 @@ static int print_report(const struct sanitize_result *r)
 }
 
 /* A refusal before the job ran: the job's (empty) result with the reason. */
-static int report_refusal(struct sanitize_job *job, const char *msg, const char *reason, int err)
+static int report_refusal(struct sanitize_job *job, const struct blkdev_info *dev, const char *msg,
+			  const char *reason, int err)
 {
 	sanitize_job_refuse(job, err, reason, msg);
-	return print_report(sanitize_job_result(job));
+	return print_report(sanitize_job_result(job), dev);
 }
 
 /* Show the device and read its identity back from the technician. */
@@ -414,14 +447,14 @@ int cmd_wipe(int argc, char **argv)
 	rc = sanitize_preflight(p, dev, msg, sizeof(msg), reason);
 	if (rc < 0) {
 		sz_err("%s", msg);
-		report_refusal(job, msg, reason, -rc);
+		report_refusal(job, dev, msg, reason, -rc);
 		goto out;
 	}
 	if (!yes) {
 		rc = confirm(dev, p, msg, sizeof(msg));
 		if (rc < 0) {
 			sz_err("%s", msg);
-			report_refusal(job, msg, rc == -EPERM ? "identity_mismatch" : "not_confirmed", -rc);
+			report_refusal(job, dev, msg, rc == -EPERM ? "identity_mismatch" : "not_confirmed", -rc);
 			goto out;
 		}
 	}
@@ -429,7 +462,8 @@ int cmd_wipe(int argc, char **argv)
 	rc = rec_start(&rec, p, dev, method, verify, msg, sizeof(msg));
 	if (rc < 0) {
 		sz_err("%s", msg);
-		report_refusal(job, msg, rc == -EPROTO ? "lifecycle" : "", -rc);
+		report_refusal(job, dev, msg, rc == -EPROTO ? "lifecycle" : rc == -EMEDIUMTYPE ? "partial_device" : "",
+			       rc == -EMEDIUMTYPE ? EPERM : -rc);
 		goto out;
 	}
 
@@ -448,13 +482,15 @@ int cmd_wipe(int argc, char **argv)
 		fputc('\n', stderr);
 
 	const struct sanitize_result *r = sanitize_job_result(job);
-	rec_end(&rec, rc, r, dev);
-	if (rc < 0)
+	if (rec_end(&rec, rc, r, dev) < 0 && rc == 0)
+		rc = -EPERM;
+	else if (rc < 0)
 		sz_err("%s", r->error[0] ? r->error : strerror(-rc));
 	else if (!json)
-		fprintf(stderr, "wiped %s: %s, verification %s passed, %.1f s\n", r->device, r->method,
+		fprintf(stderr, "wiped %s%s: %s, verification %s passed, %.1f s\n", r->device,
+			dev->partition ? " (a partition only, not the whole drive)" : "", r->method,
 			r->verify.mode, r->seconds);
-	if (print_report(r) < 0)
+	if (print_report(r, dev) < 0)
 		rc = -EIO;
 	ret = rc == 0 ? EXIT_OK : EXIT_FAIL;
 out:

@@ -7,11 +7,28 @@
 
 #include "audit/ledger.h"
 #include "audit/nist.h"
+#include "drivers/interlock.h"
 #include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
 
+static json_t *exceptions_json(const struct sanitize_result *r)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < r->exceptions.n && i < SANITIZE_EXCEPTIONS_MAX; i++) {
+		const struct sanitize_exception *e = &r->exceptions.e[i];
+		if (json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}", "kind", e->kind, "detail", e->detail,
+						       "offset", (json_int_t)e->offset,
+						       "length", (json_int_t)e->length))) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
-			 const char *media_type)
+			 const char *media_type, uint64_t capacity)
 {
 	const char *category = "", *technique = "", *ref = "";
 	const struct purge_result *p = &r->engine.purge;
@@ -46,6 +63,14 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 			return NULL;
 		}
 	}
+	/* SPEC section 7: the bytes the sanitization reached, beside the capacity enrolled */
+	if (json_object_set_new(d, "coverage", json_pack("{s:s, s:I, s:I}", "scope", blkdev_scope(dev, NULL, 0),
+							 "bytes", (json_int_t)r->size,
+							 "capacity_bytes", (json_int_t)capacity)) ||
+	    json_object_set_new(d, "exceptions", exceptions_json(r))) {
+		json_decref(d);
+		return NULL;
+	}
 	if (r->hidden.checked &&
 	    json_object_set_new(d, "hidden_sectors", json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa,
 								"dco", (json_int_t)r->hidden.dco))) {
@@ -73,6 +98,43 @@ json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanit
 		return NULL;
 	}
 	return d;
+}
+
+int wiprec_asset_capacity(struct ledger *l, const char *id, uint64_t *capacity)
+{
+	char subject[200];
+	sqlite3_stmt *s = NULL;
+	int rc = -ENOENT;
+
+	snprintf(subject, sizeof(subject), "asset:%s", id);
+	if (sqlite3_prepare_v2(ledger_sqlite(l),
+			       "SELECT json_extract(entry, '$.data.capacity_bytes') FROM entries"
+			       " WHERE subject = ?1 AND type = 'enrolled' ORDER BY seq DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		rc = sqlite3_column_type(s, 0) == SQLITE_INTEGER && sqlite3_column_int64(s, 0) > 0 ? 0 : -EINVAL;
+		if (rc == 0)
+			*capacity = (uint64_t)sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int wiprec_coverage_check(const struct sanitize_result *r, const struct blkdev_info *dev, uint64_t capacity,
+			  char *msg, size_t len)
+{
+	struct interlock_result ir;
+	struct blkdev_info d = *dev;
+
+	/* the size the engine wrote over, not the one probed before it ran */
+	if (r->size)
+		d.size = r->size;
+	if (interlock_whole(&d, capacity, &ir) == 0)
+		return 0;
+	snprintf(msg, len, "%s", ir.message);
+	return -EPERM;
 }
 
 int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,

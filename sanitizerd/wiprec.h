@@ -7,6 +7,7 @@
 #ifndef SZ_WIPREC_H
 #define SZ_WIPREC_H
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct ledger;
@@ -17,10 +18,13 @@ struct blkdev_info;
  * sanitize_completed's data, from the unified result of either engine
  * (drivers/sanitize.h); a purge adds "purge" {command, confirmed,
  * confirmation, sentinels, readback}, an overwrite of an ATA disk
- * "hidden_sectors".  A new reference or NULL (ENOMEM).
+ * "hidden_sectors"; every record has "coverage" {scope, bytes,
+ * capacity_bytes} (what the sanitization reached, SPEC section 7) and
+ * "exceptions" (what the job could not establish; empty when none).  A new
+ * reference or NULL (ENOMEM).
  */
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
-			 const char *media_type);
+			 const char *media_type, uint64_t capacity);
 /*
  * sanitize_failed's data: reason is interrupted, cancelled,
  * verification_failed or failed; a refusal's name and, for a purge,
@@ -32,6 +36,18 @@ json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanit
  * asset whose enrolled serial equals identity or wwn and that is not
  * destroyed.  0 with id (and media_type) filled, -ENOENT if none.
  */
+/*
+ * The enrolled capacity_bytes of asset id (SPEC section 5) into *capacity:
+ * 0, -ENOENT when the asset or the field is missing, -EINVAL when it is not
+ * a positive integer, -EIO.
+ */
+int wiprec_asset_capacity(struct ledger *l, const char *id, uint64_t *capacity);
+/*
+ * The whole-drive rule at the end of a job: 0 when r covered capacity bytes
+ * of a whole drive, else -EPERM with msg saying why (partial_device).
+ */
+int wiprec_coverage_check(const struct sanitize_result *r, const struct blkdev_info *dev, uint64_t capacity,
+			  char *msg, size_t len);
 int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,
 		      char *media_type, size_t mtlen);
 

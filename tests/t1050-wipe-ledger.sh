@@ -5,7 +5,7 @@
 require_loop
 
 enrol() { "$SZ" ledger append --state-dir st --subject "asset:$1" --type enrolled \
-	--data "{\"serial\":\"$2\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":1,\"tenant\":\"acme\"}" >/dev/null; }
+	--data "{\"serial\":\"$2\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":$(stat -c %s "${2#loop:}"),\"tenant\":\"acme\"}" >/dev/null; }
 state() { sqlite3 st/ledger.db "select state from subjects where subject = 'asset:$1'"; }
 
 test_expect_success_here 'setup: a ledger and two loop devices' '

@@ -62,7 +62,7 @@ test_expect_success '--json: the refusal only on stderr, the report on stdout' '
 test_expect_success_here 'setup: a ledger with the loop device enrolled and retired' '
 	"$SZ" init --state-dir st >/dev/null &&
 	"$SZ" ledger append --state-dir st --subject asset:p1 --type enrolled \
-		--data "{\"serial\":\"$id\",\"model\":\"loop\",\"media_type\":\"ssd\",\"capacity_bytes\":1,\"tenant\":\"acme\"}" >/dev/null &&
+		--data "{\"serial\":\"$id\",\"model\":\"loop\",\"media_type\":\"ssd\",\"capacity_bytes\":$(stat -c %s "${id#loop:}"),\"tenant\":\"acme\"}" >/dev/null &&
 	"$SZ" ledger append --state-dir st --subject asset:p1 --type retired --data "{}" >/dev/null
 '
 test_expect_success 'a refused purge of an enrolled asset records nothing: it stays retired' '

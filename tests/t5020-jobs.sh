@@ -17,7 +17,7 @@ with open(sys.argv[1], 'wb') as f:
 identity() { echo "loop:$(cat /sys/block/$(basename "$1")/loop/backing_file)"; }
 # asset SERIAL -> an asset id, enrolled and retired
 asset() {
-	api POST /v1/assets "$TECH" "{\"serial\":\"$1\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":1,\"tenant\":\"acme\"}" >/dev/null &&
+	api POST /v1/assets "$TECH" "{\"serial\":\"$1\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":$(stat -c %s "${1#loop:}" 2>/dev/null || echo 1),\"tenant\":\"acme\"}" >/dev/null &&
 	local id=$(jget id <body) &&
 	[ "$(api POST /v1/assets/$id/events "$TECH" "{\"type\":\"retired\",\"data\":{\"reason\":\"test\"}}")" = 201 ] &&
 	echo "$id"

@@ -21,7 +21,7 @@ int main(void)
 {
 	struct blkdev_info *d = malloc(sizeof(*d));
 	struct interlock_result r;
-	const char *names[9];
+	const char *names[INTERLOCK_PARTIAL + 1];
 	char file[] = "/tmp/sz-interlock.XXXXXX";
 	int fd = -1, i, k, distinct = 1;
 
@@ -72,9 +72,44 @@ int main(void)
 	d->identity[0] = '\0';
 	CHECK_EQ_INT(interlock_check(d, "", &r), -EPERM, "  not even a device without one");
 
-	for (i = 0; i <= INTERLOCK_CHANGED; i++)
+	/* issue 10 item 1: an asset's wipe covers its whole drive */
+	base(d);
+	d->partition = 1;
+	snprintf(d->name, sizeof(d->name), "loop9p1");
+	snprintf(d->path, sizeof(d->path), "/dev/loop9p1");
+	snprintf(d->parent, sizeof(d->parent), "loop9");
+	CHECK_EQ_INT(interlock_check(d, NULL, &r), 0, "a bare partition passes without an asset");
+	CHECK_EQ_INT(interlock_check(d, "loop:/srv/a.img", &r), -EPERM, "a partition of the asset's drive is refused");
+	CHECK_STR(interlock_reason_name(r.reason), "partial_device", "  reason partial_device");
+	CHECK_STR(r.message, "cannot sanitize /dev/loop9p1: /dev/loop9p1 is a partition of loop9, not the whole drive "
+		  "(partial_device)", "  message names the parent");
+	CHECK_STR(blkdev_scope(d, NULL, 0), "partition", "  scope partition");
+	CHECK_EQ_INT(interlock_whole(d, 1 << 20, &r), -EPERM, "  interlock_whole refuses it at any size");
+	base(d);
+	d->loop_offset = 4096;
+	CHECK_EQ_INT(interlock_check(d, "loop:/srv/a.img", &r), -EPERM, "a loop with an offset is refused");
+	CHECK_STR(interlock_reason_name(r.reason), "partial_device", "  reason partial_device");
+	CHECK_STR(blkdev_scope(d, NULL, 0), "partial_loop", "  scope partial_loop");
+	base(d);
+	d->loop_sizelimit = 512 * 1024;
+	CHECK_EQ_INT(interlock_whole(d, 0, &r), -EPERM, "a loop with a size limit is refused");
+	base(d);
+	d->backing_size = (1 << 20) + 512;
+	CHECK_EQ_INT(interlock_whole(d, 0, &r), -EPERM, "a loop shorter than its backing file is refused");
+	CHECK_STR(r.message, "cannot sanitize /dev/loop9: /dev/loop9 covers 1048576 of the 1049088 bytes of its "
+		  "backing file (partial_device)", "  message gives both sizes");
+	base(d);
+	d->backing_size = 1 << 20;
+	CHECK_EQ_INT(interlock_whole(d, 1 << 20, &r), 0, "the whole loop device of the asset's capacity passes");
+	CHECK_STR(blkdev_scope(d, NULL, 0), "whole_device", "  scope whole_device");
+	CHECK_EQ_INT(interlock_whole(d, 2 << 20, &r), -EPERM, "a size other than capacity_bytes is refused");
+	CHECK_STR(r.message, "cannot sanitize /dev/loop9: its size is 1048576 bytes, the asset's capacity is "
+		  "2097152 bytes (partial_device)", "  message gives both sizes");
+	CHECK_EQ_INT(interlock_whole(d, (1 << 20) - 512, &r), -EPERM, "  larger than the capacity too");
+
+	for (i = 0; i <= INTERLOCK_PARTIAL; i++)
 		names[i] = interlock_reason_name((enum interlock_reason)i);
-	for (i = 0; i <= INTERLOCK_CHANGED; i++)
+	for (i = 0; i <= INTERLOCK_PARTIAL; i++)
 		for (k = 0; k < i; k++)
 			if (!strcmp(names[i], names[k]))
 				distinct = 0;

@@ -192,7 +192,14 @@ static void test_overwrite(const char *img)
 
 		memset(&dev, 0, sizeof(dev));
 		snprintf(dev.transport, sizeof(dev.transport), "loop");
-		rec = wiprec_completed("job_x", r, &dev, "hdd");
+		rec = wiprec_completed("job_x", r, &dev, "hdd", size);
+		CHECK(rec && json_integer_value(json_object_get(json_object_get(rec, "coverage"), "bytes")) ==
+			     (json_int_t)size &&
+		      json_integer_value(json_object_get(json_object_get(rec, "coverage"), "capacity_bytes")) ==
+			     (json_int_t)size &&
+		      !strcmp(json_string_value(json_object_get(json_object_get(rec, "coverage"), "scope")), "whole_device") &&
+		      json_array_size(json_object_get(rec, "exceptions")) == 0,
+		      "wiprec_completed states the coverage and an empty list of exceptions");
 		CHECK(rec && !strcmp(json_string_value(json_object_get(rec, "category")), "clear") &&
 		      !json_object_get(rec, "purge") && !json_object_get(rec, "hidden_sectors") &&
 		      !strcmp(json_string_value(json_object_get(json_object_get(rec, "verification"), "result")), "passed"),
