@@ -39,9 +39,11 @@ build/obj/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
+# the sanitizer build is the test build: it also compiles the fault-injection
+# hooks (SZ_TEST_HOOKS), which the installed binary never has
 build/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(SAN) -DSZ_TEST_HOOKS -c -o $@ $<
 
 build/libsz.a: $(LIB_OBJ)
 	@rm -f $@
@@ -53,6 +55,10 @@ build/asan/libsz.a: $(SAN_OBJ)
 
 build/sanitizerd: build/obj/sanitizerd/main.o build/libsz.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# the daemon under ASan+UBSan with the test hooks, for the system tests that need them
+build/asan/sanitizerd: build/asan/obj/sanitizerd/main.o build/asan/libsz.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
 build/asan/test_%: tests/unit/test_%.c tests/unit/tap.h build/asan/libsz.a
 	@mkdir -p $(dir $@)
@@ -78,7 +84,7 @@ run: deps
 	build/sanitizerd serve --listen 127.0.0.1:8420 --state-dir ./var
 
 check: deps
-	@$(MAKE) --no-print-directory banned all unit $(HELPER_BIN) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory banned all unit build/asan/sanitizerd $(HELPER_BIN) $(BENCH_BIN)
 	@tests/run.sh
 
 bench: deps

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "audit/b64.h"
@@ -18,35 +19,75 @@
 #include "sanitizerd/wiprec.h"
 #include "sanitizerd/xio.h"
 
-#define JOBS_MAX 4096
+#define JOBS_MAX 4096		/* jobs accepted and not yet ended */
+#define JOBS_DONE_MAX 256	/* ended jobs whose view is kept in memory, newest first out last */
 
-struct job {
-	struct jobs *owner;
+/* What GET /v1/jobs/{id} serves: small, and all that is kept of a job once it ended. */
+struct job_view {
 	char id[16];
 	char asset_id[160];
+	char device[PATH_MAX];
+	char method[32];
 	char verify[8];
-	char media_type[16];
-	uint64_t capacity;		/* the asset's enrolled capacity_bytes */
-	struct sanitize_params params;
-	struct sanitize_job *wj;
-	struct blkdev_info dev;
-	/* the snapshot GET /v1/jobs/{id} serves, as the engine last reported it; under owner->m */
+	/* as the engine last reported it; under owner->m */
 	struct sanitize_progress prog;
 	char error[768];
 	json_t *report;
-	pthread_t th;
-	int joined;
+};
+
+struct job {
+	struct jobs *owner;
+	struct job_view v;
+	char media_type[16];
+	uint64_t capacity;		/* the asset's enrolled capacity_bytes */
+	struct sanitize_params params;
+	struct sanitize_job *wj;	/* the engine, with its buffers: freed as soon as the job ends */
+	struct blkdev_info dev;
 };
 
 struct jobs {
 	struct api *a;
 	pthread_mutex_t m;
-	pthread_cond_t slot;
+	pthread_cond_t slot;		/* a running slot came free, or stopping */
+	pthread_cond_t idle;		/* a job left the live table */
 	unsigned running;
 	int stopping;
-	struct job *list[JOBS_MAX];
+	struct job *list[JOBS_MAX];	/* live: queued, running, verifying */
 	size_t n;
+	struct job_view *done[JOBS_DONE_MAX];	/* ended, a ring */
+	size_t ndone, done_head;
+	unsigned long long ended[6];	/* ended jobs by final state since start, for /metrics */
+	unsigned long long ended_bytes;
 };
+
+/* Take j out of the live table (under js->m): it alone, wherever it is. */
+static void live_remove(struct jobs *js, const struct job *j)
+{
+	for (size_t i = 0; i < js->n; i++) {
+		if (js->list[i] == j) {
+			memmove(&js->list[i], &js->list[i + 1], (js->n - i - 1) * sizeof(js->list[0]));
+			js->n--;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&js->idle);
+}
+
+/* Keep the view of an ended job (under js->m); the oldest kept one goes.  Takes v. */
+static void done_add(struct jobs *js, struct job_view *v)
+{
+	size_t slot = (js->done_head + js->ndone) % JOBS_DONE_MAX;
+
+	if (js->ndone == JOBS_DONE_MAX) {
+		slot = js->done_head;
+		json_decref(js->done[slot]->report);
+		free(js->done[slot]);
+		js->done_head = (js->done_head + 1) % JOBS_DONE_MAX;
+	} else {
+		js->ndone++;
+	}
+	js->done[slot] = v;
+}
 
 /* ---- ledger writes through the writer thread ---- */
 
@@ -70,7 +111,7 @@ static int record(struct api *a, const char *asset_id, const char *type, const c
 	struct append_ctx c = { .subject = subject, .type = type, .actor = actor, .data = data };
 	int rc;
 
-	snprintf(subject, sizeof(subject), "asset:%s", asset_id);
+	snprintf(subject, sizeof(subject), "asset:%.180s", asset_id);
 	rc = api_write(a, 1, do_append, &c, err, errlen);
 	json_decref(data);
 	return rc;
@@ -118,8 +159,34 @@ static void on_progress(void *ctx, const struct sanitize_progress *p)
 	struct job *j = ctx;
 
 	pthread_mutex_lock(&j->owner->m);
-	j->prog = *p;
+	j->v.prog = *p;
 	pthread_mutex_unlock(&j->owner->m);
+}
+
+/* A job that will not run, or has run: out of the live table, its view kept, everything else freed. */
+static void job_end(struct jobs *js, struct job *j, const struct sanitize_result *r)
+{
+	struct job_view *v = malloc(sizeof(*v));
+
+	pthread_mutex_lock(&js->m);
+	if (r) {
+		j->v.prog.state = r->state;
+		snprintf(j->v.error, sizeof(j->v.error), "%s", r->error);
+		j->v.report = sanitize_result_to_json(r);
+		js->ended_bytes += r->bytes_written;
+	}
+	if ((unsigned)j->v.prog.state < 6)
+		js->ended[j->v.prog.state]++;
+	live_remove(js, j);
+	if (v) {
+		*v = j->v;
+		done_add(js, v);
+	} else {
+		json_decref(j->v.report);
+	}
+	pthread_mutex_unlock(&js->m);
+	sanitize_job_free(j->wj);
+	free(j);
 }
 
 static void *worker(void *arg)
@@ -135,51 +202,88 @@ static void *worker(void *arg)
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
 		pthread_cond_wait(&js->slot, &js->m);
 	js->running++;
-	j->prog.state = WIPE_RUNNING;
+	j->v.prog.state = WIPE_RUNNING;
 	pthread_mutex_unlock(&js->m);
 
 	if (js->stopping)
 		sanitize_job_cancel(j->wj);
 	rc = sanitize_job_run(j->wj, on_progress, j);
 	r = sanitize_job_result(j->wj);
-	snprintf(actor, sizeof(actor), "job:%s", j->id);
+	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
 	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
 	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
 	if (ok && wiprec_coverage_check(r, &j->dev, j->capacity, err, sizeof(err)) < 0) {
-		api_log(a, "error: job %s: %s", j->id, err);
+		api_log(a, "error: job %s: %s", j->v.id, err);
 		ok = 0;
 		partial = 1;
 	}
 	if (ok) {
-		rc = record(a, j->asset_id, "sanitize_completed", actor,
-			    wiprec_completed(j->id, r, &j->dev, j->media_type, j->capacity), err, sizeof(err));
+		rc = record(a, j->v.asset_id, "sanitize_completed", actor,
+			    wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), err, sizeof(err));
 	} else {
 		const char *reason = partial ? "partial_device" : rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
 				     : rc == -EILSEQ ? "verification_failed" : "failed";
-		rc = record(a, j->asset_id, "sanitize_failed", actor, wiprec_failed(j->id, reason, r), err, sizeof(err));
+		rc = record(a, j->v.asset_id, "sanitize_failed", actor, wiprec_failed(j->v.id, reason, r), err,
+			    sizeof(err));
 	}
 	if (rc < 0)
-		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->id, err);
-	pthread_mutex_lock(&js->m);
-	j->prog.state = r->state;
-	snprintf(j->error, sizeof(j->error), "%s", r->error);
-	j->report = sanitize_result_to_json(r);
+		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
+	api_log(a, "job %s on %s: %s%s%s", j->v.id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
+		r->error);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
+	pthread_mutex_lock(&js->m);
 	js->running--;
 	pthread_cond_broadcast(&js->slot);
 	pthread_mutex_unlock(&js->m);
-	api_log(a, "job %s on %s: %s%s%s", j->id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
-		r->error);
+	job_end(js, j, r);	/* j is gone after this; and js too once jobs_stop sees the table empty */
 	return NULL;
+}
+
+/* A worker thread nobody joins: jobs_stop waits for the live table to empty instead. */
+static int start_detached(struct job *j)
+{
+	pthread_attr_t at;
+	pthread_t th;
+	int rc;
+
+	if (pthread_attr_init(&at) != 0)
+		return -EAGAIN;
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &at, worker, j);
+	pthread_attr_destroy(&at);
+	return rc ? -rc : 0;
+}
+
+/*
+ * Fault injection for the system tests (tests/t5060-jobs-table.sh), in the
+ * test build only (SZ_TEST_HOOKS): SZ_TEST_FAULT="job_thread:ASSET" makes
+ * the start of that asset's job fail after sanitize_started is written,
+ * a second later, so that another request can be accepted in between.
+ */
+static int test_fault(struct api *a, const char *what, const char *asset_id)
+{
+#ifdef SZ_TEST_HOOKS
+	const char *f = getenv("SZ_TEST_FAULT");
+	size_t n = strlen(what);
+
+	(void)a;
+	if (f && !strncmp(f, what, n) && f[n] == ':' && !strcmp(f + n + 1, asset_id)) {
+		sleep(1);
+		return 1;
+	}
+#else
+	(void)a, (void)what, (void)asset_id;
+#endif
+	return 0;
 }
 
 /* ---- handlers ---- */
 
-static json_t *job_json(struct job *j)
+static json_t *job_json(const struct job_view *j)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:s?}",
-			      "id", j->id, "asset_id", j->asset_id, "device", j->params.device,
-			      "method", j->params.method, "verify", j->verify,
+			      "id", j->id, "asset_id", j->asset_id, "device", j->device,
+			      "method", j->method, "verify", j->verify,
 			      "state", wipe_state_name(j->prog.state), "pass", (int)j->prog.pass,
 			      "passes", (int)j->prog.passes, "bytes_done", (json_int_t)j->prog.bytes_done,
 			      "bytes_total", (json_int_t)j->prog.bytes_total,
@@ -193,11 +297,27 @@ static json_t *job_json(struct job *j)
 	return o;
 }
 
+/* The live job of that id, or NULL (under js->m). */
 static struct job *find(struct jobs *js, const char *id)
 {
 	for (size_t i = 0; i < js->n; i++)
-		if (!strcmp(js->list[i]->id, id))
+		if (!strcmp(js->list[i]->v.id, id))
 			return js->list[i];
+	return NULL;
+}
+
+/* The view of a live or recently ended job, or NULL (under js->m). */
+static const struct job_view *find_view(struct jobs *js, const char *id)
+{
+	struct job *j = find(js, id);
+
+	if (j)
+		return &j->v;
+	for (size_t i = 0; i < js->ndone; i++) {
+		const struct job_view *v = js->done[(js->done_head + i) % JOBS_DONE_MAX];
+		if (!strcmp(v->id, id))
+			return v;
+	}
 	return NULL;
 }
 
@@ -205,9 +325,7 @@ static int busy_on(struct jobs *js, const char *asset_id, dev_t devno)
 {
 	for (size_t i = 0; i < js->n; i++) {
 		struct job *j = js->list[i];
-		if (j->prog.state == WIPE_COMPLETED || j->prog.state == WIPE_FAILED || j->prog.state == WIPE_CANCELLED)
-			continue;
-		if (!strcmp(j->asset_id, asset_id) || makedev(j->dev.major, j->dev.minor) == devno)
+		if (!strcmp(j->v.asset_id, asset_id) || makedev(j->dev.major, j->dev.minor) == devno)
 			return 1;
 	}
 	return 0;
@@ -274,8 +392,10 @@ void h_jobs_create(struct req *r, struct resp *out)
 	snprintf(j->params.expected_identity, sizeof(j->params.expected_identity), "%s",
 		 json_string_value(json_object_get(asset, "serial")));
 	snprintf(j->params.state_dir, sizeof(j->params.state_dir), "%s", a->cfg.state_dir);
-	snprintf(j->verify, sizeof(j->verify), "%s", verify);
-	snprintf(j->asset_id, sizeof(j->asset_id), "%s", asset_id);
+	snprintf(j->v.verify, sizeof(j->v.verify), "%s", verify);
+	snprintf(j->v.asset_id, sizeof(j->v.asset_id), "%s", asset_id);
+	snprintf(j->v.device, sizeof(j->v.device), "%s", device);
+	snprintf(j->v.method, sizeof(j->v.method), "%s", method);
 	snprintf(j->media_type, sizeof(j->media_type), "%s", json_string_value(json_object_get(asset, "media_type")));
 	if (!json_is_integer(json_object_get(asset, "capacity_bytes")) ||
 	    json_integer_value(json_object_get(asset, "capacity_bytes")) <= 0) {
@@ -320,15 +440,22 @@ void h_jobs_create(struct req *r, struct resp *out)
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(rnd_id, sizeof(rnd_id), "job_%s", b ? b : "x");
 	free(b);
-	snprintf(j->id, sizeof(j->id), "%s", rnd_id);
+	snprintf(j->v.id, sizeof(j->v.id), "%s", rnd_id);
 	j->owner = js;
-	j->prog.state = WIPE_QUEUED;
-	j->prog.eta = -1;
+	j->v.prog.state = WIPE_QUEUED;
+	j->v.prog.eta = -1;
+	/* the engine first: it opens nothing, and once sanitize_started is written only the thread can fail */
+	rc = sanitize_job_new(&j->params, &j->wj);
+	if (rc < 0) {
+		reply_errno(out, rc, "cannot create the job");
+		goto out;
+	}
 	pthread_mutex_lock(&js->m);
 	if (js->stopping || js->n >= JOBS_MAX || busy_on(js, asset_id, makedev(j->dev.major, j->dev.minor))) {
-		int full = js->n >= JOBS_MAX;
+		int full = !js->stopping && js->n >= JOBS_MAX;
 		pthread_mutex_unlock(&js->m);
-		reply_error(out, full ? 503 : 409, "conflict", full ? "too many jobs" :
+		reply_error(out, full || js->stopping ? 503 : 409, full || js->stopping ? "unavailable" : "conflict",
+			    js->stopping ? "the daemon is stopping" : full ? "too many jobs" :
 			    "a job is already running on this asset or device");
 		goto out;
 	}
@@ -337,30 +464,40 @@ void h_jobs_create(struct req *r, struct resp *out)
 
 	req_actor(r, actor, sizeof(actor));
 	rc = record(a, asset_id, "sanitize_started", actor,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->id, "method", method, "verify", verify,
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->v.id, "method", method, "verify", verify,
 			      "device", device, "identity", j->dev.identity), msg, sizeof(msg));
-	if (rc == 0)
-		rc = sanitize_job_new(&j->params, &j->wj);
-	if (rc == 0 && pthread_create(&j->th, NULL, worker, j) != 0)
-		rc = -EAGAIN;
 	if (rc < 0) {
-		/* it never ran: take it out of the list, and the asset back out of sanitizing */
-		pthread_mutex_lock(&js->m);
-		js->n--;
-		pthread_mutex_unlock(&js->m);
-		if (j->wj) {
-			record(a, asset_id, "sanitize_failed", actor,
-			       json_pack("{s:s, s:s}", "job_id", j->id, "reason", "failed"), NULL, 0);
-			sanitize_job_free(j->wj);
-		}
+		/* nothing was recorded: the job leaves the table, the asset stays retired */
+		job_end(js, j, NULL);
+		j = NULL;
 		reply_errno(out, rc, msg);
 		goto out;
 	}
+	if (test_fault(a, "job_thread", asset_id) || start_detached(j) != 0) {
+		/* recorded but never ran: the asset leaves sanitizing with its own sanitize_failed */
+		int wrc = record(a, asset_id, "sanitize_failed", actor,
+				 json_pack("{s:s, s:s, s:s}", "job_id", j->v.id, "reason", "failed", "error",
+					   "the job could not be started"), msg, sizeof(msg));
+		if (wrc < 0)
+			api_log(a, "error: job %s: cannot record that it never started: %s", j->v.id, msg);
+		j->v.prog.state = WIPE_FAILED;
+		snprintf(j->v.error, sizeof(j->v.error), "the job could not be started");
+		job_end(js, j, NULL);
+		j = NULL;
+		reply_error(out, 503, "unavailable", "cannot start the job: out of threads");
+		goto out;
+	}
 	pthread_mutex_lock(&js->m);
-	reply_json(out, 202, job_json(j));
+	/* the worker may already have run and ended it: answer from whatever view is current */
+	{
+		const struct job_view *v = find_view(js, rnd_id);
+		reply_json(out, 202, v ? job_json(v) : json_pack("{s:s, s:s}", "id", rnd_id, "state", "queued"));
+	}
 	pthread_mutex_unlock(&js->m);
 	j = NULL;
 out:
+	if (j)
+		sanitize_job_free(j->wj);
 	free(j);
 	json_decref(asset);
 	json_decref(body);
@@ -369,12 +506,13 @@ out:
 void h_job_get(struct req *r, struct resp *out)
 {
 	struct jobs *js = r->api->jobs;
-	struct job *j;
+
+	const struct job_view *v;
 
 	pthread_mutex_lock(&js->m);
-	j = find(js, r->cap[0]);
-	if (j)
-		reply_json(out, 200, job_json(j));
+	v = find_view(js, r->cap[0]);
+	if (v)
+		reply_json(out, 200, job_json(v));
 	else
 		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
 	pthread_mutex_unlock(&js->m);
@@ -385,15 +523,18 @@ void h_job_cancel(struct req *r, struct resp *out)
 	struct jobs *js = r->api->jobs;
 	struct job *j;
 
+	const struct job_view *v;
+
 	pthread_mutex_lock(&js->m);
 	j = find(js, r->cap[0]);
-	if (!j) {
-		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
-	} else if (j->prog.state == WIPE_COMPLETED || j->prog.state == WIPE_FAILED || j->prog.state == WIPE_CANCELLED) {
-		reply_error(out, 409, "conflict", "job %s has already ended: %s", j->id, wipe_state_name(j->prog.state));
-	} else {
+	v = j ? NULL : find_view(js, r->cap[0]);
+	if (j) {
 		sanitize_job_cancel(j->wj);
-		reply_json(out, 202, job_json(j));
+		reply_json(out, 202, job_json(&j->v));
+	} else if (v) {
+		reply_error(out, 409, "conflict", "job %s has already ended: %s", v->id, wipe_state_name(v->prog.state));
+	} else {
+		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
 	}
 	pthread_mutex_unlock(&js->m);
 }
@@ -410,6 +551,7 @@ int jobs_start(struct api *a, struct jobs **out, char *err, size_t errlen)
 	js->a = a;
 	pthread_mutex_init(&js->m, NULL);
 	pthread_cond_init(&js->slot, NULL);
+	pthread_cond_init(&js->idle, NULL);
 	a->jobs = js;
 	rc = recover(a, err, errlen);
 	if (rc < 0) {
@@ -426,39 +568,38 @@ void jobs_stop(struct jobs *js)
 	pthread_mutex_lock(&js->m);
 	js->stopping = 1;
 	for (size_t i = 0; i < js->n; i++)
-		if (js->list[i]->wj)
-			sanitize_job_cancel(js->list[i]->wj);
+		sanitize_job_cancel(js->list[i]->wj);
 	pthread_cond_broadcast(&js->slot);
+	/* every accepted job, queued ones too, records its end and leaves the table */
+	while (js->n)
+		pthread_cond_wait(&js->idle, &js->m);
 	pthread_mutex_unlock(&js->m);
-	for (size_t i = 0; i < js->n; i++) {
-		if (!js->list[i]->joined) {
-			pthread_join(js->list[i]->th, NULL);
-			js->list[i]->joined = 1;
-		}
-	}
 }
 
 void jobs_free(struct jobs *js)
 {
 	if (!js)
 		return;
-	for (size_t i = 0; i < js->n; i++) {
-		sanitize_job_free(js->list[i]->wj);
-		json_decref(js->list[i]->report);
-		free(js->list[i]);
+	for (size_t i = 0; i < js->ndone; i++) {
+		struct job_view *v = js->done[(js->done_head + i) % JOBS_DONE_MAX];
+		json_decref(v->report);
+		free(v);
 	}
+	pthread_cond_destroy(&js->idle);
+	pthread_cond_destroy(&js->slot);
+	pthread_mutex_destroy(&js->m);
 	free(js);
 }
 
 void jobs_counts(struct jobs *js, unsigned long long counts[6], unsigned long long *bytes)
 {
-	memset(counts, 0, 6 * sizeof(counts[0]));
-	*bytes = 0;
 	pthread_mutex_lock(&js->m);
+	memcpy(counts, js->ended, 6 * sizeof(counts[0]));
+	*bytes = js->ended_bytes;
 	for (size_t i = 0; i < js->n; i++) {
-		if ((unsigned)js->list[i]->prog.state < 6)
-			counts[js->list[i]->prog.state]++;
-		*bytes += js->list[i]->prog.bytes_done;
+		if ((unsigned)js->list[i]->v.prog.state < 6)
+			counts[js->list[i]->v.prog.state]++;
+		*bytes += js->list[i]->v.prog.bytes_done;
 	}
 	pthread_mutex_unlock(&js->m);
 }
