@@ -71,6 +71,14 @@ struct resp {
 /* Handlers fill *out; they return nothing: every outcome is a response. */
 typedef void (*api_handler)(struct req *r, struct resp *out);
 
+/*
+ * src as text safe to quote in a JSON message or a log line: valid UTF-8
+ * (RFC 3629) with no control characters, each offending byte written as
+ * \xNN, truncated to cap bytes (NUL included) without cutting a character.
+ * Cannot fail.
+ */
+void api_safe_text(char *dst, size_t cap, const char *src);
+
 /* Responses. */
 void reply_json(struct resp *out, unsigned status, json_t *j);	/* steals j */
 void reply_text(struct resp *out, unsigned status, const char *ctype, const char *text, size_t len);

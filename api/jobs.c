@@ -239,6 +239,19 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* 1 if every component of p is a name: none empty, none "." or "..".  Cannot fail. */
+static int plain_path(const char *p)
+{
+	for (;;) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!p[n])
+			return 1;
+		p += n + 1;
+	}
+}
+
 /* A worker thread nobody joins: jobs_stop waits for the live table to empty instead. */
 static int start_detached(struct job *j)
 {
@@ -361,8 +374,8 @@ void h_jobs_create(struct req *r, struct resp *out)
 		reply_error(out, 400, "bad_request", "verify must be full or sample");
 		goto out;
 	}
-	if (strlen(device) >= PATH_MAX - 1 || strncmp(device, "/dev/", 5)) {
-		reply_error(out, 400, "bad_request", "device must be a path under /dev");
+	if (strlen(device) >= PATH_MAX - 1 || strncmp(device, "/dev/", 5) || !plain_path(device + 1)) {
+		reply_error(out, 400, "bad_request", "device must be a path under /dev, without . or .. components");
 		goto out;
 	}
 	j = calloc(1, sizeof(*j));
@@ -407,6 +420,17 @@ void h_jobs_create(struct req *r, struct resp *out)
 	j->params.progress_interval = 0.5;
 	/* the interlocks, before anything is recorded: a refusal is a 409 naming its reason */
 	rc = sanitize_preflight(&j->params, &j->dev, msg, sizeof(msg), reason);
+	/*
+	 * Anything that is not a block device gets one answer, whether the path
+	 * exists or not: the API must not tell a technician which files the host has.
+	 */
+	if (rc < 0 && (rc == -ENOENT || rc == -ENOTBLK || rc == -ENOTDIR || rc == -ELOOP || rc == -EACCES ||
+		       rc == -ENAMETOOLONG || !strcmp(reason, "not_block_device"))) {
+		reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict", "reason",
+					       "not_block_device", "message",
+					       "cannot wipe the device: the path is not a block device under /dev"));
+		goto out;
+	}
 	if (rc < 0) {
 		if (reason[0])
 			reply_json(out, 409, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "conflict",

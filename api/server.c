@@ -67,19 +67,70 @@ static const struct route routes[] = {
 	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
 };
 
+/*
+ * The length of the valid UTF-8 character at s (RFC 3629 section 4: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0 if s does not
+ * start one.
+ */
+static size_t utf8_char(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+void api_safe_text(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0, n;
+
+	if (!cap)
+		return;
+	while (*s) {
+		n = utf8_char(s);
+		if (n == 1 && (*s < 0x20 || *s == 0x7f))
+			n = 0;
+		if (n) {
+			if (o + n >= cap)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+			s += n;
+		} else {
+			/* a control character or a byte that starts no character: shown, never passed on */
+			if (o + 4 >= cap)
+				break;
+			snprintf(dst + o, 5, "\\x%02x", *s);
+			o += 4;
+			s++;
+		}
+	}
+	dst[o] = '\0';
+}
+
 void api_log(struct api *a, const char *fmt, ...)
 {
-	char ts[25], line[1024];
+	char ts[25], raw[1024], line[1200];
 	va_list ap;
-	int n;
 
-	xtime_rfc3339(ts);
-	n = snprintf(line, sizeof(line), "%s ", ts);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* a logged value (a request path, a device name) must not start a line of its own */
+	api_safe_text(line, sizeof(line), raw);
+	xtime_rfc3339(ts);
 	pthread_mutex_lock(&a->loglock);
-	fprintf(a->log ? (FILE *)a->log : stderr, "%s\n", line);
+	fprintf(a->log ? (FILE *)a->log : stderr, "%s %s\n", ts, line);
 	fflush(a->log ? (FILE *)a->log : stderr);
 	pthread_mutex_unlock(&a->loglock);
 }
@@ -133,12 +184,14 @@ void reply_json(struct resp *out, unsigned status, json_t *j)
 
 void reply_error(struct resp *out, unsigned status, const char *code, const char *fmt, ...)
 {
-	char msg[600];
+	char raw[600], msg[700];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* input quoted in a message (a path, a member name, the parser's words) may be any bytes */
+	api_safe_text(msg, sizeof(msg), raw);
 	reply_json(out, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 }
 
