@@ -33,6 +33,7 @@ struct job_view {
 	struct sanitize_progress prog;
 	char error[768];
 	json_t *report;
+	const char *record;		/* the end's ledger entry: "none" yet, "pending", "written", "kept" */
 };
 
 struct job {
@@ -42,6 +43,7 @@ struct job {
 	uint64_t capacity;		/* the asset's enrolled capacity_bytes */
 	struct sanitize_params params;
 	struct sanitize_job *wj;	/* the engine, with its buffers: freed as soon as the job ends */
+	struct wiprec_pending *pending;	/* where its end is kept until the ledger has it */
 	struct blkdev_info dev;
 };
 
@@ -104,28 +106,85 @@ static int do_append(struct ledger *l, void *ctx)
 	return ledger_append(l, c->subject, c->type, c->actor, c->data, NULL, &c->seq, NULL);
 }
 
+/* Append one entry through the writer thread; data is borrowed. */
+static int append(struct api *a, const char *subject, const char *type, const char *actor, json_t *data,
+		  char *err, size_t errlen)
+{
+	struct append_ctx c = { .subject = subject, .type = type, .actor = actor, .data = data };
+
+	return api_write(a, 1, do_append, &c, err, errlen);
+}
+
+/* The same for an asset; steals data. */
 static int record(struct api *a, const char *asset_id, const char *type, const char *actor, json_t *data,
 		  char *err, size_t errlen)
 {
 	char subject[200];
-	struct append_ctx c = { .subject = subject, .type = type, .actor = actor, .data = data };
 	int rc;
 
 	snprintf(subject, sizeof(subject), "asset:%.180s", asset_id);
-	rc = api_write(a, 1, do_append, &c, err, errlen);
+	rc = data ? append(a, subject, type, actor, data, err, errlen) : -ENOMEM;
 	json_decref(data);
 	return rc;
 }
 
 /* ---- recovery ---- */
 
+/*
+ * A job's end kept in STATE/jobs because the ledger could not take it then:
+ * recorded now if the asset is still sanitizing under that job (0), or
+ * found recorded already (1).
+ */
+static int replay_one(void *ctx, const char *subject, const char *type, const char *actor, json_t *data)
+{
+	struct api *a = ctx;
+	struct ledger *l;
+	sqlite3_stmt *s = NULL;
+	const char *job = json_string_value(json_object_get(data, "job_id"));
+	char err[512];
+	int live = 0, rc;
+
+	if (!job || strncmp(subject, "asset:", 6) || (strcmp(type, "sanitize_completed") && strcmp(type, "sanitize_failed")))
+		return 1;	/* not a job's end: nothing this daemon would have written */
+	l = api_read_acquire(a);
+	if (sqlite3_prepare_v2(ledger_sqlite(l),
+			       "SELECT s.state = 'sanitizing' AND (SELECT json_extract(entry, '$.data.job_id') FROM entries"
+			       " WHERE subject = ?1 AND type = 'sanitize_started' ORDER BY seq DESC LIMIT 1) = ?2"
+			       " FROM subjects s WHERE s.subject = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, job, -1, SQLITE_STATIC);
+		live = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+	}
+	sqlite3_finalize(s);
+	api_read_release(a, l);
+	if (!live)
+		return 1;
+	rc = append(a, subject, type, actor, data, err, sizeof(err));
+	if (rc < 0) {
+		api_log(a, "error: cannot record the kept end of job %s: %s", job, err);
+		return rc;
+	}
+	api_log(a, "job %s: recorded its end kept from an earlier run: %s", job, type);
+	return 0;
+}
+
 static int recover(struct api *a, char *err, size_t errlen)
 {
-	struct ledger *l = api_read_acquire(a);
+	struct ledger *l;
 	sqlite3_stmt *s = NULL;
 	char ids[64][160];
 	size_t n = 0;
-	int rc = 0;
+	int rc;
+
+	/* first what really happened, kept outside the ledger; only then "interrupted" for the rest */
+	rc = wiprec_pending_replay(a->cfg.state_dir, replay_one, a, err, errlen);
+	if (rc == -EBADMSG) {
+		api_log(a, "warning: %s", err);
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	l = api_read_acquire(a);
 
 	do {
 		n = 0;
@@ -178,6 +237,8 @@ static void job_end(struct jobs *js, struct job *j, const struct sanitize_result
 	if ((unsigned)j->v.prog.state < 6)
 		js->ended[j->v.prog.state]++;
 	live_remove(js, j);
+	if (!j->v.record)
+		j->v.record = "none";
 	if (v) {
 		*v = j->v;
 		done_add(js, v);
@@ -186,7 +247,59 @@ static void job_end(struct jobs *js, struct job *j, const struct sanitize_result
 	}
 	pthread_mutex_unlock(&js->m);
 	sanitize_job_free(j->wj);
+	wiprec_pending_close(j->pending, strcmp(j->v.record ? j->v.record : "none", "kept") != 0);
 	free(j);
+}
+
+static void set_record(struct job *j, const char *what)
+{
+	pthread_mutex_lock(&j->owner->m);
+	j->v.record = what;
+	pthread_mutex_unlock(&j->owner->m);
+}
+
+/*
+ * The job's end into the ledger (steals data).  Kept in the job's reserved
+ * file first, then appended; while the ledger cannot take it (a full disk)
+ * the job shows record "pending" and, with retry, it is tried again every
+ * second; when the daemon stops first (or without retry: a request thread
+ * must not wait), the file keeps it for the next start ("kept").
+ */
+static int record_end(struct job *j, const char *type, const char *actor, json_t *data, int retry, char *err,
+		      size_t errlen)
+{
+	struct api *a = j->owner->a;
+	char subject[200];
+	int rc, kept, logged = 0;
+
+	if (!data)
+		return -ENOMEM;
+	snprintf(subject, sizeof(subject), "asset:%.180s", j->v.asset_id);
+	kept = j->pending && wiprec_pending_write(j->pending, subject, type, actor, data) == 0;
+	for (;;) {
+		rc = append(a, subject, type, actor, data, err, errlen);
+		if (rc == 0 || !kept)
+			break;
+		if (!logged++)
+			api_log(a, "error: job %s: cannot record %s yet, kept in the state directory and retried: %s",
+				j->v.id, type, err);
+		set_record(j, "pending");
+		pthread_mutex_lock(&j->owner->m);
+		if (j->owner->stopping || !retry) {
+			pthread_mutex_unlock(&j->owner->m);
+			set_record(j, "kept");
+			break;
+		}
+		pthread_mutex_unlock(&j->owner->m);
+		sleep(1);
+	}
+	if (rc == 0) {
+		set_record(j, "written");
+		if (logged)
+			api_log(a, "job %s: recorded %s after %d tries", j->v.id, type, logged + 1);
+	}
+	json_decref(data);
+	return rc;
 }
 
 static void *worker(void *arg)
@@ -209,6 +322,11 @@ static void *worker(void *arg)
 		sanitize_job_cancel(j->wj);
 	rc = sanitize_job_run(j->wj, on_progress, j);
 	r = sanitize_job_result(j->wj);
+	/* the wipe's own end shows at once; "record" says whether the ledger has it yet */
+	pthread_mutex_lock(&js->m);
+	j->v.prog.state = r->state;
+	snprintf(j->v.error, sizeof(j->v.error), "%s", r->error);
+	pthread_mutex_unlock(&js->m);
 	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
 	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
 	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
@@ -218,13 +336,12 @@ static void *worker(void *arg)
 		partial = 1;
 	}
 	if (ok) {
-		rc = record(a, j->v.asset_id, "sanitize_completed", actor,
-			    wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), err, sizeof(err));
+		rc = record_end(j, "sanitize_completed", actor,
+				wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), 1, err, sizeof(err));
 	} else {
 		const char *reason = partial ? "partial_device" : rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
 				     : rc == -EILSEQ ? "verification_failed" : "failed";
-		rc = record(a, j->v.asset_id, "sanitize_failed", actor, wiprec_failed(j->v.id, reason, r), err,
-			    sizeof(err));
+		rc = record_end(j, "sanitize_failed", actor, wiprec_failed(j->v.id, reason, r), 1, err, sizeof(err));
 	}
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
@@ -305,6 +422,8 @@ static json_t *job_json(const struct job_view *j)
 			      "error", j->error[0] ? j->error : NULL);
 	if (o && !j->error[0])
 		json_object_set_new(o, "error", json_null());
+	if (o)
+		json_object_set_new(o, "record", json_string(j->record ? j->record : "none"));
 	if (o && j->report)
 		json_object_set(o, "report", j->report);
 	return o;
@@ -474,6 +593,13 @@ void h_jobs_create(struct req *r, struct resp *out)
 		reply_errno(out, rc, "cannot create the job");
 		goto out;
 	}
+	/* room for its end before it starts: a wipe that finishes must be recordable */
+	rc = wiprec_pending_reserve(a->cfg.state_dir, j->v.id, &j->pending);
+	if (rc < 0) {
+		reply_errno(out, rc, rc == -ENOSPC ? "cannot start a wipe: the state disk is full"
+						   : "cannot start a wipe: cannot reserve its record in the state directory");
+		goto out;
+	}
 	pthread_mutex_lock(&js->m);
 	if (js->stopping || js->n >= JOBS_MAX || busy_on(js, asset_id, makedev(j->dev.major, j->dev.minor))) {
 		int full = !js->stopping && js->n >= JOBS_MAX;
@@ -499,9 +625,9 @@ void h_jobs_create(struct req *r, struct resp *out)
 	}
 	if (test_fault(a, "job_thread", asset_id) || start_detached(j) != 0) {
 		/* recorded but never ran: the asset leaves sanitizing with its own sanitize_failed */
-		int wrc = record(a, asset_id, "sanitize_failed", actor,
-				 json_pack("{s:s, s:s, s:s}", "job_id", j->v.id, "reason", "failed", "error",
-					   "the job could not be started"), msg, sizeof(msg));
+		int wrc = record_end(j, "sanitize_failed", actor,
+				     json_pack("{s:s, s:s, s:s}", "job_id", j->v.id, "reason", "failed", "error",
+					       "the job could not be started"), 0, msg, sizeof(msg));
 		if (wrc < 0)
 			api_log(a, "error: job %s: cannot record that it never started: %s", j->v.id, msg);
 		j->v.prog.state = WIPE_FAILED;
@@ -520,8 +646,10 @@ void h_jobs_create(struct req *r, struct resp *out)
 	pthread_mutex_unlock(&js->m);
 	j = NULL;
 out:
-	if (j)
+	if (j) {
 		sanitize_job_free(j->wj);
+		wiprec_pending_close(j->pending, 1);
+	}
 	free(j);
 	json_decref(asset);
 	json_decref(body);

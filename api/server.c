@@ -204,6 +204,8 @@ void reply_errno(struct resp *out, int rc, const char *msg)
 	case EALREADY: case EEXIST: reply_error(out, 409, "conflict", "%s", msg); break;
 	case E2BIG: reply_error(out, 413, "too_large", "%s", msg); break;
 	case EACCES: reply_error(out, 403, "forbidden", "%s", msg); break;
+	/* RFC 4918 11.5: the write cannot be stored; reads keep working */
+	case ENOSPC: reply_error(out, 507, "insufficient_storage", "the state disk is full: %s", msg); break;
 	default: reply_error(out, 500, "internal", "%s", msg[0] ? msg : strerror(-rc));
 	}
 }

@@ -1,15 +1,22 @@
 #include "sanitizerd/wiprec.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit/ledger.h"
 #include "audit/nist.h"
 #include "drivers/interlock.h"
 #include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
+#include "sanitizerd/state.h"
+#include "sanitizerd/xio.h"
 
 static json_t *exceptions_json(const struct sanitize_result *r)
 {
@@ -160,4 +167,160 @@ int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, c
 	}
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* ---- the end of a job, kept until the ledger has it ---- */
+
+struct wiprec_pending {
+	int fd;
+	char path[PATH_MAX];
+};
+
+static int pending_dir(const char *state_dir, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s/jobs", state_dir) >= len)
+		return -ENAMETOOLONG;
+	if (mkdir(out, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Make a new or removed directory entry durable. */
+static int sync_dir(const char *dir)
+{
+	int fd = -1, rc = xopen(dir, O_RDONLY | O_DIRECTORY, 0, &fd);
+
+	if (rc == 0) {
+		rc = fsync(fd) < 0 ? -errno : 0;
+		xclose(fd);
+	}
+	return rc;
+}
+
+int wiprec_pending_reserve(const char *state_dir, const char *job_id, struct wiprec_pending **out)
+{
+	struct wiprec_pending *p = calloc(1, sizeof(*p));
+	char dir[PATH_MAX];
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	p->fd = -1;
+	rc = pending_dir(state_dir, dir, sizeof(dir));
+	if (rc == 0 && (size_t)snprintf(p->path, sizeof(p->path), "%s/%s.end", dir, job_id) >= sizeof(p->path))
+		rc = -ENAMETOOLONG;
+	if (rc == 0)
+		rc = xopen(p->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600, &p->fd);
+	/* the blocks now, while there is space: the record must be writable on a full disk */
+	if (rc == 0)
+		rc = -posix_fallocate(p->fd, 0, WIPREC_PENDING_MAX);
+	if (rc == 0)
+		rc = xfdatasync(p->fd);
+	if (rc == 0)
+		rc = sync_dir(dir);
+	if (rc < 0) {
+		if (p->fd >= 0)
+			unlink(p->path);
+		wiprec_pending_close(p, 0);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int wiprec_pending_write(struct wiprec_pending *p, const char *subject, const char *type, const char *actor,
+			 const json_t *data)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "subject", subject, "type", type, "actor", actor, "data", data);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	int rc = text ? 0 : -ENOMEM;
+
+	json_decref(o);
+	if (rc == 0 && n >= WIPREC_PENDING_MAX)
+		rc = -E2BIG;
+	/* in place over the allocated blocks; the NULs after it are where a reader stops */
+	if (rc == 0)
+		rc = xpwrite_full(p->fd, text, n + 1, 0);
+	if (rc == 0)
+		rc = xfdatasync(p->fd);
+	free(text);
+	return rc;
+}
+
+void wiprec_pending_close(struct wiprec_pending *p, int remove)
+{
+	char *slash;
+
+	if (!p)
+		return;
+	xclose(p->fd);
+	if (remove && unlink(p->path) == 0 && (slash = strrchr(p->path, '/'))) {
+		*slash = '\0';
+		(void)sync_dir(p->path);
+	}
+	free(p);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_end_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 4 && d->d_name[0] != '.' && !strcmp(d->d_name + n - 4, ".end");
+}
+
+int wiprec_pending_replay(const char *state_dir, wiprec_replay_fn cb, void *ctx, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 256], *buf = NULL;
+	int n, rc = 0, bad = 0;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/jobs", state_dir) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	n = scandir(dir, &names, is_end_file, by_name);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		json_t *rec = NULL, *data;
+		const char *subject = NULL, *type = NULL, *actor = NULL;
+		int r, remove = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		free(buf);
+		buf = NULL;
+		r = xread_file(path, WIPREC_PENDING_MAX, &buf, &len);
+		if (r == 0 && (!len || !buf[0])) {
+			remove = 1;	/* reserved, never written: the job never ended; recovery says interrupted */
+		} else if (r == 0) {
+			rec = json_loadb(buf, strnlen(buf, len), 0, NULL);
+			if (rec && json_unpack(rec, "{s:s, s:s, s:s, s:o}", "subject", &subject, "type", &type,
+					       "actor", &actor, "data", &data) == 0) {
+				r = cb(ctx, subject, type, actor, data);
+				if (r < 0 && rc == 0)
+					rc = r;
+				remove = r >= 0;
+			} else {
+				bad = 1;
+				xerr(err, errlen, -EBADMSG, "cannot replay %s: not a job record", path);
+			}
+		} else if (rc == 0) {
+			rc = r;
+		}
+		json_decref(rec);
+		if (remove && unlink(path) == 0)
+			(void)sync_dir(dir);
+		if (rc < 0)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(buf);
+	return rc < 0 ? rc : bad ? -EBADMSG : 0;
 }

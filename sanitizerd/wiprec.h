@@ -48,6 +48,35 @@ int wiprec_asset_capacity(struct ledger *l, const char *id, uint64_t *capacity);
  */
 int wiprec_coverage_check(const struct sanitize_result *r, const struct blkdev_info *dev, uint64_t capacity,
 			  char *msg, size_t len);
+/*
+ * The end of a job kept outside the ledger until the ledger has it (issue
+ * 11: a full state disk must not turn a finished wipe into "interrupted").
+ * Before a job starts, wiprec_pending_reserve creates
+ * STATE_DIR/jobs/JOB_ID.end (0600) and allocates its blocks, so that
+ * writing the record later needs no free space; the job refuses to start
+ * if that fails.  At the end the record {subject, type, actor, data} is
+ * written there durably first, then appended to the ledger, then the file
+ * is removed.  At start, wiprec_pending_replay hands every written record
+ * still there to the daemon before anything else.
+ */
+#define WIPREC_PENDING_MAX 73728	/* the ledger's 64 KiB data cap, and room for the rest */
+struct wiprec_pending;
+/* 0 with *out (caller ends it with wiprec_pending_close), -ENOSPC when the state disk is full, -errno. */
+int wiprec_pending_reserve(const char *state_dir, const char *job_id, struct wiprec_pending **out);
+/* Write the record in place and fdatasync it.  0, -E2BIG over WIPREC_PENDING_MAX, -ENOMEM, -errno. */
+int wiprec_pending_write(struct wiprec_pending *p, const char *subject, const char *type, const char *actor,
+			 const json_t *data);
+/* Close p and, when remove is set (the ledger has the record, or there is none to keep), its file.  NULL is a no-op. */
+void wiprec_pending_close(struct wiprec_pending *p, int remove);
+/*
+ * Every written record in STATE_DIR/jobs, oldest first, to cb; a record cb
+ * takes (returns 0) or finds already recorded (returns 1) is removed, and
+ * so is a reserved file that was never written.  A file that does not parse
+ * is left in place and named in err (-EBADMSG) after the others ran.  0 or -errno.
+ */
+typedef int (*wiprec_replay_fn)(void *ctx, const char *subject, const char *type, const char *actor, json_t *data);
+int wiprec_pending_replay(const char *state_dir, wiprec_replay_fn cb, void *ctx, char *err, size_t errlen);
+
 int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,
 		      char *media_type, size_t mtlen);
 

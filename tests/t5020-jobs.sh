@@ -96,7 +96,8 @@ test_expect_success 'interlocks: identity mismatch, read-only, mounted, busy, sy
 	a=$(asset "vda-serial") && refused system $a /dev/vda &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"$D2\",\"method\":\"nvme-sanitize-crypto\"}")" = 409 ] &&
 	[ "$(jget error.reason <body)" = unsupported_device ] &&
-	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"/dev/nonexistent\",\"method\":\"clear-zero\"}")" = 400 ] &&
+	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"/dev/nonexistent\",\"method\":\"clear-zero\"}")" = 409 ] &&
+	[ "$(jget error.reason <body)" = not_block_device ] &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"/etc/passwd\",\"method\":\"clear-zero\"}")" = 400 ] &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"$D2\",\"method\":\"shred-it\"}")" = 400 ] &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"$D2\",\"method\":\"clear-zero\",\"verify\":\"most\"}")" = 400 ] &&
