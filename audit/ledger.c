@@ -24,6 +24,9 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, subject TEXT NOT NULL,"
 	" type TEXT NOT NULL, entry TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS entries_by_subject ON entries(subject, seq);"
+	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
+	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
+	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
 	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
@@ -64,6 +67,10 @@ static const char *const sql[ST_COUNT] = {
 	[ST_GET_META] = "SELECT v FROM meta WHERE k = ?",
 	[ST_PUT_META] = "INSERT INTO meta(k, v) VALUES(?,?)",
 	[ST_SUBJECT_ENTRIES] = "SELECT seq, entry FROM entries WHERE subject = ? ORDER BY seq",
+	[ST_ENROLLED_SERIAL] = "SELECT substr(e.subject, 7) FROM entries e JOIN subjects s"
+			       " ON s.subject = e.subject WHERE e.type = 'enrolled'"
+			       " AND json_extract(e.entry, '$.data.serial') = ?1"
+			       " AND s.state != 'destroyed' ORDER BY e.seq DESC LIMIT 1",
 };
 
 int ledger_seterr(struct ledger *l, int rc, const char *fmt, ...)
@@ -431,6 +438,33 @@ static int check_input(struct ledger *l, const char *subject, const char *type,
 	return 0;
 }
 
+/*
+ * One drive, one live asset: an enrolment is refused while an asset that is
+ * not destroyed was enrolled with the same serial.  Run inside the write
+ * transaction, so two enrolments racing for one serial are serialised by
+ * SQLite's write lock and exactly one wins; the entries of an open batch are
+ * visible here too.  0, or -LEDGER_ECONFLICT (409) naming the asset.
+ */
+static int enrolled_elsewhere(struct ledger *l, const char *type, const json_t *data)
+{
+	const char *serial = json_string_value(json_object_get(data, "serial"));
+	sqlite3_stmt *s;
+	int src, rc = 0;
+
+	if (strcmp(type, "enrolled") != 0 || !serial)
+		return 0;
+	s = stmt(l, ST_ENROLLED_SERIAL);
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		rc = ledger_seterr(l, -LEDGER_ECONFLICT, "a drive with serial %.128s is already enrolled as asset %.160s",
+				   serial, (const char *)sqlite3_column_text(s, 0));
+	else if (src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot look up the serial");
+	sqlite3_reset(s);
+	return rc;
+}
+
 int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
 		  const json_t *data, const char *time, uint64_t *seq, char **entry)
 {
@@ -463,6 +497,9 @@ int ledger_append(struct ledger *l, const char *subject, const char *type, const
 		ledger_seterr(l, rc, "%s", msg);
 		goto fail;
 	}
+	rc = enrolled_elsewhere(l, type, data);
+	if (rc < 0)
+		goto fail;
 	/* SPEC section 4: the entry object, serialised canonically */
 	obj = json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:O}", "v", 1, "seq",
 			(json_int_t)l->fr.size, "time", time, "subject", subject, "type", type,

@@ -70,8 +70,10 @@ int ledger_in_batch(const struct ledger *l);
  * not NULL, *entry is its canonical text (caller frees).  Errors, each with a
  * message in ledger_errmsg, nothing written: -EINVAL bad input (unknown type,
  * bad subject, data not an object, a float, invalid UTF-8, missing field),
- * -E2BIG data over LEDGER_DATA_MAX, -LEDGER_ECONFLICT illegal transition,
- * other -errno for storage failures.
+ * -E2BIG data over LEDGER_DATA_MAX, -LEDGER_ECONFLICT illegal transition
+ * or an "enrolled" whose data.serial belongs to an asset not destroyed
+ * (checked inside the write transaction, so concurrent enrolments of one
+ * serial cannot both succeed), other -errno for storage failures.
  */
 int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
 		  const json_t *data, const char *time, uint64_t *seq, char **entry);
