@@ -13,7 +13,6 @@
 #include "audit/merkle.h"
 #include "drivers/blkdev.h"
 #include "drivers/devinfo.h"
-#include "sanitizerd/wiprec.h"
 
 #define EVENTS_MAX 10000
 
@@ -121,12 +120,11 @@ void h_assets_create(struct req *r, struct resp *out)
 {
 	json_t *body = req_json(r, out);
 	struct append_ctx c = { .type = "enrolled" };
-	char actor[64], err[400], id[16], dup[160];
+	char actor[64], err[400], id[16];
 	const char *serial;
-	struct ledger *l;
 	uint8_t rnd[8];
 	char *b;
-	int rc, taken;
+	int rc;
 
 	if (!body)
 		return;
@@ -139,16 +137,12 @@ void h_assets_create(struct req *r, struct resp *out)
 		reply_error(out, 400, "bad_request", "serial is at most 128 bytes");
 		goto out;
 	}
-	if (serial) {
-		l = api_read_acquire(r->api);
-		taken = wiprec_find_asset(l, serial, NULL, dup, sizeof(dup), NULL, 0) == 0;
-		api_read_release(r->api, l);
-		if (taken) {
-			reply_error(out, 409, "conflict", "a drive with serial %s is already enrolled as asset %s",
-				    serial, dup);
-			goto out;
-		}
-	}
+	/*
+	 * A serial already enrolled is refused by ledger_append inside the write
+	 * transaction (409, "a drive with serial ... is already enrolled as
+	 * asset ..."): a check on a read connection here would let two
+	 * concurrent enrolments of one serial both pass.
+	 */
 	crypto_random(rnd, sizeof(rnd));
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(id, sizeof(id), "%s", b ? b : "");

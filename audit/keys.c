@@ -323,6 +323,84 @@ out:
 	return ok;
 }
 
+/* L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032 5.1), little-endian */
+static const uint8_t group_order[32] = {
+	0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+};
+
+/*
+ * RFC 8032 5.1.7 step 1: "If ... S is not in the range 0 <= s < L, the
+ * signature is rejected."  libgcrypt 1.10 reduces S mod L instead, so
+ * S + L (+ 2L ...) would verify too: one signature, many encodings.
+ * S is public, so a plain comparison is fine.  1 when s < L.
+ */
+static int scalar_canonical(const uint8_t s[32])
+{
+	int i;
+
+	for (i = 31; i >= 0; i--) {
+		if (s[i] != group_order[i])
+			return s[i] < group_order[i];
+	}
+	return 0;			/* s == L */
+}
+
+/*
+ * The canonical encodings of the eight points of order dividing 8
+ * (RFC 8032 5.1.3 decodings; the same list libsodium refuses).  No honest key
+ * or R is one of them: A = [s]B and R = [r]B lie in the prime-order subgroup.
+ * With a small-order A, or R, a "signature" can hold for many messages or
+ * keys at once, so both are refused: stricter than RFC 8032 asks (and, as
+ * far as we know, than OpenSSL and Go, which check only S and canonical
+ * encodings), as libsodium is, and harmless for every signature a real
+ * signer makes.
+ */
+static const uint8_t small_order[8][32] = {
+	{ 0x01 },					/* y = 1, the neutral point */
+	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+							/* y = p - 1, order 2 */
+	{ 0x00 },					/* y = 0, order 4 */
+	{ [31] = 0x80 },				/* y = 0, x negated */
+	/* the four points of order 8, each with x and -x */
+	{ 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	  0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05 },
+	{ 0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	  0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x85 },
+	{ 0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	  0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a },
+	{ 0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	  0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0xfa },
+};
+
+/* 1 when enc is the encoding of a point of small order */
+static int is_small_order(const uint8_t enc[32])
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(small_order) / sizeof(small_order[0]); i++)
+		if (memcmp(enc, small_order[i], 32) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * RFC 8032 5.1.3 step 1: y (the encoding without its top bit) must be below
+ * p = 2^255 - 19.  1 when canonical.
+ */
+static int y_canonical(const uint8_t enc[32])
+{
+	int i;
+
+	if ((enc[31] & 0x7f) != 0x7f)
+		return 1;
+	for (i = 30; i >= 1; i--)
+		if (enc[i] != 0xff)
+			return 1;
+	return enc[0] < 0xed;
+}
+
 int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64])
 {
 	gcry_sexp_t pk = NULL, data = NULL, sv = NULL;
@@ -332,8 +410,11 @@ int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uin
 	rc = gcry_rc(gcry_sexp_build(&pk, NULL,
 				     "(public-key (ecc (curve Ed25519) (flags eddsa) (q %b)))",
 				     32, pub));
-	if (rc == 0 && !point_usable(pub))
+	if (rc == 0 && (!point_usable(pub) || is_small_order(pub)))
 		rc = -EINVAL;
+	/* RFC 8032 5.1.7 step 1: R must decode (canonically) and S be below L */
+	if (rc == 0 && (!y_canonical(sig) || is_small_order(sig) || !scalar_canonical(sig + 32)))
+		rc = -EBADMSG;
 	if (rc == 0)
 		rc = data_sexp(msg, len, &data);
 	if (rc == 0)

@@ -38,7 +38,12 @@ void key_public(const struct sz_key *k, uint8_t pub[32]);
 /* Ed25519 signature of msg (RFC 8032 5.1.6).  0 or -errno. */
 int key_sign(const struct sz_key *k, const void *msg, size_t len, uint8_t sig[64]);
 
-/* Verify an Ed25519 signature: 0 valid, -EBADMSG invalid, -EINVAL malformed key. */
+/*
+ * Verify an Ed25519 signature (RFC 8032 5.1.7, strictly): 0 valid, -EBADMSG
+ * invalid -- including S >= L, a non-canonical R and a small-order R --,
+ * -EINVAL malformed key (not a canonical point, or of small order).  The one
+ * Ed25519 check: JWS, signed notes and checkpoints all come through here.
+ */
 int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
 /* SubjectPublicKeyInfo PEM ("PUBLIC KEY", RFC 8410) of pub: new string or NULL (ENOMEM). */
 char *ed25519_public_pem(const uint8_t pub[32]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit/b64.h"
 #include "audit/jcs.h"
@@ -24,6 +25,9 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, subject TEXT NOT NULL,"
 	" type TEXT NOT NULL, entry TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS entries_by_subject ON entries(subject, seq);"
+	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
+	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
+	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
 	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
@@ -64,6 +68,11 @@ static const char *const sql[ST_COUNT] = {
 	[ST_GET_META] = "SELECT v FROM meta WHERE k = ?",
 	[ST_PUT_META] = "INSERT INTO meta(k, v) VALUES(?,?)",
 	[ST_SUBJECT_ENTRIES] = "SELECT seq, entry FROM entries WHERE subject = ? ORDER BY seq",
+	[ST_ENROLLED_SERIAL] = "SELECT substr(e.subject, 7) FROM entries e JOIN subjects s"
+			       " ON s.subject = e.subject WHERE e.type = 'enrolled'"
+			       " AND json_extract(e.entry, '$.data.serial') = ?1"
+			       " AND s.state != 'destroyed' ORDER BY e.seq DESC LIMIT 1",
+	[ST_LAST_TIME] = "SELECT json_extract(entry, '$.time'), seq FROM entries ORDER BY seq DESC LIMIT 1",
 };
 
 int ledger_seterr(struct ledger *l, int rc, const char *fmt, ...)
@@ -314,6 +323,7 @@ static int write_begin(struct ledger *l)
 	if (l->in_batch)
 		return 0;
 	rc = exec(l, "BEGIN IMMEDIATE");
+	l->last_time_ok = 0;	/* another connection may have appended since */
 	if (rc == 0) {
 		rc = ledger_sync_frontier(l);
 		if (rc < 0)
@@ -363,20 +373,83 @@ int ledger_rollback(struct ledger *l)
 	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->fr = l->fr_saved;
 	l->in_batch = 0;
+	l->last_time_ok = 0;
 	return 0;
+}
+
+/* Proleptic Gregorian calendar: the days of month m (1-12) of year y. */
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+static int num(const char *p, int n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+int ledger_time_check(const char *t, char *why, size_t whylen)
+{
+	/* RFC 3339 5.6 date-time, restricted to the one form entries carry */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	int y, mo, d, h, mi, sec;
+	char dummy[1];
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	if (strlen(t) != sizeof(shape) - 1)
+		goto shape;
+	for (size_t i = 0; shape[i]; i++) {
+		if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
+			goto shape;
+	}
+	y = num(t, 4);
+	mo = num(t + 5, 2);
+	d = num(t + 8, 2);
+	h = num(t + 11, 2);
+	mi = num(t + 14, 2);
+	sec = num(t + 17, 2);
+	/* RFC 3339 5.7: date-month 01-12, date-mday 01-28/29/30/31, hour 00-23, minute 00-59 */
+	if (mo < 1 || mo > 12)
+		return snprintf(why, whylen, "month %02d is not 01-12", mo), -EINVAL;
+	if (d < 1 || d > days_in_month(y, mo))
+		return snprintf(why, whylen, "day %02d is not in %04d-%02d, which has %d days", d, y, mo,
+				days_in_month(y, mo)), -EINVAL;
+	if (h > 23)
+		return snprintf(why, whylen, "hour %02d is not 00-23", h), -EINVAL;
+	if (mi > 59)
+		return snprintf(why, whylen, "minute %02d is not 00-59", mi), -EINVAL;
+	/*
+	 * RFC 3339 5.7 allows second 60 for a leap second.  Entries do not: the
+	 * system clock (POSIX time) never reads :60, and 23:59:60.500 would sort
+	 * before the 00:00:00.000 that follows it in no useful way -- an import
+	 * records a leap second as 23:59:59.999.
+	 */
+	if (sec == 60)
+		return snprintf(why, whylen, "second 60 (a leap second) is not accepted; write 59.999"),
+		       -EINVAL;
+	if (sec > 59)
+		return snprintf(why, whylen, "second %02d is not 00-59", sec), -EINVAL;
+	return 0;
+shape:
+	snprintf(why, whylen, "want YYYY-MM-DDThh:mm:ss.mmmZ (RFC 3339 in UTC, 'Z', milliseconds"
+		 " exactly 3 digits)");
+	return -EINVAL;
 }
 
 int ledger_time_valid(const char *t)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-
-	if (strlen(t) != sizeof(shape) - 1)
-		return 0;
-	for (size_t i = 0; shape[i]; i++) {
-		if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
-			return 0;
-	}
-	return 1;
+	return ledger_time_check(t, NULL, 0) == 0;
 }
 
 int ledger_state(struct ledger *l, const char *subject, int *state)
@@ -396,6 +469,23 @@ int ledger_state(struct ledger *l, const char *subject, int *state)
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+/* How far ahead of the clock an explicit entry time may be (clocks differ a little). */
+#define TIME_SKEW_S 300
+
+/* The clock plus secs, as an entry time at the end of that second. */
+static void time_later(char out[25], int secs)
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec + secs;
+	gmtime_r(&t, &tm);
+	if (strftime(out, 25, "%Y-%m-%dT%H:%M:%S.999Z", &tm) == 0)
+		snprintf(out, 25, "9999-12-31T23:59:59.999Z");
 }
 
 /* Validate without writing: the message says what is wrong with the input. */
@@ -418,8 +508,20 @@ static int check_input(struct ledger *l, const char *subject, const char *type,
 		return ledger_seterr(l, -EINVAL, "data must be a JSON object");
 	if (strlen(actor) == 0 || strlen(actor) > 256)
 		return ledger_seterr(l, -EINVAL, "actor must be 1 to 256 bytes");
-	if (time && !ledger_time_valid(time))
-		return ledger_seterr(l, -EINVAL, "time must be RFC 3339 UTC with milliseconds");
+	if (time) {
+		char why[160], later[25], now[25];
+
+		if (ledger_time_check(time, why, sizeof(why)) < 0)
+			return ledger_seterr(l, -EINVAL, "invalid time '%.40s': %s", time, why);
+		/* a future time would hold every later entry back (times never decrease) */
+		time_later(later, TIME_SKEW_S);
+		if (strcmp(time, later) > 0) {
+			xtime_rfc3339(now);
+			return ledger_seterr(l, -EINVAL,
+					     "time %s is in the future: the clock says %s, and a"
+					     " time more than %d s ahead is refused", time, now, TIME_SKEW_S);
+		}
+	}
 	rc = jcs_dump(data, LEDGER_DATA_MAX, &text, &len);
 	free(text);
 	if (rc == -E2BIG)
@@ -429,6 +531,77 @@ static int check_input(struct ledger *l, const char *subject, const char *type,
 				     "data is not valid ledger JSON: numbers must be integers within"
 				     " +/-(2^53-1), strings valid UTF-8 without NUL");
 	return 0;
+}
+
+/*
+ * One drive, one live asset: an enrolment is refused while an asset that is
+ * not destroyed was enrolled with the same serial.  Run inside the write
+ * transaction, so two enrolments racing for one serial are serialised by
+ * SQLite's write lock and exactly one wins; the entries of an open batch are
+ * visible here too.  0, or -LEDGER_ECONFLICT (409) naming the asset.
+ */
+static int enrolled_elsewhere(struct ledger *l, const char *type, const json_t *data)
+{
+	const char *serial = json_string_value(json_object_get(data, "serial"));
+	sqlite3_stmt *s;
+	int src, rc = 0;
+
+	if (strcmp(type, "enrolled") != 0 || !serial)
+		return 0;
+	s = stmt(l, ST_ENROLLED_SERIAL);
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		rc = ledger_seterr(l, -LEDGER_ECONFLICT, "a drive with serial %.128s is already enrolled as asset %.160s",
+				   serial, (const char *)sqlite3_column_text(s, 0));
+	else if (src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot look up the serial");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * Entries are in time order as well as seq order: a time is never before the
+ * previous entry's.  An explicit time (an import) that is earlier is refused,
+ * naming both; with no time, now is taken inside the write transaction and,
+ * should the clock have stepped back (or the previous entry be an import up
+ * to TIME_SKEW_S ahead), the previous entry's time is used instead.  *time is
+ * set to the time to record (now[] holds it when it is the clock's).
+ */
+static int time_in_order(struct ledger *l, const char **time, char now[25])
+{
+	sqlite3_stmt *s = stmt(l, ST_LAST_TIME);
+	const unsigned char *prev;
+	int src, rc = 0;
+
+	if (!*time) {
+		xtime_rfc3339(now);
+		*time = now;
+	}
+	if (l->last_time_ok) {
+		/* the batch's own last entry, without parsing it again */
+		if (strcmp(*time, l->last_time) >= 0)
+			return 0;
+		if (*time == now) {
+			memcpy(now, l->last_time, 25);
+			return 0;
+		}
+	}
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && (prev = sqlite3_column_text(s, 0)) != NULL &&
+	    strcmp(*time, (const char *)prev) < 0) {
+		if (*time == now && strlen((const char *)prev) == 24)
+			memcpy(now, prev, 25);
+		else
+			rc = ledger_seterr(l, -EINVAL,
+					   "time %s is before %.40s, the time of entry %lld:"
+					   " entries are in time order",
+					   *time, (const char *)prev, (long long)sqlite3_column_int64(s, 1));
+	} else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		rc = sqerr(l, src, "cannot read the previous entry's time");
+	}
+	sqlite3_reset(s);
+	return rc;
 }
 
 int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
@@ -448,13 +621,12 @@ int ledger_append(struct ledger *l, const char *subject, const char *type, const
 	rc = check_input(l, subject, type, actor, data, time);
 	if (rc < 0)
 		return rc;
-	if (!time) {
-		xtime_rfc3339(now);
-		time = now;
-	}
 	rc = write_begin(l);
 	if (rc < 0)
 		return rc;
+	rc = time_in_order(l, &time, now);
+	if (rc < 0)
+		goto fail;
 	rc = ledger_state(l, subject, &cur);
 	if (rc < 0)
 		goto fail;
@@ -463,6 +635,9 @@ int ledger_append(struct ledger *l, const char *subject, const char *type, const
 		ledger_seterr(l, rc, "%s", msg);
 		goto fail;
 	}
+	rc = enrolled_elsewhere(l, type, data);
+	if (rc < 0)
+		goto fail;
 	/* SPEC section 4: the entry object, serialised canonically */
 	obj = json_pack("{s:i, s:I, s:s, s:s, s:s, s:s, s:O}", "v", 1, "seq",
 			(json_int_t)l->fr.size, "time", time, "subject", subject, "type", type,
@@ -507,6 +682,10 @@ int ledger_append(struct ledger *l, const char *subject, const char *type, const
 			l->fr = saved;
 			goto storage_fail;
 		}
+	}
+	if (strlen(time) == 24) {
+		memcpy(l->last_time, time, 25);
+		l->last_time_ok = 1;
 	}
 	if (seq)
 		*seq = saved.size;

@@ -69,12 +69,26 @@ int ledger_in_batch(const struct ledger *l);
  * not consumed.  On success *seq is the new entry's seq and, when entry is
  * not NULL, *entry is its canonical text (caller frees).  Errors, each with a
  * message in ledger_errmsg, nothing written: -EINVAL bad input (unknown type,
- * bad subject, data not an object, a float, invalid UTF-8, missing field),
- * -E2BIG data over LEDGER_DATA_MAX, -LEDGER_ECONFLICT illegal transition,
- * other -errno for storage failures.
+ * bad subject, data not an object, a float, invalid UTF-8, missing field;
+ * a time that fails ledger_time_check, is more than 5 minutes ahead of the
+ * clock or is before the previous entry's time: entries are in time order,
+ * and with time NULL the clock's time is raised to the previous entry's
+ * should the clock have stepped back), -E2BIG data over LEDGER_DATA_MAX, -LEDGER_ECONFLICT illegal transition
+ * or an "enrolled" whose data.serial belongs to an asset not destroyed
+ * (checked inside the write transaction, so concurrent enrolments of one
+ * serial cannot both succeed), other -errno for storage failures.
  */
 int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
 		  const json_t *data, const char *time, uint64_t *seq, char **entry);
+
+/*
+ * Is t an entry time: RFC 3339 in the one form entries carry,
+ * YYYY-MM-DDThh:mm:ss.mmmZ, with every field in range (month 01-12, the day
+ * within the month, leap years included, hour 00-23, minute and second
+ * 00-59; no leap second 60; 'Z' only, exactly 3 digits of milliseconds)?
+ * 0, or -EINVAL with why (when not NULL) saying which part is wrong.
+ */
+int ledger_time_check(const char *t, char *why, size_t whylen);
 
 /* The number of entries.  0 or -errno. */
 int ledger_size(struct ledger *l, uint64_t *size);

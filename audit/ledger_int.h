@@ -8,7 +8,7 @@
 enum {
 	ST_MAXSEQ, ST_INS_ENTRY, ST_INS_NODE, ST_GET_NODE, ST_GET_ENTRY,
 	ST_GET_STATE, ST_PUT_STATE, ST_INS_CKPT, ST_LAST_CKPT, ST_GET_META, ST_PUT_META,
-	ST_SUBJECT_ENTRIES, ST_COUNT
+	ST_SUBJECT_ENTRIES, ST_ENROLLED_SERIAL, ST_LAST_TIME, ST_COUNT
 };
 
 struct ledger {
@@ -22,6 +22,8 @@ struct ledger {
 	double last_sign;			/* xmono() of the last checkpoint we signed */
 	int rdonly;
 	int in_batch;
+	char last_time[25];			/* the last entry's time, valid in this transaction */
+	int last_time_ok;			/* ... when set; cleared by every BEGIN and ROLLBACK */
 	char err[512];
 };
 

@@ -135,12 +135,13 @@ static int compare_node(void *ctx, unsigned level, uint64_t index, const uint8_t
 
 /* One entry: canonical, self-consistent, its leaf, its lifecycle step. */
 static int check_entry(struct vctx *v, struct smap *states, uint64_t seq, const char *subject,
-		       const char *type, const char *text, size_t len, const uint8_t *leaf, int leaflen)
+		       const char *type, const char *text, size_t len, const uint8_t *leaf, int leaflen,
+		       char prev_time[25])
 {
 	struct ledger_verify_report *rep = v->rep;
 	json_error_t jerr;
 	json_t *e = NULL, *data;
-	char *canon = NULL, msg[300];
+	char *canon = NULL, msg[300], why[160];
 	size_t clen;
 	uint8_t h[32];
 	unsigned char *st;
@@ -170,11 +171,23 @@ static int check_entry(struct vctx *v, struct smap *states, uint64_t seq, const 
 			 (unsigned long long)seq, (long long)eseq);
 		goto out;
 	}
-	if (strcmp(es, subject) || strcmp(et, type) || !ledger_time_valid(etime)) {
-		rc = bad(rep, (int64_t)seq, "entry %llu: its index columns or time do not match its text",
+	if (strcmp(es, subject) || strcmp(et, type)) {
+		rc = bad(rep, (int64_t)seq, "entry %llu: its index columns do not match its text",
 			 (unsigned long long)seq);
 		goto out;
 	}
+	if (ledger_time_check(etime, why, sizeof(why)) < 0) {
+		rc = bad(rep, (int64_t)seq, "entry %llu: invalid time '%.40s': %s", (unsigned long long)seq,
+			 etime, why);
+		goto out;
+	}
+	/* entries are in time order as well as seq order (ledger_append); same-width text compares as time */
+	if (seq > 0 && strcmp(etime, prev_time) < 0) {
+		rc = bad(rep, (int64_t)seq, "entry %llu: its time %s is before %s, the time of entry %llu",
+			 (unsigned long long)seq, etime, prev_time, (unsigned long long)seq - 1);
+		goto out;
+	}
+	memcpy(prev_time, etime, 25);
 	st = smap_slot(states, es);
 	if (!st) {
 		rc = -ENOMEM;
@@ -198,6 +211,7 @@ static int check_entries(struct vctx *v, const struct ledger_verify_opts *opts, 
 	struct smap states = { 0 };
 	sqlite3_stmt *s = NULL;
 	uint64_t expect = 0;
+	char prev_time[25] = "";
 	int src, rc = 0;
 
 	if (sqlite3_prepare_v2(v->l->db, "SELECT e.seq, e.subject, e.type, e.entry, t.hash FROM entries e"
@@ -222,7 +236,7 @@ static int check_entries(struct vctx *v, const struct ledger_verify_opts *opts, 
 		if (leaflen == 32)
 			memcpy(leaf, sqlite3_column_blob(s, 4), 32);
 		rc = check_entry(v, &states, seq, subject ? subject : "", type ? type : "",
-				 text ? text : "", len, leaf, leaflen);
+				 text ? text : "", len, leaf, leaflen, prev_time);
 		if (rc < 0)
 			break;
 		rc = merkle_frontier_append(&fr, leaf, compare_node, v);
@@ -392,7 +406,7 @@ int ledger_verify(struct ledger *l, const struct ledger_verify_opts *opts,
 		rc = bad(rep, -1, "the ledger names another signing key than the verifier's");
 	if (rc == 0)
 		snprintf(rep->message, sizeof(rep->message),
-			 "ledger verified: %llu entries, %llu checkpoints%s%s",
+			 "ledger verified: %llu entries, %llu checkpoints, times in order%s%s",
 			 (unsigned long long)rep->entries, (unsigned long long)rep->checkpoints,
 			 opts && opts->checkpoint ? ", consistent with the given checkpoint" : "",
 			 rep->attested < rep->entries ? "; the entries after the latest checkpoint"

@@ -92,7 +92,7 @@ test_expect_success 'an entry changed with its leaf recomputed: caught by the tr
 
 test_expect_success 'a fabricated entry appended at the end: reported unattested, refused when required' '
 	copy st t6 &&
-	printf "%s" "{\"actor\":\"x\",\"data\":{},\"seq\":20,\"subject\":\"asset:a1\",\"time\":\"2026-01-01T00:00:00.000Z\",\"type\":\"note\",\"v\":1}" >e20 &&
+	printf "%s" "{\"actor\":\"x\",\"data\":{},\"seq\":20,\"subject\":\"asset:a1\",\"time\":\"2099-01-01T00:00:00.000Z\",\"type\":\"note\",\"v\":1}" >e20 &&
 	sqlite3 t6/ledger.db "INSERT INTO entries(seq, subject, type, entry) VALUES(20, \"asset:a1\", \"note\", readfile(\"e20\"));
 		INSERT INTO tree(level, idx, hash) VALUES(0, 20, x'"'"'$(python3 "$TOP/tests/rfc9162.py" leaf e20)'"'"')" &&
 	"$SZ" ledger verify --ledger t6/ledger.db >out && grep -q "after the latest checkpoint are not attested" out &&

@@ -150,6 +150,38 @@ static void test_rfc8037(void)
 		jws_free(j);
 		free(t);
 	}
+	{
+		/* RFC 8032 5.1.7: S + L is the same scalar mod L, and still refused */
+		static const uint8_t l[32] = {
+			0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+			[31] = 0x10,
+		};
+		uint8_t sig[64];
+		unsigned c = 0;
+		char *b, *t = NULL;
+		int ok;
+
+		j = NULL;
+		ok = parse(rfc_jws, &j) == 0;
+		if (ok) {
+			memcpy(sig, j->sig, 64);
+			for (int i = 0; i < 32; i++) {
+				c += (unsigned)sig[32 + i] + l[i];
+				sig[32 + i] = (uint8_t)c;
+				c >>= 8;
+			}
+			b = b64_encode(sig, 64, B64_URL);
+			if (b && asprintf(&t, "%s.%s", j->signing_input, b) < 0)
+				t = NULL;
+			free(b);
+			jws_free(j);
+			j = NULL;
+			ok = t && parse(t, &j) == 0 && jws_verify_key(j, pub) == -EBADMSG;
+		}
+		CHECK(ok, "S + L: rejected (RFC 8032 5.1.7)");
+		jws_free(j);
+		free(t);
+	}
 	key_free(other);
 	key_free(k);
 }

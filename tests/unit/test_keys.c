@@ -315,6 +315,68 @@ static void test_bad_files(void)
 	expect_load("good.key", good, strlen(good), 0600, 0, "control: the intact key loads");
 }
 
+/* Add L to the little-endian scalar s (RFC 8032 5.1): the same value mod L, another encoding. */
+static void add_order(uint8_t s[32])
+{
+	static const uint8_t l[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		[31] = 0x10,
+	};
+	unsigned c = 0;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		c += (unsigned)s[i] + l[i];
+		s[i] = (uint8_t)c;
+		c >>= 8;
+	}
+}
+
+/* RFC 8032 5.1.7: one signature, one encoding (issue 10 item 10) */
+static void test_malleability(void)
+{
+	static const char *small[] = {
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+	};
+	uint8_t pub[32], sig[64], bad[64], msg[8];
+	size_t mlen, i;
+
+	unhex(vecs[1].pub, pub);
+	unhex(vecs[1].sig, sig);
+	mlen = unhex(vecs[1].msg, msg);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, sig), 0, "RFC 8032 TEST 2 verifies");
+	memcpy(bad, sig, 64);
+	add_order(bad + 32);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "S + L is refused (5.1.7)");
+	add_order(bad + 32);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "S + 2L is refused");
+	/* S = L exactly, and S = 2^256 - 1 */
+	memcpy(bad, sig, 64);
+	memset(bad + 32, 0, 32);
+	add_order(bad + 32);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "S = L is refused");
+	memset(bad + 32, 0xff, 32);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "S = 2^256 - 1 is refused");
+	/* R = y = p + 1 (a non-canonical neutral point) and every small-order R */
+	memcpy(bad, sig, 64);
+	unhex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", bad);
+	CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "R with y = p + 1 is refused");
+	for (i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		memcpy(bad, sig, 64);
+		unhex(small[i], bad);
+		CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, bad), -EBADMSG, "small-order R %zu is refused", i);
+		unhex(small[i], pub);
+		CHECK_EQ_INT(ed25519_verify(pub, msg, mlen, sig), -EINVAL, "small-order A %zu is a bad key", i);
+		unhex(vecs[1].pub, pub);
+	}
+}
+
 static void test_public(void)
 {
 	/*
@@ -378,6 +440,7 @@ int main(void)
 	test_generate();
 	test_bad_files();
 	test_public();
+	test_malleability();
 	for (i = 0; i < npaths; i++)
 		unlink(paths[i]);
 	rmdir(dir);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <gcrypt.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,13 +47,32 @@ static uint64_t size_of(struct ledger *l)
 	return n;
 }
 
-static int add(struct ledger *l, const char *subject, const char *type, const char *data)
+static int add_raw(struct ledger *l, const char *subject, const char *type, const char *data)
 {
 	json_t *d = json_loads(data, 0, NULL);
 	int rc;
 
 	if (!d)
 		return -999;
+	rc = ledger_append(l, subject, type, "test", d, NULL, NULL, NULL);
+	json_decref(d);
+	return rc;
+}
+
+/*
+ * As add_raw, but every asset is its own drive: the placeholder serial "S1"
+ * of ENROL becomes the subject (one live asset per serial, issue 10 item 9).
+ */
+static int add(struct ledger *l, const char *subject, const char *type, const char *data)
+{
+	json_t *d = json_loads(data, 0, NULL);
+	const char *serial = json_string_value(json_object_get(d, "serial"));
+	int rc;
+
+	if (!d)
+		return -999;
+	if (!strcmp(type, "enrolled") && serial && !strcmp(serial, "S1"))
+		json_object_set_new(d, "serial", json_string(subject));
 	rc = ledger_append(l, subject, type, "test", d, NULL, NULL, NULL);
 	json_decref(d);
 	return rc;
@@ -344,11 +364,111 @@ static void test_triggers_and_verify(struct sz_key *k)
 	CHECK(sql(path, "DELETE FROM entries WHERE seq = 3") != SQLITE_OK, "DELETE of an entry is refused");
 	CHECK(sql(path, "DELETE FROM tree") != SQLITE_OK, "DELETE of tree nodes is refused");
 	CHECK(sql(path, "UPDATE checkpoints SET size = 1") != SQLITE_OK, "UPDATE of a checkpoint is refused");
-	CHECK(sql(path, "DROP TRIGGER entries_no_update; UPDATE entries SET entry = replace(entry, 'S1', 'S2') WHERE seq = 4") == SQLITE_OK,
+	CHECK(sql(path, "DROP TRIGGER entries_no_update; UPDATE entries SET entry = replace(entry, 'acme', 'acmf') WHERE seq = 4") == SQLITE_OK,
 	      "an edit behind the ledger's back, triggers dropped");
 	ledger_open(path, LEDGER_RDONLY, &l, NULL, 0);
 	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), -EBADMSG, "verify catches the edit");
 	CHECK_EQ_INT(rep.bad_seq, 4, "and names entry 4: %s", rep.message);
+	ledger_close(l);
+}
+
+#define ENROL_AS(serial) "{\"serial\":\"" serial "\",\"model\":\"M\",\"media_type\":\"ssd\"," \
+	"\"capacity_bytes\":1000,\"tenant\":\"acme\"}"
+
+/* The number of enrolled entries carrying serial. */
+static int enrolments_of(struct ledger *l, const char *serial)
+{
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT count(*) FROM entries WHERE type = 'enrolled'"
+			       " AND json_extract(entry, '$.data.serial') = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+struct racer {
+	char path[256];
+	int rc;
+	char err[512];
+};
+
+/* A second connection enrolling DUP-3 while the first holds the write lock. */
+static void *race_enrol(void *arg)
+{
+	struct racer *r = arg;
+	struct ledger *l2 = NULL;
+
+	r->rc = ledger_open(r->path, LEDGER_NOSYNC, &l2, r->err, sizeof(r->err));
+	if (r->rc == 0) {
+		r->rc = add_raw(l2, "asset:r2", "enrolled", ENROL_AS("DUP-3"));
+		snprintf(r->err, sizeof(r->err), "%s", ledger_errmsg(l2));
+		ledger_close(l2);
+	}
+	return NULL;
+}
+
+/* One drive, one live asset: the check runs inside the write transaction. */
+static void test_enrol_serial(struct sz_key *k)
+{
+	static const char *const to_destroyed[] = {
+		"retired", "sanitize_started", "sanitize_completed", "certificate_issued", "destroyed",
+	};
+	struct ledger *l = fresh("serial.db", k);
+	struct racer r = { .rc = 1 };
+	struct ledger_verify_report rep;
+	pthread_t th;
+	uint64_t before;
+	int st;
+
+	CHECK_EQ_INT(add_raw(l, "asset:s1", "enrolled", ENROL_AS("DUP-1")), 0, "first enrolment of DUP-1");
+	before = size_of(l);
+	CHECK_EQ_INT(add_raw(l, "asset:s2", "enrolled", ENROL_AS("DUP-1")), -LEDGER_ECONFLICT,
+		     "a second asset with the same serial is a conflict");
+	CHECK_STR(ledger_errmsg(l), "a drive with serial DUP-1 is already enrolled as asset s1",
+		  "the message names the asset that holds the serial");
+	CHECK(size_of(l) == before && ledger_state(l, "asset:s2", &st) == 0 && st == LC_NONE,
+	      "nothing written, asset:s2 does not exist");
+	CHECK_EQ_INT(add_raw(l, "asset:s2", "enrolled", ENROL_AS("DUP-1x")), 0, "another serial is fine");
+	CHECK_EQ_INT(add_raw(l, "asset:s9", "enrolled", ENROL_AS("dup-1")), 0,
+		     "serials compare exactly (case matters)");
+
+	/* inside one batch, the batch's own enrolment counts */
+	CHECK_EQ_INT(ledger_begin(l), 0, "batch");
+	CHECK_EQ_INT(add_raw(l, "asset:b1", "enrolled", ENROL_AS("DUP-2")), 0, "DUP-2 in the batch");
+	CHECK_EQ_INT(add_raw(l, "asset:b2", "enrolled", ENROL_AS("DUP-2")), -LEDGER_ECONFLICT,
+		     "DUP-2 again in the same batch: conflict");
+	CHECK(ledger_in_batch(l), "the refusal leaves the batch open");
+	CHECK_EQ_INT(ledger_commit(l), 0, "commit");
+	CHECK_EQ_INT(enrolments_of(l, "DUP-2"), 1, "one enrolment of DUP-2 stored");
+
+	/* a destroyed asset releases its serial */
+	for (size_t i = 0; i < sizeof(to_destroyed) / sizeof(to_destroyed[0]); i++)
+		add(l, "asset:s1", to_destroyed[i], data_for(to_destroyed[i]));
+	CHECK(ledger_state(l, "asset:s1", &st) == 0 && st == LC_DESTROYED, "asset:s1 destroyed");
+	CHECK_EQ_INT(add_raw(l, "asset:s3", "enrolled", ENROL_AS("DUP-1")), 0,
+		     "after destruction the serial may be enrolled again");
+	CHECK_EQ_INT(add_raw(l, "asset:s4", "enrolled", ENROL_AS("DUP-1")), -LEDGER_ECONFLICT,
+		     "but only once more");
+	CHECK_STR(ledger_errmsg(l), "a drive with serial DUP-1 is already enrolled as asset s3",
+		  "naming the live asset, not the destroyed one");
+
+	/* two connections: the loser waits for the winner's lock, then sees its entry */
+	snprintf(r.path, sizeof(r.path), "%s/serial.db", dir);
+	CHECK_EQ_INT(ledger_begin(l), 0, "connection 1 holds the write lock");
+	CHECK_EQ_INT(add_raw(l, "asset:r1", "enrolled", ENROL_AS("DUP-3")), 0, "connection 1 enrols DUP-3");
+	CHECK_EQ_INT(pthread_create(&th, NULL, race_enrol, &r), 0, "connection 2 starts");
+	usleep(200 * 1000);
+	CHECK_EQ_INT(ledger_commit(l), 0, "connection 1 commits");
+	pthread_join(th, NULL);
+	CHECK_EQ_INT(r.rc, -LEDGER_ECONFLICT, "connection 2's enrolment of DUP-3 is a conflict");
+	CHECK_STR(r.err, "a drive with serial DUP-3 is already enrolled as asset r1", "its message");
+	CHECK_EQ_INT(enrolments_of(l, "DUP-3"), 1, "exactly one enrolment of DUP-3");
+	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), 0, "the ledger verifies: %s", rep.message);
 	ledger_close(l);
 }
 
@@ -396,12 +516,13 @@ int main(void)
 	test_tree_and_batches(k);
 	test_triggers_and_verify(k);
 	test_tokens();
+	test_enrol_serial(k);
 	key_free(k);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	/* remove the scratch files; the directory holds only ours */
 	{
-		const char *names[] = { "lifecycle.db", "bad.db", "tree.db", "verify.db", "tokens.db" };
-		for (size_t i = 0; i < 5; i++) {
+		const char *names[] = { "lifecycle.db", "bad.db", "tree.db", "verify.db", "tokens.db", "serial.db" };
+		for (size_t i = 0; i < 6; i++) {
 			char p[300];
 			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
 			unlink(p);

@@ -35,11 +35,13 @@ static int add(struct ledger *l, const char *subject, const char *type, const ch
 
 static void enrol(struct ledger *l, const char *id)
 {
-	char subject[64];
+	char subject[64], data[160];
 
 	snprintf(subject, sizeof(subject), "asset:%s", id);
-	add(l, subject, "enrolled",
-	    "{\"serial\":\"S\",\"model\":\"M\",\"media_type\":\"ssd\",\"capacity_bytes\":1,\"tenant\":\"acme\"}");
+	/* one live asset per serial (ledger_append): each its own */
+	snprintf(data, sizeof(data), "{\"serial\":\"S-%s\",\"model\":\"M\",\"media_type\":\"ssd\","
+		 "\"capacity_bytes\":1,\"tenant\":\"acme\"}", id);
+	add(l, subject, "enrolled", data);
 }
 
 static const char good[] =
