@@ -228,12 +228,8 @@ static void job_end(struct jobs *js, struct job *j, const struct sanitize_result
 	struct job_view *v = malloc(sizeof(*v));
 
 	pthread_mutex_lock(&js->m);
-	if (r) {
-		j->v.prog.state = r->state;
-		snprintf(j->v.error, sizeof(j->v.error), "%s", r->error);
-		j->v.report = sanitize_result_to_json(r);
+	if (r)
 		js->ended_bytes += r->bytes_written;
-	}
 	if ((unsigned)j->v.prog.state < 6)
 		js->ended[j->v.prog.state]++;
 	live_remove(js, j);
@@ -310,6 +306,7 @@ static void *worker(void *arg)
 	const struct sanitize_result *r;
 	char err[512], actor[64];
 	int rc, ok, partial = 0;
+	json_t *report;
 
 	pthread_mutex_lock(&js->m);
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
@@ -323,9 +320,11 @@ static void *worker(void *arg)
 	rc = sanitize_job_run(j->wj, on_progress, j);
 	r = sanitize_job_result(j->wj);
 	/* the wipe's own end shows at once; "record" says whether the ledger has it yet */
+	report = sanitize_result_to_json(r);
 	pthread_mutex_lock(&js->m);
 	j->v.prog.state = r->state;
 	snprintf(j->v.error, sizeof(j->v.error), "%s", r->error);
+	j->v.report = report;
 	pthread_mutex_unlock(&js->m);
 	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
 	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
