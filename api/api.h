@@ -16,12 +16,14 @@
 
 #define API_BODY_MAX 65536
 #define API_MAX_CAPTURES 3
+#define API_MAX_PARAMS 64		/* query parameters in one request line */
 
 struct api;
 struct ledger;
 struct state;
 struct jobs;
 struct writer;
+struct connguard;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -31,7 +33,10 @@ struct api_config {
 	const char *log_path;		/* NULL: stderr */
 	unsigned threads;		/* libmicrohttpd thread pool */
 	unsigned conn_limit;
-	unsigned conn_timeout;		/* seconds */
+	unsigned conn_timeout;		/* seconds idle */
+	unsigned conn_per_ip;		/* connections from one client address */
+	unsigned header_timeout;	/* seconds from a connection's (or request's) start to its headers */
+	unsigned request_timeout;	/* ... and to its whole body */
 	unsigned ckpt_every_n;		/* checkpoint at least every N entries */
 	unsigned ckpt_every_ms;		/* ... and every T milliseconds */
 	unsigned max_jobs;		/* wipes running at once */
@@ -149,6 +154,7 @@ struct api {
 	void *log;			/* FILE * */
 	pthread_mutex_t loglock;
 	void *mhd;			/* struct MHD_Daemon * */
+	struct connguard *guard;	/* request deadlines */
 };
 
 /* Route handlers, by file. */

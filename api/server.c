@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/connguard.h"
 #include "api/jobs.h"
 #include "api/writer.h"
 #include "audit/jwk.h"
@@ -488,6 +489,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	if (!r) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		connguard_headers(a->guard, c);
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
@@ -521,6 +523,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	connguard_received(a->guard, c);
 	if (r->too_big)
 		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
 	else
@@ -532,11 +535,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
+	struct api *a = cls;
 	struct req *r = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)t;
+	connguard_completed(a->guard, c);
 	if (r) {
 		free(r->body);
 		free(r);
@@ -663,20 +666,28 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = jobs_start(a, &a->jobs, err, errlen);
 	if (rc < 0)
 		goto out;
-	if (cert)
-		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
-					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
-					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
-					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
-					  MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-					  MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-					  MHD_OPTION_END);
-	else
-		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
-					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
-					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
-					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
-					  MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_END);
+	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
+			   &a->guard);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the connection guard: %s", strerror(-rc));
+		goto out;
+	}
+	{
+		struct MHD_OptionItem o[] = {
+			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+			{ MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads, NULL },
+			{ MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit, NULL },
+			{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->cfg.conn_per_ip, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout, NULL },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, a },
+			{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connguard_notify, a->guard },
+			{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)connguard_uri, a->guard },
+			{ cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+	}
 	if (!a->mhd) {
 		snprintf(err, errlen, "cannot listen on %s: address in use, or not allowed", a->cfg.listen);
 		rc = -EADDRINUSE;
@@ -703,6 +714,8 @@ void api_stop(struct api *a)
 	if (a->mhd)
 		MHD_stop_daemon(a->mhd);
 	a->mhd = NULL;
+	connguard_free(a->guard);
+	a->guard = NULL;
 	jobs_free(a->jobs);
 	a->jobs = NULL;
 	writer_stop(a->writer);
