@@ -13,6 +13,7 @@
 #define MARGIN 42.0f
 #define LABEL_W 150.0f
 #define ROW_H 12.0f
+#define VAL_MAX 320		/* one formatted payload value: CERT_STR_MAX and a little */
 
 /* The drawing state, passed explicitly: libharu reports errors through it. */
 struct pdfctx {
@@ -102,20 +103,27 @@ static const char *s_of(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* Integers and booleans as text, strings as they are. */
-static const char *v_of(const json_t *o, const char *k, char *buf, size_t cap)
+/*
+ * A scalar member of o as the page prints it, written into the caller's own
+ * buf: strings as they are, integers in decimal, booleans Yes/No.  Returns
+ * buf, or NULL (buf empty) if the member is absent or not a scalar.  Each
+ * value gets its own buffer, so no row can print what another row left in
+ * a shared scratch buffer (issue 10 item 11).
+ */
+static const char *fmt(const json_t *o, const char *k, char *buf, size_t cap)
 {
 	const json_t *v = json_object_get(o, k);
 
+	buf[0] = 0;
 	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
+		snprintf(buf, cap, "%s", json_string_value(v));
+	else if (json_is_integer(v))
 		snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "Yes" : "No";
-	return NULL;
+	else if (json_is_boolean(v))
+		snprintf(buf, cap, "%s", json_is_true(v) ? "Yes" : "No");
+	else
+		return NULL;
+	return buf;
 }
 
 /* The QR code as filled squares, dark modules only; the page is the light background. */
@@ -180,7 +188,7 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	const json_t *media = json_object_get(p, "media"), *san = json_object_get(p, "sanitization");
 	const json_t *ver = json_object_get(san, "verification"), *tool = json_object_get(san, "tool");
 	const json_t *st = json_object_get(cert, "status"), *lg = json_object_get(p, "ledger");
-	char a[64], b[64], line[512];
+	char cap[VAL_MAX], backed[VAL_MAX], nread[32], seq[32], line[512];
 	float full = PAGE_W - MARGIN - 4, narrow = PAGE_W - MARGIN - 150;
 
 	c->y = PAGE_H - MARGIN - 16;
@@ -206,15 +214,14 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	row(c, "Serial Number", s_of(media, "serial"), narrow);
 	row(c, "Media Property Number", s_of(media, "property_number"), full);
 	snprintf(line, sizeof(line), "%s%s%s%s", s_of(media, "media_type") ? s_of(media, "media_type") : "-",
-		 v_of(media, "capacity_bytes", a, sizeof(a)) ? ", " : "",
-		 v_of(media, "capacity_bytes", a, sizeof(a)) ? a : "",
-		 v_of(media, "capacity_bytes", b, sizeof(b)) ? " bytes" : "");
+		 fmt(media, "capacity_bytes", cap, sizeof(cap)) ? ", " : "", cap,
+		 json_is_integer(json_object_get(media, "capacity_bytes")) ? " bytes" : "");
 	row(c, "Media Type", line, full);
 	snprintf(line, sizeof(line), "%s%s%s", s_of(media, "source") ? s_of(media, "source") : "",
 		 s_of(media, "source") ? " / tenant " : "tenant ", s_of(media, "tenant") ? s_of(media, "tenant") : "-");
 	row(c, "Source", line, full);
 	row(c, "Classification", s_of(media, "classification"), full);
-	row(c, "Data Backed Up", v_of(media, "data_backed_up", a, sizeof(a)) ? a : "Unknown", full);
+	row(c, "Data Backed Up", fmt(media, "data_backed_up", backed, sizeof(backed)) ? backed : "Unknown", full);
 
 	heading(c, "Sanitization Details", PAGE_W - MARGIN);
 	row(c, "Method Type", s_of(san, "method_type"), full);
@@ -224,8 +231,7 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 		 s_of(tool, "version") ? s_of(tool, "version") : "");
 	row(c, "Tool Used (version)", line, full);
 	snprintf(line, sizeof(line), "%s read-back%s%s", s_of(ver, "method") ? s_of(ver, "method") : "-",
-		 v_of(ver, "bytes_read", a, sizeof(a)) ? ", bytes read " : "",
-		 v_of(ver, "bytes_read", a, sizeof(a)) ? a : "");
+		 fmt(ver, "bytes_read", nread, sizeof(nread)) ? ", bytes read " : "", nread);
 	row(c, "Verification Method", line, full);
 	row(c, "Verification Result", s_of(ver, "result"), full);
 	row(c, "Post Sanitization Class.", s_of(san, "post_sanitization_classification"), full);
@@ -247,7 +253,7 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	row(c, "Asset ID", s_of(p, "asset_id"), full);
 	row(c, "Issued At", s_of(p, "issued_at"), full);
 	snprintf(line, sizeof(line), "%s, sanitization entry %s", s_of(lg, "origin") ? s_of(lg, "origin") : "-",
-		 v_of(lg, "seq", a, sizeof(a)) ? a : "-");
+		 fmt(lg, "seq", seq, sizeof(seq)) ? seq : "-");
 	row(c, "Ledger", line, full);
 	text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, "JWS SHA-256");
 	text_at(c, c->mono, 7.5f, MARGIN + LABEL_W, c->y, s_of(cert, "sha256"));

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/b64.h"
@@ -518,6 +519,127 @@ static void test_storage(void)
 	ledger_close(l);
 }
 
+/*
+ * The page as text: pdftotext -layout by execvp, no shell.  Returns a new
+ * string, or NULL if pdftotext is missing or fails (the caller skips).
+ */
+static char *pdf_text(const uint8_t *pdf, size_t len)
+{
+	char in[256], out[256], *text = NULL;
+	FILE *f;
+	pid_t pid;
+	int status = 0;
+	long n;
+
+	snprintf(in, sizeof(in), "%s/page.pdf", dir);
+	snprintf(out, sizeof(out), "%s/page.txt", dir);
+	f = fopen(in, "wb");
+	if (!f || fwrite(pdf, 1, len, f) != len) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execlp("pdftotext", "pdftotext", "-layout", in, out, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		goto done;
+	f = fopen(out, "rb");
+	if (!f)
+		goto done;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = n >= 0 ? calloc(1, (size_t)n + 1) : NULL;
+	if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+done:
+	unlink(in);
+	unlink(out);
+	return text;
+}
+
+/* The value printed after label on its line, whitespace trimmed, into buf; NULL if no such line. */
+static const char *pdf_row(const char *text, const char *label, char *buf, size_t cap)
+{
+	const char *p = text;
+	size_t ll = strlen(label);
+
+	while ((p = strstr(p, label))) {
+		const char *e, *v = p + ll;
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && v[0] == ' ' && v[1] == ' ') {
+			while (*v == ' ')
+				v++;
+			e = strchr(v, '\n');
+			if (!e)
+				e = v + strlen(v);
+			while (e > v && (e[-1] == ' ' || e[-1] == '\r'))
+				e--;
+			snprintf(buf, cap, "%.*s", (int)(e - v), v);
+			return buf;
+		}
+		p = v;
+	}
+	return NULL;
+}
+
+/*
+ * Issue 10 item 11: each printed value comes from its own member.  Payloads
+ * the ledger would refuse (a capacity that is not an integer) are rendered
+ * too: the page must show what the payload says, never a leftover buffer.
+ */
+static void test_pdf_values(void)
+{
+	static const struct {
+		const char *media, *type_row, *backed_row, *what;
+	} cases[] = {
+		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":true}",
+		  "hdd, 4000787030016 bytes", "Yes", "backed up: Yes, not the capacity" },
+		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":false}",
+		  "hdd, 4000787030016 bytes", "No", "not backed up: No" },
+		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":true}",
+		  "ssd, 4 TB", "Yes", "a string capacity: printed as given, backed up still Yes" },
+		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":\"offsite tape\"}",
+		  "ssd, 4 TB", "offsite tape", "a string backup note: printed as given" },
+		{ "{\"media_type\":\"usb\"}", "usb", "Unknown", "neither: Unknown" },
+		{ "{\"capacity_bytes\":[1],\"data_backed_up\":{\"x\":1}}", "-", "Unknown",
+		  "wrong types: nothing invented" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *media = json_loads(cases[i].media, 0, NULL);
+		json_t *cert = json_pack("{s:s, s:s, s:{s:s, s:o, s:{s:s, s:I}}}", "id", "crt_AAAAAAAAAAAA",
+					 "sha256", "00", "payload", "asset_id", "a1", "media", media, "ledger",
+					 "origin", "o", "seq", (json_int_t)7);
+		uint8_t *pdf = NULL;
+		size_t len = 0;
+		char *text, b1[256], b2[256];
+
+		CHECK_EQ_INT(cert_pdf(cert, "https://wipe.example/v1/certificates/crt_AAAAAAAAAAAA", &pdf, &len), 0,
+			     "render case %zu", i);
+		text = pdf ? pdf_text(pdf, len) : NULL;
+		if (!text) {
+			printf("ok %d # skip pdftotext is missing or failed\n", ++tap_n);
+		} else {
+			CHECK_STR(pdf_row(text, "Data Backed Up", b1, sizeof(b1)), cases[i].backed_row, "%s", cases[i].what);
+			CHECK_STR(pdf_row(text, "Media Type", b2, sizeof(b2)), cases[i].type_row, "%s: media type row",
+				  cases[i].what);
+			CHECK_STR(pdf_row(text, "Ledger", b2, sizeof(b2)), "o, sanitization entry 7", "%s: ledger row",
+				  cases[i].what);
+		}
+		free(text);
+		free(pdf);
+		json_decref(cert);
+	}
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -529,6 +651,7 @@ int main(void)
 	test_refusals();
 	test_status_and_verify();
 	test_storage();
+	test_pdf_values();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0"; *n; n += strlen(n) + 1) {
