@@ -494,7 +494,7 @@ static void test_storage(void)
 	int src;
 
 	CHECK_EQ_INT(cert_get(l, "crt_AAAAAAAAAAAA", &cert, NULL), -ENOENT, "a ledger without certificates: -ENOENT");
-	sanitized(l, "d3", "hdd", "ata-secure-erase", "purge", "passed");
+	sanitized(l, "d3", "hdd", "ata-secure-erase", "clear", "passed");
 	CHECK_EQ_INT(issue(l, "d3", NULL, &out, err, sizeof(err)), 0, "issue (%s)", err);
 	id = strdup(json_string_value(json_object_get(out, "id")));
 	json_decref(out);
@@ -511,7 +511,8 @@ static void test_storage(void)
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	CHECK_EQ_INT(ledger_open(path, LEDGER_RDONLY, &ro, err, sizeof(err)), 0, "open read-only");
 	CHECK_EQ_INT(cert_get(ro, id, &cert, NULL), 0, "an auditor's read-only copy reads it");
-	CHECK_STR(PSTR(cert, "payload", "sanitization", "method_type"), "Purge", "ATA secure erase on a hard disk: Purge");
+	CHECK_STR(PSTR(cert, "payload", "sanitization", "method_type"), "Clear",
+		  "ATA normal secure erase on a hard disk: Clear, not Purge (issue 10)");
 	json_decref(cert);
 	CHECK_EQ_INT(issue(ro, "d3", NULL, &out, err, sizeof(err)), -EROFS, "no issuance through a read-only ledger");
 	ledger_close(ro);
