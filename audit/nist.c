@@ -38,7 +38,7 @@
 #define CMD_PURGE "Rev. 2 3.1.2"
 #define CMD_BASIS "the device's own sanitize command reaches every physical block, including spare and " \
 	"remapped ones"
-#define IEEE_UNREAD "; IEEE 2883-2022's interface clause not checked here"
+#define IEEE_UNREAD " (the IEEE 2883-2022 clause was not checked)"
 #define USB_CMD "Rev. 2 3.1.2; Rev. 1 Table A-8 (USB removable media)"
 #define USB_CMD_BASIS UNSURE "Rev. 1 held Purge of USB removable media generally unsupported (destroy " \
 	"instead); a device sanitize command that completes is reported as Purge on the device's word"

@@ -43,12 +43,14 @@ def dash(v):
 
 def person_rows(p):
     rows = [(k.title(), dash(s(p, k))) for k in ("name", "title", "organization", "location", "phone")]
+    rows.append(("Date", s(p, "date") or "not recorded"))
     return rows
 
 
 def expected(p, cert, url):
     media, san = p.get("media", {}), p.get("sanitization", {})
     ver, tool, lg = san.get("verification", {}), san.get("tool", {}), p.get("ledger", {})
+    cov, hid, basis = san.get("coverage", {}), san.get("hidden_sectors"), san.get("category_basis")
     st = cert.get("status", {})
     secs = []
     secs.append(("Person Performing Sanitization", person_rows(p.get("performed_by"))))
@@ -63,6 +65,7 @@ def expected(p, cert, url):
         ("Make / Vendor", dash(s(media, "make"))),
         ("Model Number", dash(s(media, "model"))),
         ("Serial Number", dash(s(media, "serial"))),
+        ("WWN", dash(s(media, "wwn"))),
         ("Media Property Number", dash(s(media, "property_number"))),
         ("Media Type", dash(mtype)),
         ("Source", dash(src)),
@@ -75,6 +78,19 @@ def expected(p, cert, url):
     times = None
     if s(san, "completed_at"):
         times = "%s / %s" % (s(san, "started_at") or "-", s(san, "completed_at"))
+    if val(cov, "bytes") is not None and val(cov, "capacity_bytes") is not None:
+        coverage = "%s, %s of %s bytes" % (s(cov, "scope") or "-", val(cov, "bytes"), val(cov, "capacity_bytes"))
+    else:
+        coverage = s(cov, "scope") or "not recorded"
+    if hid and val(hid, "hpa") is not None and val(hid, "dco") is not None:
+        hidden = "HPA %s sectors, DCO %s sectors" % (val(hid, "hpa"), val(hid, "dco"))
+    else:
+        hidden = "not recorded"
+    if isinstance((basis or {}).get("confirmed"), bool):
+        cb = "confirmed by the cited text" if basis["confirmed"] else \
+            "unconfirmed: our reading, not stated by a text we could check"
+    else:
+        cb = "not recorded"
     secs.append(("Sanitization Details", [
         ("Method Type", dash(s(san, "method_type"))),
         ("Method Used", dash(s(san, "method_used"))),
@@ -82,11 +98,37 @@ def expected(p, cert, url):
         ("Tool Used (version)", dash(((s(tool, "name") or "-") + " " + (s(tool, "version") or "")).strip())),
         ("Verification Method", dash(vm)),
         ("Verification Result", dash(s(ver, "result"))),
+        ("Outcome", dash(s(san, "outcome") or s(ver, "result"))),
+        ("Coverage", dash(coverage)),
+        ("Hidden Sectors", hidden),
         ("Post Sanitization Class.", dash(s(san, "post_sanitization_classification"))),
         ("Started / Completed", dash(times)),
         ("Standard Reference", dash(s(san, "nist_reference"))),
+        ("Category Basis", cb),
         ("Notes", dash(s(san, "notes"))),
     ]))
+
+    exc = san.get("exceptions") or []
+    rows = []
+    if not exc:
+        rows.append(("Exceptions", "none recorded"))
+    for i, e in enumerate(exc[:40]):
+        label = "%d. %s" % (i + 1, (s(e, "kind") or "exception")[:36])
+        detail = s(e, "detail") or "-"
+        off = e.get("offset")
+        if isinstance(off, int) and not isinstance(off, bool) and off >= 0:
+            detail += " (at byte %d, %s bytes)" % (off, val(e, "length") or "?")
+        rows.append((label, dash(detail)))
+    if len(exc) > 40:
+        rows.append(("...", "and %d more, listed in the signed certificate" % (len(exc) - 40)))
+    secs.append(("Exceptions", rows))
+
+    v = p.get("validation", {})
+    if v.get("recorded") is True and isinstance(p.get("validated_by"), dict):
+        secs.append(("Validation (NIST SP 800-88 Rev. 2 4.5.2)", person_rows(p["validated_by"])))
+    else:
+        secs.append(("Validation (NIST SP 800-88 Rev. 2 4.5.2)", [
+            ("Validation", "not recorded: no one is named as having validated this sanitization")]))
 
     state = s(st, "state") or "issued"
     status = state + (" " + s(st, "date") if s(st, "date") else "")
@@ -110,6 +152,20 @@ def expected(p, cert, url):
     return secs
 
 
+def page_facts(p, text):
+    """What the page says outside the rows: the standard it cites, the signature lines."""
+    bad = []
+    if "NIST SP 800-88 Rev. 2" not in text.splitlines()[1]:
+        bad.append("the second line does not cite NIST SP 800-88 Rev. 2")
+    if "Rev. 1, Appendix G" in text:
+        bad.append("the page still cites Rev. 1 Appendix G")
+    vby = p.get("validated_by") if (p.get("validation") or {}).get("recorded") is True else None
+    want = "Validated by: not recorded" if not vby else "Validated by" + (": " + vby["name"] if s(vby, "name") else "")
+    if want not in text:
+        bad.append("no signature line %r" % want)
+    return bad
+
+
 def parse(text, secs):
     """{heading: {label: value}} from the -layout text; values wrap onto indented lines."""
     headings = {h: set(l for l, _ in rows) for h, rows in secs}
@@ -122,6 +178,8 @@ def parse(text, secs):
             continue
         if not stripped:
             last = None
+            continue
+        if stripped.startswith("Certificate of Sanitization crt_"):
             continue
         if cur is None:
             continue
@@ -165,12 +223,15 @@ def main():
             if have is None:
                 print("%s: missing row %r (want %r)" % (h, label, want))
                 bad += 1
-            elif " ".join(have.split()) != " ".join(want.split()):
+            elif " ".join(have.replace("\u2019", "'").split()) != " ".join(want.split()):
                 print("%s: %s is %r, want %r" % (h, label, have, want))
                 bad += 1
             elif label + " (twice)" in got[h]:
                 print("%s: %s printed twice" % (h, label))
                 bad += 1
+    for b in page_facts(payload, text):
+        print(b)
+        bad += 1
     n = sum(len(r) for _, r in secs)
     print("%d of %d rows match" % (n - bad, n))
     return 1 if bad else 0

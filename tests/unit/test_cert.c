@@ -1,7 +1,7 @@
 /*
  * Certificates over a real ledger file: issuance rules (state, verification,
  * one per sanitization, request validation, nothing written on refusal), the
- * payload's Appendix G fields, the certificate_issued entry and its proof
+ * payload's NIST SP 800-88 Rev. 2 record fields, the certificate_issued entry and its proof
  * checked independently, status after shipping and destruction, online and
  * offline verification with hostile twins, the PDF.
  */
@@ -520,6 +520,129 @@ static void test_storage(void)
 	ledger_close(l);
 }
 
+/* sanitized() with members merged into the sanitize_completed data (coverage, exceptions, ...) */
+static void sanitized_with(struct ledger *l, const char *asset, const char *media, const char *method,
+			   const char *category, const char *extra)
+{
+	char data[2048], *text;
+	json_t *d, *x = json_loads(extra, 0, NULL);
+
+	snprintf(data, sizeof(data), "{\"serial\":\"SN-%s\",\"model\":\"M\",\"media_type\":\"%s\","
+		 "\"capacity_bytes\":4096,\"tenant\":\"acme\"}", asset, media);
+	add(l, asset, "enrolled", data);
+	add(l, asset, "retired", "{}");
+	add(l, asset, "sanitize_started", "{}");
+	snprintf(data, sizeof(data), completed_fmt, method, category, "passed", asset);
+	d = json_loads(data, 0, NULL);
+	json_object_update(d, x);
+	text = json_dumps(d, JSON_COMPACT);
+	add(l, asset, "sanitize_completed", text);
+	free(text);
+	json_decref(d);
+	json_decref(x);
+}
+
+/* issue, and the signed payload (new reference) or NULL */
+static json_t *issued_payload(struct ledger *l, const char *asset, const char *request, const char *what)
+{
+	char err[512] = "";
+	json_t *out = NULL, *p;
+
+	CHECK_EQ_INT(issue(l, asset, request, &out, err, sizeof(err)), 0, "%s: issued (%s)", what, err);
+	p = payload_of(json_string_value(json_object_get(out, "jws")));
+	json_decref(out);
+	return p;
+}
+
+/*
+ * Issue 10, NIST SP 800-88 Rev. 2: the payload cites Rev. 2 and its table
+ * row; validation (4.5.2) is a named person with a date, or "not recorded";
+ * coverage and exceptions are carried, and an exception is never a plain pass.
+ */
+static void test_rev2_record(void)
+{
+	struct ledger *l = fresh("rev2.db");
+	json_t *p;
+
+	/* RFC 3339 dates, ranges checked */
+	CHECK(cert_date_valid("2026-01-31") && cert_date_valid("2024-02-29") && cert_date_valid("2026-01-31T10:20:00Z") &&
+	      cert_date_valid("2026-01-31T10:20:00.123Z") && cert_date_valid("2000-02-29"), "valid dates accepted");
+	CHECK(!cert_date_valid("2026-02-30") && !cert_date_valid("2025-02-29") && !cert_date_valid("1900-02-29") &&
+	      !cert_date_valid("2026-13-01") && !cert_date_valid("2026-00-10") && !cert_date_valid("2026-04-31") &&
+	      !cert_date_valid("2026-01-31T25:00:00Z") && !cert_date_valid("2026-01-31T10:61:00Z") &&
+	      !cert_date_valid("2026-01-31T10:20:00+02:00") && !cert_date_valid("2026-01-31T10:20:00") &&
+	      !cert_date_valid("2026-01-31T10:20:00.Z") && !cert_date_valid("yesterday") && !cert_date_valid("") &&
+	      !cert_date_valid("2026-1-31") && !cert_date_valid("2026-01-31 ") && !cert_date_valid(NULL),
+	      "impossible or malformed dates refused");
+
+	/* an older record: no coverage, no exceptions; no validator named */
+	sanitized(l, "old", "hdd", "clear-zero", "clear", "passed");
+	p = issued_payload(l, "old", "{\"performed_by\":{\"name\":\"Ann\"}}", "an older record");
+	CHECK_STR(PSTR(p, "standard"), "NIST SP 800-88 Rev. 2", "the payload cites Rev. 2");
+	CHECK(json_is_false(PATH(p, "validation", "recorded")) && !PATH(p, "validated_by"),
+	      "no validated_by: validation recorded false, nothing implied");
+	CHECK_STR(PSTR(p, "validation", "standard"), "NIST SP 800-88 Rev. 2 4.5.2", "validation cites 4.5.2");
+	CHECK_STR(PSTR(p, "performed_by", "date"), "2026-01-01T00:00:05.000Z",
+		  "performed_by's date defaults to the sanitization's completion");
+	CHECK_STR(PSTR(p, "sanitization", "coverage", "scope"), "not recorded", "coverage not recorded, said so");
+	CHECK(json_array_size(PATH(p, "sanitization", "exceptions")) == 0, "no exceptions");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed", "outcome: passed");
+	CHECK(json_is_true(PATH(p, "sanitization", "category_basis", "confirmed")), "clear-zero on hdd: confirmed row");
+	CHECK(strstr(PSTR(p, "sanitization", "category_basis", "clause") ?: "", "3.1.1") != NULL,
+	      "the clause is carried: %s", PSTR(p, "sanitization", "category_basis", "clause"));
+	json_decref(p);
+
+	/* a validator with date and place; coverage and two exceptions */
+	sanitized_with(l, "exc", "nvme", "nvme-sanitize-block", "purge",
+		       "{\"coverage\":{\"scope\":\"whole_device\",\"bytes\":4096,\"capacity_bytes\":4096},"
+		       "\"hidden_sectors\":{\"hpa\":0,\"dco\":0},"
+		       "\"exceptions\":[{\"kind\":\"hidden_area_undetermined\",\"detail\":\"no IDENTIFY\",\"offset\":-1,"
+		       "\"length\":0},{\"kind\":\"readback_not_applicable\",\"detail\":\"deallocated\",\"offset\":-1,"
+		       "\"length\":0},7]}");
+	p = issued_payload(l, "exc", "{\"validated_by\":{\"name\":\"Bob\",\"title\":\"QA\",\"organization\":\"Acme\","
+			   "\"location\":\"DC1\",\"phone\":\"1\",\"date\":\"2026-01-02\"},\"performed_by\":{\"name\":\"Ann\","
+			   "\"date\":\"2026-01-01\"}}", "with exceptions");
+	CHECK(json_is_true(PATH(p, "validation", "recorded")), "validated_by: validation recorded");
+	CHECK_STR(PSTR(p, "validated_by", "date"), "2026-01-02", "validated_by's date carried");
+	CHECK_STR(PSTR(p, "validated_by", "location"), "DC1", "and where");
+	CHECK_STR(PSTR(p, "performed_by", "date"), "2026-01-01", "performed_by's own date kept");
+	CHECK_EQ_INT(json_array_size(PATH(p, "sanitization", "exceptions")), 2,
+		     "both exceptions carried, the non-object dropped");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed with 2 exception(s)", "never a plain pass");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(PATH(p, "sanitization", "exceptions"), 0), "kind")),
+		  "hidden_area_undetermined", "the first exception's kind");
+	CHECK(json_integer_value(PATH(p, "sanitization", "coverage", "bytes")) == 4096, "coverage bytes carried");
+	CHECK(PATH(p, "sanitization", "hidden_sectors") != NULL, "hidden sectors carried");
+	CHECK(json_is_false(PATH(p, "sanitization", "category_basis", "confirmed")),
+	      "NVMe Sanitize: the certificate says the row is unconfirmed");
+	CHECK_STR(PSTR(p, "sanitization", "method_used"), "Block Erase", "technique");
+	json_decref(p);
+
+	/* refusals: a bad date, a partial coverage, a single pass on USB flash */
+	sanitized(l, "vd", "hdd", "clear-zero", "clear", "passed");
+	refused(l, "vd", "{\"validated_by\":{\"name\":\"Bob\",\"date\":\"2026-02-30\"}}", -EINVAL,
+		"validated_by.date must be an RFC 3339 date", "validation dated February 30th");
+	refused(l, "vd", "{\"performed_by\":{\"date\":\"soon\"}}", -EINVAL, "performed_by.date must be",
+		"a date that is not a date");
+	sanitized_with(l, "part", "hdd", "clear-zero", "clear",
+		       "{\"coverage\":{\"scope\":\"partition\",\"bytes\":2048,\"capacity_bytes\":4096}}");
+	refused(l, "part", NULL, -EPROTO, "covered 2048 of 4096 bytes (scope partition), not the whole drive",
+		"a partition's sanitization gets no certificate");
+	sanitized_with(l, "short", "hdd", "clear-zero", "clear",
+		       "{\"coverage\":{\"scope\":\"whole_device\",\"bytes\":2048,\"capacity_bytes\":4096}}");
+	refused(l, "short", NULL, -EPROTO, "covered 2048 of 4096 bytes", "fewer bytes than the capacity");
+	sanitized_with(l, "odd", "hdd", "clear-zero", "clear", "{\"coverage\":{\"scope\":\"whole_device\"}}");
+	refused(l, "odd", NULL, -EPROTO, "not the whole drive", "a coverage without its byte counts");
+	sanitized(l, "stick", "usb", "clear-zero", "clear", "passed");
+	refused(l, "stick", NULL, -EPROTO, "clear-zero on usb is neither Clear nor Purge",
+		"one pass of zeros on USB flash: no certificate");
+	sanitized(l, "stick3", "usb", "dod-3pass", "clear", "passed");
+	p = issued_payload(l, "stick3", NULL, "dod-3pass on USB flash");
+	CHECK_STR(PSTR(p, "sanitization", "method_type"), "Clear", "dod-3pass on USB flash: Clear");
+	json_decref(p);
+	ledger_close(l);
+}
+
 /*
  * The page as text: pdftotext -layout by execvp, no shell.  Returns a new
  * string, or NULL if pdftotext is missing or fails (the caller skips).
@@ -653,9 +776,10 @@ int main(void)
 	test_status_and_verify();
 	test_storage();
 	test_pdf_values();
+	test_rev2_record();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
-	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0"; *n; n += strlen(n) + 1) {
+	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0rev2.db\0"; *n; n += strlen(n) + 1) {
 		char p[256];
 		snprintf(p, sizeof(p), "%s/%s", dir, n);
 		unlink(p);
