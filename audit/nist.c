@@ -48,14 +48,14 @@ static const struct nist_row rows[] = {
 	ROW("clear-zero", HDD, "clear", "Overwrite", R2R1, HOST_CLEAR_HDD, HOST_BASIS " with zeros", 1),
 	ROW("clear-zero", FLASH, "clear", "Overwrite", R2R1, HOST_CLEAR_FLASH, HOST_FLASH_BASIS, 1),
 	ROW("clear-zero", USB, NULL, "Overwrite", R2R1, USB_CLEAR, USB_NONE, 1),
-	ROW("clear-zero", OTHER, "clear", "Overwrite", R2, "3.1.1", UNSURE "an unknown medium read as flash; "
+	ROW("clear-zero", OTHER, "clear", "Overwrite", R2, "Rev. 2 3.1.1", UNSURE "an unknown medium read as flash; "
 	    "if it is removable USB flash, only dod-3pass (zeros, then ones) is Clear", 0),
 	ROW("clear-zero", TAPE, "clear", "Overwrite", R2R1, "Rev. 2 3.1.1; Rev. 1 Table A-5 (magnetic tape)",
 	    UNSURE "re-recording all data through the drive", 0),
 	ROW("clear-random", HDD, "clear", "Overwrite", R2R1, HOST_CLEAR_HDD, HOST_BASIS " with random data", 1),
 	ROW("clear-random", FLASH, "clear", "Overwrite", R2R1, HOST_CLEAR_FLASH, HOST_FLASH_BASIS, 1),
 	ROW("clear-random", USB, NULL, "Overwrite", R2R1, USB_CLEAR, USB_NONE, 1),
-	ROW("clear-random", OTHER, "clear", "Overwrite", R2, "3.1.1", UNSURE "an unknown medium read as flash; "
+	ROW("clear-random", OTHER, "clear", "Overwrite", R2, "Rev. 2 3.1.1", UNSURE "an unknown medium read as flash; "
 	    "if it is removable USB flash, only dod-3pass (zeros, then ones) is Clear", 0),
 	ROW("clear-random", TAPE, "clear", "Overwrite", R2R1, "Rev. 2 3.1.1; Rev. 1 Table A-5 (magnetic tape)",
 	    UNSURE "re-recording all data through the drive", 0),
@@ -63,7 +63,7 @@ static const struct nist_row rows[] = {
 	ROW("dod-3pass", FLASH, "clear", "Overwrite", R2R1, HOST_CLEAR_FLASH, HOST_FLASH_BASIS, 1),
 	ROW("dod-3pass", USB, "clear", "Overwrite", R2R1, USB_CLEAR, "zeros, then their complement (ones), "
 	    "then random: the two passes USB flash needs for Clear", 1),
-	ROW("dod-3pass", OTHER, "clear", "Overwrite", R2, "3.1.1", UNSURE "an unknown medium read as flash; "
+	ROW("dod-3pass", OTHER, "clear", "Overwrite", R2, "Rev. 2 3.1.1", UNSURE "an unknown medium read as flash; "
 	    "the complement pass also meets the removable USB flash rule", 0),
 	ROW("dod-3pass", TAPE, "clear", "Overwrite", R2R1, "Rev. 2 3.1.1; Rev. 1 Table A-5 (magnetic tape)",
 	    UNSURE "re-recording all data through the drive", 0),
@@ -76,10 +76,10 @@ static const struct nist_row rows[] = {
 	 * flash the keyslots are overwritten by host writes, which may leave old
 	 * copies in remapped cells: there it earns no more than Clear.
 	 */
-	ROW("luks-crypto-erase", HDD, "purge", "Crypto Erase", R2, "3.2, 3.2.1-3.2.4",
+	ROW("luks-crypto-erase", HDD, "purge", "Crypto Erase", R2, "Rev. 2 3.2, 3.2.1-3.2.4",
 	    "cryptographic erase of a volume encrypted from its first write; valid only if no copy of the "
 	    "LUKS header or a key survives elsewhere and no plaintext was ever written", 1),
-	ROW("luks-crypto-erase", FLASH | USB | OTHER, "clear", "Crypto Erase", R2, "3.2; 3.1.1",
+	ROW("luks-crypto-erase", FLASH | USB | OTHER, "clear", "Crypto Erase", R2, "Rev. 2 3.2, 3.1.1",
 	    UNSURE "the keyslots are overwritten through the host interface, which on flash may leave "
 	    "copies in remapped cells, so Clear only", 0),
 
@@ -95,7 +95,7 @@ static const struct nist_row rows[] = {
 	ROW("ata-sanitize-overwrite", FLASH, "purge", "Overwrite", R2IEEE, CMD_PURGE IEEE_UNREAD,
 	    UNSURE "Rev. 2 names overwrite by a dedicated sanitize command among the Purge techniques; "
 	    "Rev. 1 Table A-8 did not list OVERWRITE EXT for SSDs", 0),
-	ROW("scsi-sanitize-crypto", HDD, "purge", "Crypto Erase", R2IEEE, "3.1.2, 3.2" IEEE_UNREAD,
+	ROW("scsi-sanitize-crypto", HDD, "purge", "Crypto Erase", R2IEEE, "Rev. 2 3.1.2, 3.2" IEEE_UNREAD,
 	    UNSURE CMD_BASIS, 0),
 	ROW("scsi-sanitize-crypto", FLASH, "purge", "Crypto Erase", R2R1,
 	    "Rev. 2 3.1.2, 3.2; Rev. 1 Table A-8 (SCSI SSD), Purge (SANITIZE CRYPTOGRAPHIC ERASE)", CMD_BASIS, 1),
@@ -111,7 +111,7 @@ static const struct nist_row rows[] = {
 	 * cannot back it.  It rests on Rev. 2 3.1.2 and IEEE 2883-2022, whose
 	 * clause we could not read: unconfirmed.
 	 */
-	ROW("nvme-sanitize-crypto", HDD | FLASH, "purge", "Crypto Erase", R2IEEE, "3.1.2, 3.2" IEEE_UNREAD,
+	ROW("nvme-sanitize-crypto", HDD | FLASH, "purge", "Crypto Erase", R2IEEE, "Rev. 2 3.1.2, 3.2" IEEE_UNREAD,
 	    UNSURE "the NVMe Sanitize Crypto Erase action acts on the whole NVM subsystem; not in Rev. 1, "
 	    "which predates the command", 0),
 	ROW("nvme-sanitize-block", FLASH, "purge", "Block Erase", R2IEEE, CMD_PURGE IEEE_UNREAD,
@@ -127,7 +127,7 @@ static const struct nist_row rows[] = {
 	ROW("nvme-format-user", FLASH, "purge", "User Data Erase", R2R1,
 	    "Rev. 2 3.1.2; Rev. 1 Table A-8 (NVMe SSD), Purge (Format, User Data Erase)",
 	    "Format NVM with Secure Erase Settings 001b; the erased contents are vendor-defined", 1),
-	ROW("nvme-format-crypto", HDD, "purge", "Crypto Erase", R2, "3.2",
+	ROW("nvme-format-crypto", HDD, "purge", "Crypto Erase", R2, "Rev. 2 3.2",
 	    UNSURE "Format NVM, Secure Erase Settings 010b, on a hard disk: Rev. 1 listed it for NVMe SSDs only", 0),
 	ROW("nvme-format-user", HDD, "purge", "User Data Erase", R2IEEE, CMD_PURGE IEEE_UNREAD,
 	    UNSURE "Format NVM, Secure Erase Settings 001b, on a hard disk: Rev. 1 listed it for NVMe SSDs only", 0),
@@ -181,7 +181,7 @@ static const struct nist_row rows[] = {
 	ROW("nvme-sanitize-crypto", OTHER, "purge", "Crypto Erase", R2, CMD_PURGE, UNSURE CMD_BASIS, 0),
 	ROW("nvme-sanitize-block", OTHER, "purge", "Block Erase", R2, CMD_PURGE, UNSURE CMD_BASIS, 0),
 	ROW("nvme-sanitize-overwrite", OTHER, "purge", "Overwrite", R2, CMD_PURGE, UNSURE CMD_BASIS, 0),
-	ROW("nvme-format-crypto", OTHER, "purge", "Crypto Erase", R2, "3.2", UNSURE "Format NVM, "
+	ROW("nvme-format-crypto", OTHER, "purge", "Crypto Erase", R2, "Rev. 2 3.2", UNSURE "Format NVM, "
 	    "Secure Erase Settings 010b", 0),
 	ROW("nvme-format-user", OTHER, "purge", "User Data Erase", R2, CMD_PURGE, UNSURE "Format NVM, "
 	    "Secure Erase Settings 001b", 0),

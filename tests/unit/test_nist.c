@@ -6,6 +6,8 @@
  * row per cell, every reference citing Rev. 2.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/nist.h"
@@ -168,6 +170,39 @@ static void check_cell(const struct cell *w)
 	      "%s on %s: an unconfirmed row says so in its words", w->method, w->media);
 }
 
+/* The README's line for a row, as the "NIST SP 800-88 category" section prints it. */
+static void readme_line(const struct nist_row *r, char *buf, size_t cap)
+{
+	char m[64] = "";
+
+	snprintf(m, sizeof(m), "%s%s%s%s%s", r->media & NIST_M_HDD ? "hdd, " : "",
+		 r->media & NIST_M_FLASH ? "ssd, nvme, " : "", r->media & NIST_M_USB ? "usb, " : "",
+		 r->media & NIST_M_OTHER ? "other, " : "", r->media & NIST_M_TAPE ? "tape, " : "");
+	if (strlen(m) >= 2)
+		m[strlen(m) - 2] = 0;
+	snprintf(buf, cap, "| `%s` | %s | %s | %s | %s | %s |\n", r->method, m,
+		 r->category ? nist_category_title(r->category) : "none (refused)", r->technique, r->clause,
+		 r->confirmed ? "yes" : "no");
+}
+
+/* README.md, read from the working directory (tests/run.sh runs from the top), or NULL */
+static char *readme(void)
+{
+	FILE *f = fopen("README.md", "rb");
+	char *s = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 22) && fseek(f, 0, SEEK_SET) == 0 &&
+	    (s = calloc(1, (size_t)n + 1)) && fread(s, 1, (size_t)n, f) != (size_t)n) {
+		free(s);
+		s = NULL;
+	}
+	fclose(f);
+	return s;
+}
+
 int main(void)
 {
 	const char *cat, *tech, *ref;
@@ -195,6 +230,21 @@ int main(void)
 			bad |= !strcmp(rows[i].method, rows[k].method) && (rows[i].media & rows[k].media);
 		CHECK(!bad, "row %u (%s) overlaps no other row", i, rows[i].method);
 		CHECK(nist_method_known(rows[i].method), "row %u names a known method", i);
+	}
+
+	/* every clause names the revision it cites; the README shows every row as the code has it */
+	{
+		char *doc = readme(), line[512];
+		for (unsigned i = 0; i < n; i++) {
+			CHECK(!strncmp(rows[i].clause, "Rev. 2 ", 7), "row %u (%s): its clause opens with Rev. 2 (%s)", i,
+			      rows[i].method, rows[i].clause);
+			readme_line(&rows[i], line, sizeof(line));
+			if (doc)
+				CHECK(strstr(doc, line) != NULL, "README.md has the row: %.*s", (int)strlen(line) - 1, line);
+		}
+		if (!doc)
+			printf("ok %d # skip README.md not found from here\n", ++tap_n);
+		free(doc);
 	}
 
 	/* the corrections of issue 10, by name */
