@@ -218,6 +218,10 @@ static int check_request(const json_t *req, char *err, size_t errlen)
 			rc = check_person(k, v, err, errlen);
 			if (rc < 0)
 				return rc;
+			/* Rev. 2 4.5.2: a validation is someone's; a nameless one would imply what nobody did */
+			if (!strcmp(k, "validated_by") && !json_object_get(v, "name"))
+				return xerr(err, errlen, -EINVAL,
+					      "invalid request: validated_by needs the validator's name");
 		} else if (!strcmp(k, "destination") || !strcmp(k, "post_sanitization_classification")) {
 			if (!text_ok(v, CERT_STR_MAX, 0))
 				return xerr(err, errlen, -EINVAL,

@@ -49,7 +49,8 @@ struct cert_config {
  *    "post_sanitization_classification":"…"}
  * all optional, strings only, unknown members refused; "date" is an RFC 3339
  * date or UTC date-time (cert_date_valid).  performed_by's date defaults to
- * the sanitization's completion; without validated_by the payload says
+ * the sanitization's completion; validated_by needs a name, and without
+ * validated_by the payload says
  * validation {"recorded":false}.  The payload carries the job's coverage and
  * exceptions, and its sanitization.outcome is "passed" only without any.  In one ledger
  * transaction: append certificate_issued {cert_id, sha256, completed_seq} by

@@ -624,6 +624,10 @@ static void test_rev2_record(void)
 		"validated_by.date must be an RFC 3339 date", "validation dated February 30th");
 	refused(l, "vd", "{\"performed_by\":{\"date\":\"soon\"}}", -EINVAL, "performed_by.date must be",
 		"a date that is not a date");
+	refused(l, "vd", "{\"validated_by\":{\"date\":\"2026-01-02\",\"title\":\"QA\"}}", -EINVAL,
+		"validated_by needs the validator's name", "a validation without a name");
+	refused(l, "vd", "{\"validated_by\":{}}", -EINVAL, "validated_by needs the validator's name",
+		"an empty validated_by");
 	sanitized_with(l, "part", "hdd", "clear-zero", "clear",
 		       "{\"coverage\":{\"scope\":\"partition\",\"bytes\":2048,\"capacity_bytes\":4096}}");
 	refused(l, "part", NULL, -EPROTO, "covered 2048 of 4096 bytes (scope partition), not the whole drive",
