@@ -133,6 +133,8 @@ static void row(struct pdfctx *c, const char *label, const char *value)
 		return;
 	text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, label);
 	ascii(value && *value ? value : "-", buf, sizeof(buf));
+	if (strlen(buf) == sizeof(buf) - 1)	/* only a hostile record gets here: say it is cut */
+		memcpy(buf + sizeof(buf) - 6, "[...]", 5);
 	while (*p && c->page) {
 		HPDF_REAL width = right_edge(c) - (MARGIN + LABEL_W);
 		HPDF_UINT n;
