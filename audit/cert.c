@@ -471,6 +471,31 @@ static void new_id(char id[CERT_ID_LEN + 1])
  * Everything that must hold before anything is written; inside the
  * transaction so no append slips in between the checks and the write.
  */
+/*
+ * The one rule for success the jobs use (drivers/sanitize.h,
+ * sanitize_result_passed): the read-back was performed and passed, or it
+ * does not apply to the method and an exception of kind
+ * "readback_not_applicable" says so in words.  A failed read-back never
+ * certifies.  The exception is carried onto the certificate, so it never
+ * reads as a plain pass.
+ */
+static int verified(const json_t *cd)
+{
+	const char *result = str(json_object_get(cd, "verification"), "result");
+	const json_t *x = json_object_get(cd, "exceptions"), *e;
+	size_t i;
+
+	if (result && !strcmp(result, "passed"))
+		return 1;
+	if (!result || (strcmp(result, "not_applicable") && strcmp(result, "not_performed")))
+		return 0;
+	json_array_foreach(x, i, e)
+		if (str(e, "kind") && !strcmp(str(e, "kind"), "readback_not_applicable") && str(e, "detail") &&
+		    *str(e, "detail"))
+			return 1;
+	return 0;
+}
+
 static int check_issuable(struct ledger *l, const char *subject, struct history *h,
 			  const struct nist_row **row, char *err, size_t errlen)
 {
@@ -502,7 +527,7 @@ static int check_issuable(struct ledger *l, const char *subject, struct history 
 			      subject, lifecycle_state_name(state));
 	cd = json_object_get(h->completed, "data");
 	ver = json_object_get(cd, "verification");
-	if (!h->completed || !str(ver, "result") || strcmp(str(ver, "result"), "passed"))
+	if (!h->completed || !verified(cd))
 		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: the last sanitization of %s has no passed"
 			      " verification (result %s)", subject, str(ver, "result") ? str(ver, "result") : "missing");

@@ -59,7 +59,9 @@ struct cert_config {
  * written, a message in err:
  *   -EINVAL   bad request or asset id (the API's 400)
  *   -ENOENT   no such asset (404)
- *   -EPROTO   not sanitized, last verification not passed, already
+ *   -EPROTO   not sanitized, last verification not passed (a result
+ *             "not_applicable" passes only with an exception of kind
+ *             "readback_not_applicable" that says why), already
  *             certified for that sanitization, a recorded method or
  *             category the NIST table does not back (or gives no category,
  *             such as a single pass on USB flash), or a recorded coverage

@@ -640,6 +640,28 @@ static void test_rev2_record(void)
 	sanitized(l, "stick", "usb", "clear-zero", "clear", "passed");
 	refused(l, "stick", NULL, -EPROTO, "clear-zero on usb is neither Clear nor Purge",
 		"one pass of zeros on USB flash: no certificate");
+	/* no read-back applies: certified only when an exception says so in words, never as a plain pass */
+	sanitized_with(l, "na", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\",\"bytes_read\":0},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"crypto erase leaves"
+		       " ciphertext that no pattern check can judge\",\"offset\":-1,\"length\":0}]}");
+	p = issued_payload(l, "na", NULL, "read-back not applicable, said so");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed with 1 exception(s)", "not a plain pass");
+	CHECK_STR(PSTR(p, "sanitization", "verification", "result"), "not_applicable", "the verification says so");
+	json_decref(p);
+	sanitized_with(l, "na2", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\",\"bytes_read\":0}}");
+	refused(l, "na2", NULL, -EPROTO, "has no passed verification (result not_applicable)",
+		"no read-back and no exception saying why: refused");
+	sanitized_with(l, "na3", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"full\",\"result\":\"failed\",\"bytes_read\":0},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"x\"}]}");
+	refused(l, "na3", NULL, -EPROTO, "has no passed verification (result failed)",
+		"a failed read-back is never excused by an exception");
+	sanitized_with(l, "na4", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\"},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"\"}]}");
+	refused(l, "na4", NULL, -EPROTO, "has no passed verification", "an exception without words: refused");
 	sanitized(l, "stick3", "usb", "dod-3pass", "clear", "passed");
 	p = issued_payload(l, "stick3", NULL, "dod-3pass on USB flash");
 	CHECK_STR(PSTR(p, "sanitization", "method_type"), "Clear", "dod-3pass on USB flash: Clear");
