@@ -74,7 +74,7 @@ test_expect_success_here 'issue: the certificate and its certificate_issued entr
 	[ "$(sqlite3 st/ledger.db "select max(size) from checkpoints")" = "$(count)" ]
 '
 
-test_expect_success 'the payload: Appendix G fields, category from the NIST table' '
+test_expect_success 'the payload: the Rev. 2 record fields, category from the NIST table' '
 	cut -d. -f2 <c.jws | tr -d "\\n" | b64url_d >payload.json &&
 	[ "$(jq -r .media.serial payload.json)" = SN-CERT-0001 ] &&
 	[ "$(jq -r .media.make payload.json)" = WDC ] &&
@@ -84,6 +84,12 @@ test_expect_success 'the payload: Appendix G fields, category from the NIST tabl
 	[ "$(jq -r .performed_by.name payload.json)" = "Ann Tech" ] &&
 	[ "$(jq -r .organization.name payload.json)" = "Acme Recycling" ] &&
 	[ "$(jq -r .ledger.origin payload.json)" = test.example/sz ] &&
+	[ "$(jq -r .standard payload.json)" = "NIST SP 800-88 Rev. 2" ] &&
+	[ "$(jq -r .validation.recorded payload.json)" = false ] && [ "$(jq -r .validated_by payload.json)" = null ] &&
+	[ "$(jq -r .sanitization.category_basis.confirmed payload.json)" = true ] &&
+	jq -r .sanitization.category_basis.clause payload.json | grep -q "Rev. 2 3.1.1" &&
+	[ "$(jq -r .sanitization.outcome payload.json)" = passed ] &&
+	[ "$(jq -r .sanitization.coverage.scope payload.json)" = "not recorded" ] &&
 	cut -d. -f1 <c.jws | b64url_d >header.json &&
 	[ "$(jq -r .alg header.json)" = EdDSA ] &&
 	[ "$(jq -r .kid header.json)" = "$(jq -r ".keys[0].kid" jwks.json)" ]
