@@ -419,6 +419,29 @@ static json_t *build_payload(const struct cert_config *cfg, const char *origin, 
 
 /* ---- the table ---- */
 
+/*
+ * issued_at, which is also the certificate_issued entry's time: now, or the
+ * previous entry's time should the clock be behind it (a clock stepped back,
+ * or an import a little ahead), since entry times never go back.  Inside the
+ * issuing transaction.  0 or -EIO.
+ */
+static int issue_time(struct ledger *l, char now[25], char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	xtime_rfc3339(now);
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT json_extract(entry, '$.time') FROM entries"
+			       " ORDER BY seq DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return xerr(err, errlen, -EIO, "cannot read the previous entry's time: %s",
+			    sqlite3_errmsg(ledger_sqlite(l)));
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT &&
+	    sqlite3_column_bytes(s, 0) == 24 && strcmp((const char *)sqlite3_column_text(s, 0), now) > 0)
+		memcpy(now, sqlite3_column_text(s, 0), 25);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* The id of the certificate of sanitize_completed seq, if any: 1 found, 0 not, -errno. */
 static int find_by_completed(sqlite3 *db, uint64_t seq, char id[CERT_ID_LEN + 1])
 {
@@ -594,7 +617,9 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 		goto fail;
 
 	new_id(id);
-	xtime_rfc3339(now);
+	rc = issue_time(l, now, err, errlen);
+	if (rc < 0)
+		goto fail;
 	payload = build_payload(cfg, origin, id, asset_id, now, request, h.enrolled, h.completed,
 				h.completed_seq, row);
 	rc = payload ? jws_sign_json(k, payload, &jws) : -ENOMEM;

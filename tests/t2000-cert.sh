@@ -207,4 +207,14 @@ test_expect_success 'the ledger still verifies with the certificates table in it
 	grep -q "append-only" err
 '
 
+test_expect_success 'the clock behind the previous entry: issued_at is that entry'"'"'s time, issuance succeeds' '
+	enrol c1 SN-CLOCK && ev c1 retired && ev c1 sanitize_started && completed c1 passed &&
+	ahead=$(date -u -d "+2 minutes" +%Y-%m-%dT%H:%M:%S.000Z) &&
+	"$SZ" ledger append --state-dir st --subject asset:c1 --type note --time "$ahead" --data "{}" >/dev/null &&
+	"$SZ" cert issue c1 --state-dir st >c1.json &&
+	jws=$(jq -r .jws c1.json) && echo "$jws" | cut -d. -f2 | b64url_d >c1.payload &&
+	[ "$(jq -r .issued_at c1.payload)" = "$ahead" ] &&
+	"$SZ" ledger verify --state-dir st >/dev/null
+'
+
 test_done
