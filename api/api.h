@@ -178,6 +178,7 @@ void h_events_create(struct req *r, struct resp *out);
 void h_events_list(struct req *r, struct resp *out);
 void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
+void h_jobs_list(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
 void h_cert_issue(struct req *r, struct resp *out);
 void h_cert_get(struct req *r, struct resp *out);

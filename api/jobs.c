@@ -172,7 +172,7 @@ static int recover(struct api *a, char *err, size_t errlen)
 {
 	struct ledger *l;
 	sqlite3_stmt *s = NULL;
-	char ids[64][160];
+	char ids[64][160], jobids[64][32];
 	size_t n = 0;
 	int rc;
 
@@ -188,19 +188,24 @@ static int recover(struct api *a, char *err, size_t errlen)
 
 	do {
 		n = 0;
-		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(subject, 7) FROM subjects"
-				       " WHERE state = 'sanitizing' AND subject LIKE 'asset:%' LIMIT 64",
+		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(s.subject, 7), (SELECT json_extract(e.entry,"
+				       " '$.data.job_id') FROM entries e WHERE e.subject = s.subject AND e.type ="
+				       " 'sanitize_started' ORDER BY e.seq DESC LIMIT 1) FROM subjects s"
+				       " WHERE s.state = 'sanitizing' AND s.subject LIKE 'asset:%' LIMIT 64",
 				       -1, &s, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot look for interrupted wipes: %s", sqlite3_errmsg(ledger_sqlite(l)));
 			rc = -EIO;
 			break;
 		}
-		while (sqlite3_step(s) == SQLITE_ROW && n < 64)
-			snprintf(ids[n++], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+		while (sqlite3_step(s) == SQLITE_ROW && n < 64) {
+			snprintf(ids[n], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+			snprintf(jobids[n++], sizeof(jobids[0]), "%s",
+				 sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+		}
 		sqlite3_finalize(s);
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			rc = record(a, ids[i], "sanitize_failed", "sanitizerd",
-				    json_pack("{s:s, s:s}", "reason", "interrupted", "error",
+				    json_pack("{s:s, s:s, s:s}", "job_id", jobids[i], "reason", "interrupted", "error",
 					      "the daemon stopped or crashed while the wipe ran"), err, errlen);
 			if (rc == 0)
 				api_log(a, "asset %s was left sanitizing by an earlier run: recorded sanitize_failed"
@@ -660,13 +665,100 @@ void h_job_get(struct req *r, struct resp *out)
 
 	const struct job_view *v;
 
+	json_t *o = NULL;
+	struct ledger *l;
+	int rc;
+
 	pthread_mutex_lock(&js->m);
 	v = find_view(js, r->cap[0]);
 	if (v)
-		reply_json(out, 200, job_json(v));
-	else
-		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+		o = job_json(v);
 	pthread_mutex_unlock(&js->m);
+	if (o) {
+		reply_json(out, 200, o);
+		return;
+	}
+	/* a job of an earlier run, or one that left the kept views: the ledger has it */
+	l = api_read_acquire(r->api);
+	rc = wiprec_job_get(l, r->cap[0], &o);
+	api_read_release(r->api, l);
+	if (rc == 0)
+		reply_json(out, 200, o);
+	else if (rc == -ENOENT)
+		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+	else
+		reply_errno(out, rc, "cannot read the job from the ledger");
+}
+
+/* The live view of job id as JSON, for wiprec_job_list; NULL when it is not in memory. */
+static json_t *live_view(void *ctx, const char *id)
+{
+	struct jobs *js = ctx;
+	struct job *j;
+	json_t *o = NULL;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, id);
+	if (j)
+		o = job_json(&j->v);
+	pthread_mutex_unlock(&js->m);
+	return o;
+}
+
+void h_jobs_list(struct req *r, struct resp *out)
+{
+	static const char *states[] = { "queued", "running", "verifying", "completed", "failed", "cancelled" };
+	struct jobs *js = r->api->jobs;
+	struct wiprec_job_filter f = { .limit = 50 };
+	const char *limit = req_query(r, "limit"), *after = req_query(r, "after");
+	struct ledger *l;
+	json_t *jobs = NULL;
+	uint64_t v, next = 0;
+	size_t i;
+	int rc;
+
+	f.state = req_query(r, "state");
+	f.asset_id = req_query(r, "asset_id");
+	f.since = req_query(r, "since");
+	for (i = 0; f.state && i < 6 && strcmp(f.state, states[i]); i++)
+		;
+	if (f.state && i == 6) {
+		reply_error(out, 400, "bad_request", "state must be one of queued, running, verifying, completed, "
+			    "failed, cancelled");
+		return;
+	}
+	if (f.since && ledger_time_check(f.since, NULL, 0) < 0) {
+		reply_error(out, 400, "bad_request", "since must be a time as entries carry it (YYYY-MM-DDThh:mm:ss.mmmZ)");
+		return;
+	}
+	if (f.asset_id && (!f.asset_id[0] || strlen(f.asset_id) > 128 || strspn(f.asset_id,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(f.asset_id))) {
+		reply_error(out, 400, "bad_request", "asset_id must be an asset id");
+		return;
+	}
+	if (limit) {
+		if (xparse_u64(limit, &v) < 0 || v < 1 || v > 200) {
+			reply_error(out, 400, "bad_request", "limit must be 1 to 200");
+			return;
+		}
+		f.limit = (unsigned)v;
+	}
+	if (after) {
+		if (xparse_u64(after, &v) < 0 || v < 1) {
+			reply_error(out, 400, "bad_request", "after must be the next cursor of an earlier page");
+			return;
+		}
+		f.before_seq = v;
+	}
+	l = api_read_acquire(r->api);
+	rc = wiprec_job_list(l, &f, live_view, js, &jobs, &next);
+	api_read_release(r->api, l);
+	if (rc < 0) {
+		reply_errno(out, rc, "cannot list the jobs");
+		return;
+	}
+	reply_json(out, 200, json_pack("{s:o, s:o}", "jobs", jobs,
+				       "next", next ? json_sprintf("%llu", (unsigned long long)next) : json_null()));
 }
 
 void h_job_cancel(struct req *r, struct resp *out)

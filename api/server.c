@@ -57,6 +57,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/assets/{}/events", TEC, h_events_create },
 	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
+	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
