@@ -1,0 +1,89 @@
+/*
+ * purge_int — what the purge runner (purge.c) shares with its backends
+ * (purge_nvme.c, purge_ata.c, purge_scsi.c), one per command set, as redis
+ * keeps one event backend per file behind ae.c.  Each backend fills one
+ * struct purge_ops; purge.c picks it by enum purge_transport and does
+ * everything else: interlocks, identity, sentinels, the polling loop, time
+ * limits, progress and the JSON.  The same struct is the seam for tests: a
+ * fake backend set with purge_job_set_ops drives the runner without
+ * hardware (tests/unit/test_purge.c).
+ *
+ * Not part of the module's interface to api/ or sanitizerd/: only drivers/
+ * and its unit tests include this file.
+ */
+#ifndef SZ_PURGE_INT_H
+#define SZ_PURGE_INT_H
+#include <signal.h>
+
+#include "drivers/ata.h"
+#include "drivers/blkdev.h"
+#include "drivers/nvme.h"
+#include "drivers/purge.h"
+#include "drivers/scsi.h"
+
+struct purge_job;
+
+struct purge_ops {
+	/*
+	 * Identity and capabilities through fd into *caps (zeroed by the
+	 * caller), keeping what the later steps need in the job's backend
+	 * state.  0, or -errno after purge_fail.
+	 */
+	int (*identify)(struct purge_job *j, int fd, struct purge_caps *caps);
+	/* Checks beyond the capabilities (every namespace the command acts on).  NULL = none.  0 or purge_fail. */
+	int (*check)(struct purge_job *j, int fd);
+	/*
+	 * Record what confirm compares against, then send the command (fill
+	 * r.command before sending, r.command_sent when sent).  *estimate: the
+	 * device's own estimate in seconds, -1 when it gives none.  0 or purge_fail.
+	 */
+	int (*start)(struct purge_job *j, int fd, double *estimate);
+	/* One status read: 1 still running (*fraction 0..1, -1 unknown), 0 finished, or -errno after purge_fail. */
+	int (*poll)(struct purge_job *j, int fd, double *fraction);
+	/* The re-read after poll said finished: 0 with r.confirmed and r.confirmation set, or purge_fail. */
+	int (*confirm)(struct purge_job *j, int fd);
+};
+
+extern const struct purge_ops purge_nvme_ops, purge_ata_ops, purge_scsi_ops;
+
+struct purge_job {
+	struct purge_params p;
+	struct purge_result r;
+	volatile sig_atomic_t cancel;
+	purge_progress_fn progress;
+	void *ctx;
+	double t_cmd;
+	const struct purge_ops *ops;	/* NULL: the backend of the method's transport */
+	const struct blkdev_info *dev;	/* during purge_job_run */
+	/* backend state, valid from identify on */
+	struct nvme_ctrl_info ctrl;
+	uint32_t nsid;
+	struct nvme_ns_info ns;
+	struct nvme_sanitize_status nst_before, nst;
+	struct ata_info ata;
+	struct ata_sanitize_status ast;
+	struct scsi_sense sense;
+	void *priv;			/* a test backend's own state */
+};
+
+/* Set j's state failed (cancelled for -ECANCELED), errno, refusal (NULL keeps it) and error.  Returns rc. */
+int purge_fail(struct purge_job *j, int rc, const char *refusal, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Tell the caller's progress function (if any) state, phase and fraction.  Cannot fail. */
+void purge_report(struct purge_job *j, enum purge_state st, const char *phase, double fraction);
+/* Seconds to wait for a command the device estimates at estimate s (-1 none).  Cannot fail. */
+double purge_wait_limit(const struct purge_job *j, double estimate);
+/* Sleep s seconds, resuming after signals.  Cannot fail. */
+void purge_nap(double s);
+
+/* Use ops instead of the transport's backend (tests).  Cannot fail. */
+void purge_job_set_ops(struct purge_job *j, const struct purge_ops *ops);
+/*
+ * Everything purge_job_run does after the interlocks and the O_EXCL open,
+ * on fd for the device d: identity, capability check, backend check,
+ * sentinels, command, polling, confirmation, sentinel read-back.  Returns
+ * as purge_job_run; does not close fd.  For purge_job_run and tests.
+ */
+int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d);
+
+#endif
