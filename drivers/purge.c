@@ -504,19 +504,22 @@ int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d)
 
 	memset(&s, 0, sizeof(s));
 	j->dev = d;
+	if (!j->env.mountinfo && !j->env.sys)
+		blkdev_env_default(&j->env);
 	rc = device_identity(j, fd, d, &caps);
 	if (rc)
 		goto out;
+	/* what else the command reaches is an interlock: checked before what the device can do */
+	if (ops->check) {
+		rc = ops->check(j, fd);
+		if (rc)
+			goto out;
+	}
 	rc = purge_caps_check(j->p.method, &caps, r->refusal, r->error, sizeof(r->error));
 	if (rc) {
 		r->state = PURGE_FAILED;
 		r->err = -rc;
 		goto out;
-	}
-	if (ops->check) {
-		rc = ops->check(j, fd);
-		if (rc)
-			goto out;
 	}
 	if (j->p.precheck) {
 		if (posix_memalign((void **)&s.blk, PURGE_BLOCK, 2 * PURGE_BLOCK)) {
@@ -556,6 +559,8 @@ int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d)
 	rc = 0;
 out:
 	free(s.blk);
+	while (j->nheld)
+		xclose(j->held[--j->nheld]);
 	j->dev = NULL;
 	return rc;
 }
@@ -583,6 +588,7 @@ int purge_job_run(struct purge_job *j, purge_progress_fn progress, void *ctx)
 	}
 	blkdev_env_default(&env);
 	env.state_dir = j->p.state_dir[0] ? j->p.state_dir : NULL;
+	j->env = env;
 	rc = blkdev_probe_path(&env, j->p.device, d);
 	if (rc) {
 		rc = purge_fail(j, rc, rc == -ENOTBLK ? "not_block_device" : NULL, "cannot purge %s: %s", j->p.device,

@@ -105,7 +105,7 @@ struct purge_result {
 	char identity[PATH_MAX + 8];
 	char refusal[24];	/* interlock_reason_name, "unsupported_device", "not_supported",
 				   "frozen", "locked", "security_enabled", "hidden_sectors", "busy",
-				   "multiple_namespaces", "device_refused", or "" */
+				   "subsystem_unknown" (an NVMe command reaches namespaces we cannot list), "device_refused", or ""; an other namespace of the subsystem in use gives its interlock name */
 	char error[768];	/* "" unless failed or cancelled */
 	int err;		/* positive errno, 0 if none */
 	char transport[8], model[64], serial[128], firmware[16];

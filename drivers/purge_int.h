@@ -23,6 +23,8 @@
 
 struct purge_job;
 
+#define PURGE_HELD_MAX 64		/* namespaces of one NVM subsystem we will hold */
+
 struct purge_ops {
 	/*
 	 * Identity and capabilities through fd into *caps (zeroed by the
@@ -63,6 +65,9 @@ struct purge_job {
 	struct ata_info ata;
 	struct ata_sanitize_status ast;
 	struct scsi_sense sense;
+	struct blkdev_env env;		/* where sysfs and mountinfo are (purge_job_run sets the defaults) */
+	int held[PURGE_HELD_MAX];	/* other devices the command reaches, open O_EXCL until the end */
+	unsigned nheld;
 	void *priv;			/* a test backend's own state */
 };
 
@@ -85,5 +90,32 @@ void purge_job_set_ops(struct purge_job *j, const struct purge_ops *ops);
  * as purge_job_run; does not close fd.  For purge_job_run and tests.
  */
 int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d);
+
+/*
+ * NVMe Sanitize acts on the whole NVM subsystem (NVMe 2.0 Base 8.21), and a
+ * Format NVM with FNA bit 0 or 1 on every namespace (5.17.2.1 Figure 275):
+ * the namespace block devices of every controller of the subsystem that
+ * holds namespace name, from sysfs under sys (class/nvme-subsystem/<S>: the
+ * controllers nvmeM with their namespaces nvmeMnK, and with native
+ * multipath the namespace heads nvmeXnY; the paths nvmeXcYnZ are the
+ * heads' and are skipped).  Names into out (cap max, sorted), *n, the
+ * subsystem into subsys.  0; -ENOENT when no subsystem lists name; -E2BIG
+ * past max; -errno of opendir.
+ */
+int purge_nvme_subsystem(const char *sys, const char *name, char (*out)[BLKDEV_NAME_MAX], unsigned max,
+			 unsigned *n, char subsys[BLKDEV_NAME_MAX]);
+/*
+ * Every namespace of name's subsystem except name itself passes
+ * interlock_check (system, mounted, holders, read-only).  0; -EPERM with
+ * refusal (the interlock's reason, or "subsystem_unknown") and msg naming
+ * the namespace that blocks ("cannot nvme-sanitize-block /dev/nvme0n1:
+ * sanitize acts on the whole nvm subsystem nvme-subsys0 and nvme0n2 is
+ * mounted on /mnt").  The names checked into out/n when out is not NULL.
+ */
+/* 1 if method m on a controller like ctrl erases every namespace of the subsystem, else 0.  Cannot fail. */
+int purge_nvme_whole_subsystem(enum purge_method m, const struct nvme_ctrl_info *ctrl);
+int purge_nvme_subsystem_check(const struct blkdev_env *env, const char *name, const char *what,
+			       char (*out)[BLKDEV_NAME_MAX], unsigned max, unsigned *n, char refusal[24],
+			       char *msg, size_t len);
 
 #endif

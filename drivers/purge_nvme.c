@@ -4,12 +4,191 @@
  * namespace's block device, confirmed from the Sanitize Status log
  * (5.16.1.25) or a re-read of Identify Namespace.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "drivers/interlock.h"
 #include "drivers/purge_int.h"
 #include "sanitizerd/xio.h"
+
+/* ---- the NVM subsystem, from sysfs ---- */
+
+enum { NAME_OTHER, NAME_CTRL, NAME_NS, NAME_PATH };
+
+static const char *digits(const char *s)
+{
+	if (*s < '0' || *s > '9')
+		return NULL;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return s;
+}
+
+/* nvmeM a controller, nvmeMnK a namespace (or multipath head), nvmeXcYnZ a path */
+static int name_kind(const char *n)
+{
+	const char *s;
+
+	if (strncmp(n, "nvme", 4) || !(s = digits(n + 4)))
+		return NAME_OTHER;
+	if (!*s)
+		return NAME_CTRL;
+	if (*s == 'n')
+		return (s = digits(s + 1)) && !*s ? NAME_NS : NAME_OTHER;
+	if (*s == 'c' && (s = digits(s + 1)) && *s == 'n')
+		return (s = digits(s + 1)) && !*s ? NAME_PATH : NAME_OTHER;
+	return NAME_OTHER;
+}
+
+static int add_name(char (*out)[BLKDEV_NAME_MAX], unsigned max, unsigned *n, const char *name)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(out[i], name))
+			return 0;
+	size_t len = strlen(name);
+
+	if (*n >= max || len >= BLKDEV_NAME_MAX)
+		return -E2BIG;
+	memcpy(out[*n], name, len + 1);
+	(*n)++;
+	return 0;
+}
+
+/* the namespaces in dir (a subsystem or a controller directory); controllers recursed into once */
+static int scan_dir(const char *dir, int depth, char (*out)[BLKDEV_NAME_MAX], unsigned max, unsigned *n)
+{
+	char sub[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return -errno;
+	while (!rc && (e = readdir(d))) {
+		int k = name_kind(e->d_name);
+
+		if (k == NAME_NS)
+			rc = add_name(out, max, n, e->d_name);
+		else if (k == NAME_CTRL && depth == 0) {
+			if (snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= (int)sizeof(sub))
+				continue;
+			rc = scan_dir(sub, 1, out, max, n);
+			if (rc == -ENOENT || rc == -ENOTDIR)
+				rc = 0;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int purge_nvme_subsystem(const char *sys, const char *name, char (*out)[BLKDEV_NAME_MAX], unsigned max,
+			 unsigned *n, char subsys[BLKDEV_NAME_MAX])
+{
+	char dir[PATH_MAX], sdir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int rc = -ENOENT;
+
+	*n = 0;
+	subsys[0] = 0;
+	snprintf(dir, sizeof(dir), "%s/class/nvme-subsystem", sys ? sys : "/sys");
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? -ENOENT : -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= BLKDEV_NAME_MAX ||
+		    snprintf(sdir, sizeof(sdir), "%s/%s", dir, e->d_name) >= (int)sizeof(sdir))
+			continue;
+		*n = 0;
+		rc = scan_dir(sdir, 0, out, max, n);
+		if (rc)
+			break;
+		rc = -ENOENT;
+		for (unsigned i = 0; i < *n; i++)
+			if (!strcmp(out[i], name))
+				rc = 0;
+		if (!rc) {
+			memcpy(subsys, e->d_name, strlen(e->d_name) + 1);
+			break;
+		}
+	}
+	closedir(d);
+	if (rc) {
+		*n = 0;
+		return rc;
+	}
+	qsort(out, *n, sizeof(out[0]), cmp_name);
+	return 0;
+}
+
+int purge_nvme_subsystem_check(const struct blkdev_env *env, const char *name, const char *what,
+			       char (*out)[BLKDEV_NAME_MAX], unsigned max, unsigned *n, char refusal[24],
+			       char *msg, size_t len)
+{
+	char (*names)[BLKDEV_NAME_MAX] = calloc(PURGE_HELD_MAX, BLKDEV_NAME_MAX);
+	struct blkdev_info *d = calloc(1, sizeof(*d));
+	struct interlock_result ir;
+	char subsys[BLKDEV_NAME_MAX];
+	unsigned cnt = 0;
+	int rc;
+
+	refusal[0] = 0;
+	if (n)
+		*n = 0;
+	if (!names || !d) {
+		rc = -ENOMEM;
+		snprintf(msg, len, "cannot %s /dev/%s: out of memory", what, name);
+		goto out;
+	}
+	rc = purge_nvme_subsystem(env->sys, name, names, PURGE_HELD_MAX, &cnt, subsys);
+	if (rc) {
+		snprintf(refusal, 24, "subsystem_unknown");
+		snprintf(msg, len, "cannot %s /dev/%s: the command acts on the whole nvm subsystem and its "
+			 "namespaces cannot be listed from sysfs: %s", what, name,
+			 rc == -ENOENT ? "no nvme-subsystem lists the namespace" :
+			 rc == -E2BIG ? "more namespaces than can be checked" : strerror(-rc));
+		rc = -EPERM;
+		goto out;
+	}
+	for (unsigned i = 0; i < cnt; i++) {
+		if (!strcmp(names[i], name))
+			continue;
+		if (out && n && *n < max)
+			snprintf(out[(*n)++], BLKDEV_NAME_MAX, "%s", names[i]);
+		rc = blkdev_probe_name(env, names[i], d);
+		if (rc) {
+			snprintf(refusal, 24, "subsystem_unknown");
+			snprintf(msg, len, "cannot %s /dev/%s: the command acts on the whole nvm subsystem %s and "
+				 "namespace %s cannot be probed: %s", what, name, subsys, names[i], strerror(-rc));
+			rc = -EPERM;
+			goto out;
+		}
+		rc = interlock_check(d, NULL, &ir);
+		if (rc) {
+			snprintf(refusal, 24, "%s", interlock_reason_name(ir.reason));
+			const char *why = strstr(ir.message, ": ");
+
+			snprintf(msg, len, "cannot %s /dev/%s: the command acts on the whole nvm subsystem %s, "
+				 "and its namespace %s is in use: %s", what, name, subsys, names[i],
+				 why ? why + 2 : ir.message);
+			rc = -EPERM;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(names);
+	free(d);
+	return rc;
+}
 
 static int is_format(enum purge_method m)
 {
@@ -37,38 +216,74 @@ static int nvme_identify(struct purge_job *j, int fd, struct purge_caps *caps)
 	return 0;
 }
 
+/*
+ * The namespaces other than ours that the command will erase must pass the
+ * interlocks too, and stay ours (O_EXCL) until the job ends: Sanitize
+ * always (NVMe 2.0 Base 8.21: "all ... namespaces in the NVM subsystem"),
+ * Format NVM when FNA bit 0 (format) or bit 1 (secure erase) says it
+ * reaches every namespace (5.17.2.1 Figure 275).
+ */
+static int hold_subsystem(struct purge_job *j)
+{
+	char (*names)[BLKDEV_NAME_MAX] = calloc(PURGE_HELD_MAX, BLKDEV_NAME_MAX);
+	struct blkdev_info *d = calloc(1, sizeof(*d));
+	struct interlock_result ir;
+	char msg[640], refusal[24];
+	unsigned n = 0;
+	int rc;
+
+	if (!names || !d) {
+		rc = purge_fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
+		goto out;
+	}
+	rc = purge_nvme_subsystem_check(&j->env, j->dev->name, j->r.method, names, PURGE_HELD_MAX, &n, refusal,
+					msg, sizeof(msg));
+	if (rc) {
+		rc = purge_fail(j, rc, refusal[0] ? refusal : NULL, "%s", msg);
+		goto out;
+	}
+	for (unsigned i = 0; i < n && j->nheld < PURGE_HELD_MAX; i++) {
+		int fd = -1;
+
+		rc = blkdev_probe_name(&j->env, names[i], d);
+		if (!rc)
+			rc = interlock_open(d, 0, &fd, &ir);
+		if (rc) {
+			rc = purge_fail(j, rc == -EBUSY ? -EBUSY : -EPERM, rc == -EBUSY ? "busy" : "subsystem_unknown",
+					"cannot %s %s: the command acts on the whole nvm subsystem, and its namespace "
+					"%s cannot be held: %s", j->r.method, j->p.device, names[i],
+					ir.message[0] ? ir.message : strerror(-rc));
+			goto out;
+		}
+		j->held[j->nheld++] = fd;
+	}
+	rc = 0;
+out:
+	free(names);
+	free(d);
+	return rc;
+}
+
+int purge_nvme_whole_subsystem(enum purge_method m, const struct nvme_ctrl_info *ctrl)
+{
+	if (m == PURGE_NVME_SANITIZE_CRYPTO || m == PURGE_NVME_SANITIZE_BLOCK || m == PURGE_NVME_SANITIZE_OVERWRITE)
+		return 1;
+	/* our formats always carry a secure erase (SES 001b/010b): bit 1 matters as much as bit 0 */
+	return is_format(m) && (ctrl->fna_all_ns || ctrl->fna_erase_all_ns);
+}
+
 static int nvme_check(struct purge_job *j, int fd)
 {
-	const struct nvme_ctrl_info *ctrl = &j->ctrl;
-	struct nvme_admin_cmd c;
 	uint16_t status = 0;
 	int rc;
 
 	if (!is_format(j->p.method))
-		return 0;
+		return purge_nvme_whole_subsystem(j->p.method, &j->ctrl) ? hold_subsystem(j) : 0;
 	rc = nvme_identify_ns(fd, j->nsid, &j->ns, &status);
 	if (rc)
 		return purge_fail(j, rc, NULL, "cannot identify namespace %u of %s: %s", j->nsid, j->p.device,
 				  rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-	/* FNA bits 0/1: a format (or its erase) would take every namespace with it */
-	if ((ctrl->fna_all_ns || ctrl->fna_erase_all_ns) && ctrl->nn > 1) {
-		uint32_t list[1024] __attribute__((aligned(64)));
-		unsigned active = 0;
-
-		memset(list, 0, sizeof(list));
-		nvme_identify_cmd(&c, 2, 0, list);
-		rc = nvme_admin(fd, &c, &status);
-		if (rc)
-			return purge_fail(j, rc, NULL, "cannot list the namespaces of %s: %s", j->p.device,
-					  rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-		while (active < 1024 && list[active])
-			active++;
-		if (active > 1)
-			return purge_fail(j, -EPERM, "multiple_namespaces",
-					  "cannot %s %s: the controller formats all %u namespaces at once (FNA 0x%02x)",
-					  j->r.method, j->p.device, active, ctrl->fna);
-	}
-	return 0;
+	return purge_nvme_whole_subsystem(j->p.method, &j->ctrl) ? hold_subsystem(j) : 0;
 }
 
 static int nvme_start(struct purge_job *j, int fd, double *estimate)
@@ -83,7 +298,7 @@ static int nvme_start(struct purge_job *j, int fd, double *estimate)
 	if (is_format(m)) {
 		enum nvme_ses ses = m == PURGE_NVME_FORMAT_CRYPTO ? NVME_SES_CRYPTO : NVME_SES_USER;
 
-		nvme_format_cmd(&c, j->nsid, j->ns.flbas, ses);
+		nvme_format_cmd_keep(&c, j->nsid, &j->ns, ses);
 		snprintf(r->command, sizeof(r->command), "nvme format nvm (0x80) nsid=%u cdw10=0x%08x", j->nsid,
 			 c.cdw10);
 		if (j->cancel)
@@ -92,8 +307,8 @@ static int nvme_start(struct purge_job *j, int fd, double *estimate)
 		purge_report(j, PURGE_RUNNING, "erasing", -1);
 		r->command_sent = 1;
 		/* Format NVM completes when the format is done: nothing to poll */
-		rc = nvme_format(fd, j->nsid, j->ns.flbas, ses, j->p.max_seconds ? j->p.max_seconds * 1000u : 0,
-				 &status);
+		rc = nvme_format_keep(fd, j->nsid, &j->ns, ses, j->p.max_seconds ? j->p.max_seconds * 1000u : 0,
+				      &status);
 		if (rc == -EIO) {
 			snprintf(r->device_status, sizeof(r->device_status), "%s (status 0x%04x)",
 				 nvme_status_str(status), status);
