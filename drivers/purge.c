@@ -173,7 +173,10 @@ void purge_caps_from_ata(const struct ata_info *id, const struct ata_hidden *h, 
 	c->enhanced_erase_minutes = id->enhanced_erase_minutes;
 	c->sectors = id->sectors;
 	if (h) {
-		c->hidden_known = h->native_sectors != 0;
+		c->hidden_known = h->native_sectors != 0 && !h->undetermined;
+		c->hidden_unreadable = h->unreadable;
+		if (h->undetermined)
+			snprintf(c->hidden_why, sizeof(c->hidden_why), "%s", h->why);
 		c->native_sectors = h->native_sectors;
 		c->hpa_hidden = h->hpa_hidden;
 		c->dco_hidden = h->dco_hidden;
@@ -213,6 +216,15 @@ int purge_caps_check(enum purge_method m, const struct purge_caps *c, char refus
 				      "cannot %s: %llu sectors hidden by hpa and %llu by dco are out of reach; "
 				      "remove them first", mn, (unsigned long long)c->hpa_hidden,
 				      (unsigned long long)c->dco_hidden);
+		/* a maximum this path cannot carry is not "nothing hidden": refuse, with the remedy */
+		if (c->hidden_unreadable)
+			return refuse(refusal, "hidden_unknown", -EPERM, msg, len,
+				      "cannot %s: the hidden area cannot be determined: %s; switch the translator to "
+				      "descriptor-format sense (D_SENSE in the control mode page) and retry", mn,
+				      c->hidden_why);
+		if (!secure && c->sanitize_unknown[0] && (c->methods & (1u << m)))
+			return refuse(refusal, "status_unknown", -EPERM, msg, len, "cannot %s: %s", mn,
+				      c->sanitize_unknown);
 		if (secure && c->sec_supported) {
 			if (c->sec_frozen)
 				return refuse(refusal, "frozen", -EPERM, msg, len,

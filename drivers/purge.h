@@ -96,6 +96,9 @@ struct purge_caps {
 	unsigned erase_minutes, enhanced_erase_minutes;
 	uint64_t sectors, native_sectors, hpa_hidden, dco_hidden;
 	int hidden_known;
+	int hidden_unreadable;		/* the maximum cannot be read through this path (fixed-format sense) */
+	char hidden_why[160];		/* why the hidden area is undetermined; "" when it is known */
+	char sanitize_unknown[192];	/* why SANITIZE STATUS EXT cannot be relied on; "" when it can */
 };
 
 struct purge_result {
@@ -117,6 +120,7 @@ struct purge_result {
 	char ata_password[24];	/* the temporary user password of a secure erase: the way to
 				   unlock the drive if the erase was interrupted; "" otherwise */
 	uint64_t hpa_hidden, dco_hidden;
+	char hidden_undetermined[160];	/* ATA: why the hidden area could not be determined; "" known */
 	struct {
 		int performed, passed;
 		unsigned sentinels, zero_blocks;
@@ -169,6 +173,22 @@ int purge_caps_check(enum purge_method m, const struct purge_caps *c, char refus
 void purge_caps_from_nvme(const struct nvme_ctrl_info *id, struct purge_caps *c);
 void purge_caps_from_ata(const struct ata_info *id, const struct ata_hidden *h, int sanitize_frozen,
 			 struct purge_caps *c);
+/*
+ * What a SANITIZE STATUS EXT answer (rc of ata_sanitize_status, *st) says
+ * before a sanitize is sent: 0 with *frozen when the state is known; -1
+ * with why (for purge_caps.sanitize_unknown) when it cannot be relied on:
+ * the command failed, the device's reason does not exclude the frozen
+ * state, or the registers came in fixed-format sense (COUNT 15:8, where
+ * the frozen and completed bits are, does not fit in it, so completion
+ * could not be confirmed either).  Cannot fail otherwise.
+ */
+int purge_ata_sanitize_precheck(int rc, const struct ata_sanitize_status *st, int *frozen, char *why, size_t len);
+/*
+ * One poll of a running ATA sanitize from SANITIZE STATUS EXT: 1 still
+ * running, 0 completed, -EIO aborted (msg names the ACS-4 reason), -EPROTO
+ * when the status cannot tell (msg says why).  Cannot fail otherwise.
+ */
+int purge_ata_sanitize_decide(const struct ata_sanitize_status *st, char *msg, size_t len);
 
 /* Reports for `sanitizerd wipe` and the job API.  NULL on ENOMEM. */
 json_t *purge_result_to_json(const struct purge_result *r);

@@ -17,10 +17,68 @@ static int is_sanitize(enum purge_method m)
 	return m == PURGE_ATA_SANITIZE_CRYPTO || m == PURGE_ATA_SANITIZE_BLOCK || m == PURGE_ATA_SANITIZE_OVERWRITE;
 }
 
+int purge_ata_sanitize_precheck(int rc, const struct ata_sanitize_status *st, int *frozen, char *why, size_t len)
+{
+	*frozen = 0;
+	why[0] = 0;
+	if (rc) {
+		snprintf(why, len, "sanitize status ext failed (%s), so the frozen state cannot be ruled out",
+			 strerror(rc < 0 ? -rc : rc));
+		return -1;
+	}
+	if (st->aborted) {
+		/* ACS-4 7.47.9 error outputs: SD3 (a failed sanitize) is not SD1, a new sanitize may run */
+		if (st->reason == ATA_SANITIZE_REASON_FAILED)
+			return 0;
+		if (st->reason == ATA_SANITIZE_REASON_FROZEN) {
+			*frozen = 1;
+			return 0;
+		}
+		snprintf(why, len, "sanitize status ext was aborted: %s", ata_sanitize_reason_str(st->reason));
+		return -1;
+	}
+	if (st->flags_unknown || st->fixed) {
+		/* SAT-4 12.2.2.7: fixed format has no room for COUNT 15:8 (ACS-4 7.47.9: the state bits) */
+		snprintf(why, len, "the translator returns fixed-format sense, which cannot carry COUNT 15:8 of "
+			 "sanitize status ext: the frozen state %s and completion could not be confirmed; switch it "
+			 "to descriptor-format sense (D_SENSE in the control mode page) and retry",
+			 st->flags_unknown ? "is unknown" : "is readable now,");
+		return -1;
+	}
+	*frozen = st->frozen;
+	return 0;
+}
+
+int purge_ata_sanitize_decide(const struct ata_sanitize_status *st, char *msg, size_t len)
+{
+	msg[0] = 0;
+	if (st->aborted) {
+		snprintf(msg, len, "the drive reports the sanitize failed: %s (reason 0x%02x)",
+			 ata_sanitize_reason_str(st->reason), st->reason);
+		return -EIO;
+	}
+	if (st->flags_unknown) {
+		/* ACS-4 7.47.9: outside SD2 the progress indicator reads FFFFh; below it, still running */
+		if (st->progress_raw != 0xffff)
+			return 1;
+		snprintf(msg, len, "fixed-format sense hides COUNT 15:8 of sanitize status ext: completion cannot "
+			 "be told from another state");
+		return -EPROTO;
+	}
+	if (st->in_progress)
+		return 1;
+	if (st->completed)
+		return 0;
+	snprintf(msg, len, "sanitize status ext reports neither a sanitize in progress nor one completed without "
+		 "error%s", st->frozen ? " (the drive is frozen)" : "");
+	return -EPROTO;
+}
+
 static int ata_identify_caps(struct purge_job *j, int fd, struct purge_caps *caps)
 {
 	struct ata_hidden h;
 	struct ata_sanitize_status ss;
+	char why[192] = "";
 	int frozen = 0, rc;
 
 	rc = ata_identify(fd, &j->ata);
@@ -32,11 +90,14 @@ static int ata_identify_caps(struct purge_job *j, int fd, struct purge_caps *cap
 	if (rc)
 		return purge_fail(j, rc, NULL, "cannot read the native max address of %s: %s", j->p.device,
 				  rc == -EINVAL ? "inconsistent maxima" : strerror(-rc));
-	if (j->ata.sanitize && ata_sanitize_status(fd, &ss) == 0)
-		frozen = ss.frozen;
+	if (j->ata.sanitize)
+		purge_ata_sanitize_precheck(ata_sanitize_status(fd, &ss), &ss, &frozen, why, sizeof(why));
 	purge_caps_from_ata(&j->ata, &h, frozen, caps);
+	snprintf(caps->sanitize_unknown, sizeof(caps->sanitize_unknown), "%s", why);
 	j->r.hpa_hidden = h.hpa_hidden;
 	j->r.dco_hidden = h.dco_hidden;
+	if (h.undetermined)
+		snprintf(j->r.hidden_undetermined, sizeof(j->r.hidden_undetermined), "%s", h.why);
 	return 0;
 }
 
@@ -145,18 +206,19 @@ static int ata_start(struct purge_job *j, int fd, double *estimate)
 
 static int ata_poll(struct purge_job *j, int fd, double *fraction)
 {
+	char msg[192];
 	int rc;
 
 	if (!is_sanitize(j->p.method))
 		return 0;	/* SECURITY ERASE UNIT returned when the erase was done */
 	rc = ata_sanitize_status(fd, &j->ast);
-	if (rc == -EIO)
-		return purge_fail(j, -EIO, NULL, "cannot %s %s: the sanitize operation failed (status ext aborted)",
-				  j->r.method, j->p.device);
 	if (rc)
 		return purge_fail(j, rc, NULL, "cannot poll the sanitize status of %s: %s", j->p.device, strerror(-rc));
+	rc = purge_ata_sanitize_decide(&j->ast, msg, sizeof(msg));
+	if (rc < 0)
+		return purge_fail(j, rc, NULL, "cannot %s %s: %s", j->r.method, j->p.device, msg);
 	*fraction = j->ast.progress;
-	return j->ast.in_progress;
+	return rc;
 }
 
 static int ata_confirm(struct purge_job *j, int fd)

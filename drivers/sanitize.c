@@ -434,6 +434,13 @@ static int hidden_probe(const struct blkdev_info *d, int *checked, struct ata_hi
 			 rc == -EINVAL ? "inconsistent maxima" : strerror(-rc));
 		return rc;
 	}
+	if (h->unreadable) {
+		/* a maximum this path cannot carry is not "nothing hidden" (issue 10 item 3) */
+		snprintf(msg, msglen, "cannot certify %s: the hidden area cannot be determined: %s; switch the "
+			 "translator to descriptor-format sense (D_SENSE in the control mode page) and retry", d->path,
+			 h->why);
+		return -ENODATA;
+	}
 	*checked = 1;
 	return sanitize_hidden_check(d->path, h, msg, msglen);
 }
