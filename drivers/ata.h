@@ -24,6 +24,7 @@
 #define ATA_CMD_IDENTIFY 0xec
 #define ATA_CMD_SEC_SET_PASS 0xf1
 #define ATA_CMD_SEC_ERASE_PREPARE 0xf3
+#define ATA_CMD_SEC_UNLOCK 0xf2
 #define ATA_CMD_SEC_ERASE_UNIT 0xf4
 #define ATA_CMD_SEC_DISABLE_PASS 0xf6
 
@@ -140,7 +141,7 @@ void ata_dco_identify_tf(struct ata_tf *tf);
  * pattern/invert for overwrite.  0 or -EINVAL.
  */
 int ata_sanitize_tf(struct ata_tf *tf, uint16_t feature, unsigned passes, uint32_t pattern, int invert);
-/* A security command (0xf1/0xf3/0xf4/0xf6). */
+/* A security command (0xf1/0xf2/0xf3/0xf4/0xf6). */
 void ata_security_tf(struct ata_tf *tf, uint8_t command);
 /*
  * The 512-byte SECURITY SET PASSWORD / ERASE UNIT / DISABLE PASSWORD data

@@ -296,7 +296,7 @@ void purge_job_free(struct purge_job *j)
 {
 	if (!j)
 		return;
-	explicit_bzero(j->r.ata_password, sizeof(j->r.ata_password));
+	explicit_bzero(j->ata_password, sizeof(j->ata_password));
 	free(j);
 }
 
@@ -771,7 +771,7 @@ json_t *purge_result_to_json(const struct purge_result *r)
 	bad |= json_object_set_new(o, "device_status", str_or_null(r->device_status));
 	bad |= json_object_set_new(o, "confirmed", json_boolean(r->confirmed));
 	bad |= json_object_set_new(o, "confirmation", str_or_null(r->confirmation));
-	bad |= json_object_set_new(o, "ata_password", str_or_null(r->ata_password));
+	bad |= json_object_set_new(o, "ata_password_file", str_or_null(r->ata_password_file));
 	bad |= json_object_set_new(o, "hpa_hidden_sectors", json_integer((json_int_t)r->hpa_hidden));
 	bad |= json_object_set_new(o, "dco_hidden_sectors", json_integer((json_int_t)r->dco_hidden));
 	bad |= json_object_set_new(v, "performed", json_boolean(r->verify.performed));

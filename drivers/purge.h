@@ -117,8 +117,9 @@ struct purge_result {
 	int command_sent;
 	int confirmed;		/* the re-read after the command agrees it completed */
 	char confirmation[192];
-	char ata_password[24];	/* the temporary user password of a secure erase: the way to
-				   unlock the drive if the erase was interrupted; "" otherwise */
+	char ata_password_file[PATH_MAX];	/* ATA secure erase left its temporary password set: the
+					   0600 file in the state directory that holds it; "" otherwise
+					   (the password itself is never in a result) */
 	uint64_t hpa_hidden, dco_hidden;
 	char hidden_undetermined[160];	/* ATA: why the hidden area could not be determined; "" known */
 	struct {

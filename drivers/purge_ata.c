@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "drivers/purge_int.h"
 #include "sanitizerd/xio.h"
@@ -101,13 +102,138 @@ static int ata_identify_caps(struct purge_job *j, int fd, struct purge_caps *cap
 	return 0;
 }
 
+static int exec(struct purge_job *j, int fd, const struct ata_tf *tf, void *data, size_t len, unsigned timeout_ms,
+		struct ata_regs *r, char *err, size_t errlen)
+{
+	if (j->ata_exec)
+		return j->ata_exec(j, fd, tf, data, len, timeout_ms, r, err, errlen);
+	return ata_exec(fd, tf, data, len, timeout_ms, r, err, errlen);
+}
+
+static int identify_again(struct purge_job *j, int fd, struct ata_info *out)
+{
+	uint8_t buf[512];
+	struct ata_tf tf;
+	struct ata_regs regs;
+	char err[160];
+	int rc;
+
+	memset(buf, 0, sizeof(buf));
+	ata_identify_tf(&tf);
+	rc = exec(j, fd, &tf, buf, sizeof(buf), 10000, &regs, err, sizeof(err));
+	return rc ? rc : ata_parse_identify(buf, sizeof(buf), out);
+}
+
+int purge_ata_pw_path(const char *state_dir, const char *serial, char *out, size_t len)
+{
+	char name[64];
+	size_t i;
+
+	if (!state_dir || !state_dir[0] || !serial || !serial[0])
+		return -EINVAL;
+	for (i = 0; serial[i] && i < sizeof(name) - 1; i++) {
+		char c = serial[i];
+
+		name[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '-' ? c : '_';
+	}
+	name[i] = 0;
+	if (name[0] == '.')
+		name[0] = '_';
+	if (snprintf(out, len, "%s/ata-passwords/%s", state_dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * Keep the password where the technician can find it if the erase is
+ * interrupted (power loss, a crash): a 0600 file in the state directory,
+ * never in the result, the report, a message or the ledger (issue 10
+ * item 6).  Created before SET PASSWORD, removed once the password is off.
+ */
+static int pw_keep(struct purge_job *j)
+{
+	char dir[PATH_MAX], buf[512];
+	int n, rc;
+
+	rc = purge_ata_pw_path(j->p.state_dir, j->r.serial, j->ata_pw_file, sizeof(j->ata_pw_file));
+	if (rc)
+		return purge_fail(j, -EPERM, "no_state_dir", "cannot %s %s: a secure erase needs a state directory "
+				  "to keep its temporary password for the technician", j->r.method, j->p.device);
+	if (snprintf(dir, sizeof(dir), "%s/ata-passwords", j->p.state_dir) >= (int)sizeof(dir) ||
+	    (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+		rc = -errno;
+		j->ata_pw_file[0] = 0;
+		return purge_fail(j, rc ? rc : -ENAMETOOLONG, NULL, "cannot %s %s: cannot create %s: %s", j->r.method,
+				  j->p.device, dir, strerror(rc ? -rc : ENAMETOOLONG));
+	}
+	n = snprintf(buf, sizeof(buf),
+		     "# sanitizerd: the temporary ATA user password of a secure erase of %s (serial %s),\n"
+		     "# started %s.  If the drive is left locked, unlock it and clear the password:\n"
+		     "#   hdparm --user-master u --security-unlock PASSWORD %s\n"
+		     "#   hdparm --user-master u --security-disable PASSWORD %s\n"
+		     "password=%s\n", j->p.device, j->r.serial, j->r.started_at, j->p.device, j->p.device,
+		     j->ata_password);
+	rc = n > 0 && n < (int)sizeof(buf) ? xwrite_file_excl(j->ata_pw_file, buf, (size_t)n, 0600) : -EOVERFLOW;
+	explicit_bzero(buf, sizeof(buf));
+	if (rc == -EEXIST) {
+		char file[PATH_MAX];
+
+		snprintf(file, sizeof(file), "%s", j->ata_pw_file);
+		j->ata_pw_file[0] = 0;	/* not ours: never removed by this job */
+		return purge_fail(j, -EBUSY, "password_pending", "cannot %s %s: %s holds the password of an earlier "
+				  "interrupted erase of this drive; unlock the drive with it and remove the file first",
+				  j->r.method, j->p.device, file);
+	}
+	if (rc) {
+		j->ata_pw_file[0] = 0;
+		return purge_fail(j, rc, NULL, "cannot %s %s: cannot keep the temporary password: %s", j->r.method,
+				  j->p.device, strerror(-rc));
+	}
+	return 0;
+}
+
+/* the password is off the drive: forget it, and its file */
+static void pw_forget(struct purge_job *j)
+{
+	if (j->ata_pw_file[0])
+		(void)unlink(j->ata_pw_file);
+	j->ata_pw_file[0] = 0;
+	explicit_bzero(j->ata_password, sizeof(j->ata_password));
+}
+
+/*
+ * After a failed erase the drive may be locked (ACS-4 4.20.9: a drive with
+ * a user password set locks at the next power-on or reset): SECURITY UNLOCK
+ * first, then SECURITY DISABLE PASSWORD.  0 when the password is off.
+ */
+static int pw_undo(struct purge_job *j, int fd)
+{
+	uint8_t data[512];
+	struct ata_tf tf;
+	struct ata_regs regs;
+	struct ata_info now;
+	char err[192];
+	int rc;
+
+	ata_security_tf(&tf, ATA_CMD_SEC_UNLOCK);
+	ata_security_data(data, j->ata_password, 0);
+	(void)exec(j, fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err));	/* an unlocked drive may abort it */
+	ata_security_tf(&tf, ATA_CMD_SEC_DISABLE_PASS);
+	ata_security_data(data, j->ata_password, 0);
+	rc = exec(j, fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err));
+	explicit_bzero(data, sizeof(data));
+	if (rc == 0 && identify_again(j, fd, &now) == 0 && !now.sec_enabled)
+		return 0;
+	return rc ? rc : -EPROTO;
+}
+
 static int secure_erase(struct purge_job *j, int fd, double *estimate)
 {
 	struct purge_result *r = &j->r;
 	int enhanced = j->p.method == PURGE_ATA_SECURE_ERASE_ENHANCED;
 	unsigned minutes = enhanced ? j->ata.enhanced_erase_minutes : j->ata.erase_minutes;
-	double est = minutes ? minutes * 60.0 : 12 * 3600.0;
-	unsigned timeout_ms;
+	unsigned timeout_s = ata_erase_timeout_s(minutes, j->ata.sectors, j->ata.logical_sector_size);
 	uint8_t data[512], rnd[8];
 	struct ata_info after;
 	struct ata_tf tf;
@@ -115,56 +241,68 @@ static int secure_erase(struct purge_job *j, int fd, double *estimate)
 	char err[192];
 	int rc;
 
-	*estimate = est;
+	/* the command's timeout is never below the drive's estimate: a caller's limit may only lengthen it */
+	if (j->p.max_seconds > timeout_s)
+		timeout_s = j->p.max_seconds;
+	*estimate = timeout_s;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return purge_fail(j, -EIO, NULL, "cannot draw a temporary password");
 	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(r->ata_password + 2 * i, 3, "%02x", rnd[i]);
+		snprintf(j->ata_password + 2 * i, 3, "%02x", rnd[i]);
+	explicit_bzero(rnd, sizeof(rnd));
 	snprintf(r->command, sizeof(r->command), "ata security set password (0xf1), erase prepare (0xf3), "
-		 "erase unit (0xf4)%s", enhanced ? " enhanced" : "");
+		 "erase unit (0xf4)%s, timeout %u s", enhanced ? " enhanced" : "", timeout_s);
 	if (j->cancel)
 		return purge_fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
+	rc = pw_keep(j);
+	if (rc)
+		return rc;
 	j->t_cmd = xmono();
 	purge_report(j, PURGE_RUNNING, "command", 0);
 	r->command_sent = 1;
 	ata_security_tf(&tf, ATA_CMD_SEC_SET_PASS);
-	ata_security_data(data, r->ata_password, 0);
-	rc = ata_exec(fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err));
+	ata_security_data(data, j->ata_password, 0);
+	rc = exec(j, fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err));
 	if (rc) {
-		r->ata_password[0] = 0;	/* not set: nothing to unlock */
+		pw_forget(j);	/* not set: nothing to unlock */
 		snprintf(r->device_status, sizeof(r->device_status), "%s", err);
 		return purge_fail(j, rc == -EIO || rc == -EOPNOTSUPP ? -EOPNOTSUPP : rc, "device_refused",
 				  "cannot %s %s: the drive rejected security set password: %s", r->method,
 				  j->p.device, err);
 	}
-	rc = ata_identify(fd, &after);
-	if (rc || !after.sec_enabled)
-		return purge_fail(j, rc ? rc : -EPROTO, NULL,
-				  "cannot %s %s: security is not enabled after set password", r->method, j->p.device);
+	rc = identify_again(j, fd, &after);
+	if (rc || !after.sec_enabled) {
+		snprintf(err, sizeof(err), "security is not enabled after set password");
+		rc = rc ? rc : -EPROTO;
+		goto undo;
+	}
 	ata_security_tf(&tf, ATA_CMD_SEC_ERASE_PREPARE);
-	rc = ata_exec(fd, &tf, NULL, 0, 30000, &regs, err, sizeof(err));
+	rc = exec(j, fd, &tf, NULL, 0, 30000, &regs, err, sizeof(err));
 	if (rc && rc != -ERANGE)
 		goto undo;
 	ata_security_tf(&tf, ATA_CMD_SEC_ERASE_UNIT);
-	ata_security_data(data, r->ata_password, enhanced);
-	/* the erase runs inside this one command: wait for the drive's estimate and more */
-	timeout_ms = (unsigned)(purge_wait_limit(j, est) > 86400 ? 86400000u : purge_wait_limit(j, est) * 1000);
+	ata_security_data(data, j->ata_password, enhanced);
 	purge_report(j, PURGE_RUNNING, "erasing", -1);
-	rc = ata_exec(fd, &tf, data, sizeof(data), timeout_ms, &regs, err, sizeof(err));
+	/* ACS-4 7.42: the erase runs inside this one command */
+	rc = exec(j, fd, &tf, data, sizeof(data), timeout_s * 1000u, &regs, err, sizeof(err));
+	explicit_bzero(data, sizeof(data));
 	if (rc)
 		goto undo;
 	snprintf(r->device_status, sizeof(r->device_status), "erase unit completed");
 	return 0;
 undo:
+	explicit_bzero(data, sizeof(data));
 	snprintf(r->device_status, sizeof(r->device_status), "%s", err);
-	ata_security_tf(&tf, ATA_CMD_SEC_DISABLE_PASS);
-	ata_security_data(data, r->ata_password, 0);
-	if (ata_exec(fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err)) == 0)
-		r->ata_password[0] = 0;
+	if (pw_undo(j, fd) == 0) {
+		pw_forget(j);
+		return purge_fail(j, rc == -EOPNOTSUPP ? -EOPNOTSUPP : (rc ? rc : -EIO), "device_refused",
+				  "cannot %s %s: the drive rejected the erase: %s (the temporary password was "
+				  "removed again)", r->method, j->p.device, r->device_status);
+	}
+	snprintf(r->ata_password_file, sizeof(r->ata_password_file), "%s", j->ata_pw_file);
 	return purge_fail(j, rc == -EOPNOTSUPP ? -EOPNOTSUPP : (rc ? rc : -EIO), "device_refused",
-			  "cannot %s %s: the drive rejected the erase: %s%s%s", r->method, j->p.device,
-			  r->device_status, r->ata_password[0] ? "; temporary password left set: " : "",
-			  r->ata_password);
+			  "cannot %s %s: the drive rejected the erase: %s; the temporary password is still set: "
+			  "it is in %s (mode 0600)", r->method, j->p.device, r->device_status, j->ata_pw_file);
 }
 
 static int ata_start(struct purge_job *j, int fd, double *estimate)
@@ -236,18 +374,26 @@ static int ata_confirm(struct purge_job *j, int fd)
 			 "sanitize status ext: operation completed without error");
 		return 0;
 	}
-	rc = ata_identify(fd, &after);
-	if (rc)
-		return purge_fail(j, rc, NULL, "cannot confirm the erase of %s: identify device: %s", j->p.device,
-				  strerror(-rc));
-	if (after.sec_enabled || after.sec_locked)
-		return purge_fail(j, -EPROTO, NULL, "cannot confirm the erase of %s: security is still %s "
-				  "(temporary password %s)", j->p.device, after.sec_locked ? "locked" : "enabled",
-				  r->ata_password);
+	rc = identify_again(j, fd, &after);
+	if (rc) {
+		snprintf(r->ata_password_file, sizeof(r->ata_password_file), "%s", j->ata_pw_file);
+		return purge_fail(j, rc, NULL, "cannot confirm the erase of %s: identify device: %s; the temporary "
+				  "password is in %s (mode 0600)", j->p.device, strerror(-rc), j->ata_pw_file);
+	}
+	if (after.sec_enabled || after.sec_locked) {
+		/* ACS-4 7.42.4: a successful erase disables the user password; this one did not */
+		if (pw_undo(j, fd) == 0)
+			pw_forget(j);
+		snprintf(r->ata_password_file, sizeof(r->ata_password_file), "%s", j->ata_pw_file);
+		return purge_fail(j, -EPROTO, NULL, "cannot confirm the erase of %s: security is still %s after "
+				  "erase unit%s%s%s", j->p.device, after.sec_locked ? "locked" : "enabled",
+				  j->ata_pw_file[0] ? "; the temporary password is in " : "",
+				  j->ata_pw_file, j->ata_pw_file[0] ? " (mode 0600)" : "");
+	}
+	pw_forget(j);
 	r->confirmed = 1;
 	snprintf(r->confirmation, sizeof(r->confirmation),
 		 "identify device re-read: security disabled again after erase unit");
-	explicit_bzero(r->ata_password, sizeof(r->ata_password));
 	return 0;
 }
 

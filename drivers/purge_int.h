@@ -68,6 +68,11 @@ struct purge_job {
 	struct blkdev_env env;		/* where sysfs and mountinfo are (purge_job_run sets the defaults) */
 	int held[PURGE_HELD_MAX];	/* other devices the command reaches, open O_EXCL until the end */
 	unsigned nheld;
+	/* ATA: how commands reach the drive (NULL: ata_exec); tests put a fake drive here */
+	int (*ata_exec)(struct purge_job *j, int fd, const struct ata_tf *tf, void *data, size_t len,
+			unsigned timeout_ms, struct ata_regs *r, char *err, size_t errlen);
+	char ata_password[24];		/* the temporary password: never in the result, a message or a log */
+	char ata_pw_file[PATH_MAX];	/* where it is kept for the technician while it is set; "" none */
 	void *priv;			/* a test backend's own state */
 };
 
@@ -112,6 +117,14 @@ int purge_nvme_subsystem(const char *sys, const char *name, char (*out)[BLKDEV_N
  * sanitize acts on the whole nvm subsystem nvme-subsys0 and nvme0n2 is
  * mounted on /mnt").  The names checked into out/n when out is not NULL.
  */
+/*
+ * The file that keeps the temporary ATA password of a secure erase while
+ * it is set on the drive: <state_dir>/ata-passwords/<serial>, mode 0600,
+ * serial with anything but [A-Za-z0-9._-] as '_'.  0, or -ENAMETOOLONG /
+ * -EINVAL (no state directory, no serial).
+ */
+int purge_ata_pw_path(const char *state_dir, const char *serial, char *out, size_t len);
+
 /* 1 if method m on a controller like ctrl erases every namespace of the subsystem, else 0.  Cannot fail. */
 int purge_nvme_whole_subsystem(enum purge_method m, const struct nvme_ctrl_info *ctrl);
 int purge_nvme_subsystem_check(const struct blkdev_env *env, const char *name, const char *what,

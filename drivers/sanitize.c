@@ -346,10 +346,7 @@ void sanitize_job_free(struct sanitize_job *j)
 	if (!j)
 		return;
 	wipe_job_free(j->wj);
-	purge_job_free(j->pj);
-	/* a copy of the temporary ATA password may sit in the result */
-	if (j->kind == SANITIZE_PURGE)
-		explicit_bzero(j->r.engine.purge.ata_password, sizeof(j->r.engine.purge.ata_password));
+	purge_job_free(j->pj);	/* wipes the temporary ATA password; results never hold it */
 	free(j);
 }
 
