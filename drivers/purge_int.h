@@ -62,6 +62,8 @@ struct purge_job {
 	uint32_t nsid;
 	struct nvme_ns_info ns;
 	struct nvme_sanitize_status nst_before, nst;
+	uint32_t nvme_cdw10;		/* CDW10 of the Sanitize we sent */
+	int nvme_seen_running;		/* a poll after our command saw SSTAT "in progress" */
 	struct ata_info ata;
 	struct ata_sanitize_status ast;
 	struct scsi_sense sense;
@@ -73,6 +75,11 @@ struct purge_job {
 			unsigned timeout_ms, struct ata_regs *r, char *err, size_t errlen);
 	char ata_password[24];		/* the temporary password: never in the result, a message or a log */
 	char ata_pw_file[PATH_MAX];	/* where it is kept for the technician while it is set; "" none */
+	/* SCSI: how REQUEST SENSE and TEST UNIT READY reach the device (NULL: sgio_run); tests fake it */
+	int (*sgio)(struct purge_job *j, int fd, const uint8_t *cdb, size_t cdb_len, enum sgio_dir dir, void *buf,
+		    size_t len, unsigned timeout_ms, struct sgio_reply *r);
+	unsigned scsi_attentions;	/* UNIT ATTENTIONs seen while polling */
+	int scsi_ready;			/* TEST UNIT READY returned GOOD after the sanitize */
 	void *priv;			/* a test backend's own state */
 };
 
@@ -117,6 +124,16 @@ int purge_nvme_subsystem(const char *sys, const char *name, char (*out)[BLKDEV_N
  * sanitize acts on the whole nvm subsystem nvme-subsys0 and nvme0n2 is
  * mounted on /mnt").  The names checked into out/n when out is not NULL.
  */
+/* What one sense answer says about a running SCSI SANITIZE (SBC-4 4.11.4, SPC-4 4.5). */
+enum purge_scsi_state {
+	PURGE_SCSI_RUNNING,	/* NOT READY, 04h/1Bh SANITIZE IN PROGRESS */
+	PURGE_SCSI_ATTENTION,	/* UNIT ATTENTION: a reset, a power-on, a changed mode page; not completion */
+	PURGE_SCSI_IDLE,	/* NO SENSE / RECOVERED ERROR: nothing pending, to be confirmed */
+	PURGE_SCSI_FAILED,	/* MEDIUM ERROR, 31h/03h SANITIZE COMMAND FAILED */
+	PURGE_SCSI_OTHER,	/* anything else: not a success */
+};
+enum purge_scsi_state purge_scsi_sense_state(const struct scsi_sense *s);
+
 /*
  * The file that keeps the temporary ATA password of a secure erase while
  * it is set on the drive: <state_dir>/ata-passwords/<serial>, mode 0600,
@@ -124,6 +141,17 @@ int purge_nvme_subsystem(const char *sys, const char *name, char (*out)[BLKDEV_N
  * -EINVAL (no state directory, no serial).
  */
 int purge_ata_pw_path(const char *state_dir, const char *serial, char *out, size_t len);
+
+/*
+ * Whether the Sanitize Status log after a Sanitize (after) describes THAT
+ * command and not one from before (before: the log read just before it):
+ * 0 when it completed and is ours (its SCDW10 is cdw10, and a poll saw it
+ * in progress or the log changed from before: SSTAT, SCDW10, or Global
+ * Data Erased set); -EIO when it failed; -EPROTO when it is stale or
+ * another command's (msg says which).  Cannot fail otherwise.
+ */
+int purge_nvme_log_confirms(const struct nvme_sanitize_status *before, const struct nvme_sanitize_status *after,
+			    int seen_running, uint32_t cdw10, char *msg, size_t len);
 
 /* 1 if method m on a controller like ctrl erases every namespace of the subsystem, else 0.  Cannot fail. */
 int purge_nvme_whole_subsystem(enum purge_method m, const struct nvme_ctrl_info *ctrl);

@@ -345,6 +345,8 @@ static int nvme_start(struct purge_job *j, int fd, double *estimate)
 		else if (act == NVME_SANACT_OVERWRITE && st->eto != 0xffffffffu)
 			*estimate = st->eto;
 		nvme_sanitize_cmd(&c, act, &o);
+		j->nvme_cdw10 = c.cdw10;
+		j->nvme_seen_running = 0;
 		snprintf(r->command, sizeof(r->command), "nvme sanitize (0x84) cdw10=0x%08x cdw11=0x%08x", c.cdw10,
 			 c.cdw11);
 		if (j->cancel)
@@ -381,7 +383,39 @@ static int nvme_poll(struct purge_job *j, int fd, double *fraction)
 		return purge_fail(j, rc, NULL, "cannot poll the sanitize status of %s: %s", j->p.device,
 				  rc == -EIO ? nvme_status_str(status) : strerror(-rc));
 	*fraction = j->nst.progress;
+	if (j->nst.state == NVME_SSTAT_IN_PROGRESS)
+		j->nvme_seen_running = 1;
 	return j->nst.state == NVME_SSTAT_IN_PROGRESS;
+}
+
+int purge_nvme_log_confirms(const struct nvme_sanitize_status *before, const struct nvme_sanitize_status *after,
+			    int seen_running, uint32_t cdw10, char *msg, size_t len)
+{
+	int changed;
+
+	msg[0] = 0;
+	if (after->state == NVME_SSTAT_FAILED) {
+		snprintf(msg, len, "the sanitize status log says it failed (SSTAT 0x%04x)", after->sstat);
+		return -EIO;
+	}
+	if (after->state != NVME_SSTAT_COMPLETED && after->state != NVME_SSTAT_COMPLETED_NDA) {
+		snprintf(msg, len, "the sanitize status log shows no completed sanitize (SSTAT 0x%04x)", after->sstat);
+		return -EPROTO;
+	}
+	/* 5.16.1.25: SCDW10 is Command Dword 10 of the Sanitize that started the operation */
+	if (after->scdw10 != cdw10) {
+		snprintf(msg, len, "the sanitize status log describes another sanitize (SCDW10 0x%08x, sent 0x%08x)",
+			 after->scdw10, cdw10);
+		return -EPROTO;
+	}
+	changed = after->sstat != before->sstat || after->scdw10 != before->scdw10 ||
+		  (after->global_erased && !before->global_erased);
+	if (!seen_running && !changed) {
+		snprintf(msg, len, "the sanitize status log is what it was before the command (SSTAT 0x%04x, SCDW10 "
+			 "0x%08x): it may describe an earlier sanitize", after->sstat, after->scdw10);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 static int nvme_confirm(struct purge_job *j, int fd)
@@ -408,17 +442,20 @@ static int nvme_confirm(struct purge_job *j, int fd)
 			 after.flbas, after.lba_size, (unsigned long long)after.nuse, (unsigned long long)after.nsze);
 		return 0;
 	}
-	if (st->state == NVME_SSTAT_FAILED)
-		return purge_fail(j, -EIO, NULL, "cannot %s %s: the sanitize status log says it failed (SSTAT 0x%04x)",
-				  r->method, j->p.device, st->sstat);
-	if ((st->state != NVME_SSTAT_COMPLETED && st->state != NVME_SSTAT_COMPLETED_NDA) ||
-	    (st->scdw10 & 0x7) != (uint32_t)sanact(j->p.method))
-		return purge_fail(j, -EPROTO, NULL, "cannot confirm %s on %s: the log shows SSTAT 0x%04x for "
-				  "action %u", r->method, j->p.device, st->sstat, st->scdw10 & 0x7);
+	{
+		char msg[256];
+		int rc = purge_nvme_log_confirms(&j->nst_before, st, j->nvme_seen_running, j->nvme_cdw10, msg,
+						 sizeof(msg));
+
+		if (rc)
+			return purge_fail(j, rc, NULL, "cannot %s %s: %s", rc == -EIO ? r->method : "confirm",
+					  j->p.device, msg);
+	}
 	r->confirmed = 1;
 	snprintf(r->confirmation, sizeof(r->confirmation),
-		 "sanitize status log: completed (SSTAT 0x%04x, SCDW10 0x%08x%s)", st->sstat, st->scdw10,
-		 st->global_erased ? ", global data erased" : "");
+		 "sanitize status log: completed (SSTAT 0x%04x, SCDW10 0x%08x%s; before: SSTAT 0x%04x, SCDW10 "
+		 "0x%08x)", st->sstat, st->scdw10, st->global_erased ? ", global data erased" : "",
+		 j->nst_before.sstat, j->nst_before.scdw10);
 	return 0;
 }
 
