@@ -432,6 +432,68 @@ static int sentinels_check(int fd, struct sentinels *s, const uint8_t nonce[16],
 	return 0;
 }
 
+/* ---- the read-back rule ---- */
+
+unsigned purge_readback_rule(enum purge_method m, unsigned dlfeat, char *basis, size_t len, int *assumed)
+{
+	unsigned dealloc;
+
+	*assumed = 0;
+	switch (m) {
+	case PURGE_ATA_SECURE_ERASE:
+		snprintf(basis, len, "ata normal security erase writes binary zeroes or ones, the vendor's choice "
+			 "(ACS-3 7.45)");
+		return PURGE_RB_ZEROS | PURGE_RB_ONES;
+	case PURGE_ATA_SANITIZE_OVERWRITE:
+	case PURGE_SCSI_SANITIZE_OVERWRITE:
+		snprintf(basis, len, "the overwrite action writes the zero pattern we send");
+		return PURGE_RB_ZEROS;
+	case PURGE_NVME_SANITIZE_CRYPTO:
+	case PURGE_NVME_SANITIZE_BLOCK:
+	case PURGE_NVME_SANITIZE_OVERWRITE:
+		/* NVMe 2.0 Base 8.21: without No-Deallocate After Sanitize the user data ends deallocated */
+		switch (dlfeat & 0x7) {
+		case 1:
+			dealloc = PURGE_RB_ZEROS;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, which read as "
+				 "zeros (DLFEAT 001b)");
+			break;
+		case 2:
+			dealloc = PURGE_RB_ONES;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, which read as "
+				 "ones (DLFEAT 010b)");
+			break;
+		default:
+			dealloc = PURGE_RB_ZEROS | PURGE_RB_ONES;
+			*assumed = 1;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, whose pattern "
+				 "the controller does not report (DLFEAT %u%u%ub): zeros or ones accepted",
+				 (dlfeat >> 2) & 1, (dlfeat >> 1) & 1, dlfeat & 1);
+			break;
+		}
+		return m == PURGE_NVME_SANITIZE_OVERWRITE ? dealloc | PURGE_RB_ZEROS : dealloc;
+	default:
+		snprintf(basis, len, "%s leaves content its standard does not define: only readability is "
+			 "checked, the sentinels show the old content gone", purge_method_name(m));
+		return PURGE_RB_ANY;
+	}
+}
+
+const char *purge_readback_name(unsigned accept)
+{
+	if (accept & PURGE_RB_ANY)
+		return "readable";
+	if ((accept & (PURGE_RB_ZEROS | PURGE_RB_ONES)) == (PURGE_RB_ZEROS | PURGE_RB_ONES))
+		return "zeros-or-ones";
+	return accept & PURGE_RB_ONES ? "ones" : "zeros";
+}
+
+void purge_job_set_readback(struct purge_job *j, purge_readback_fn fn, void *ctx)
+{
+	j->readback = fn;
+	j->readback_ctx = ctx;
+}
+
 /* ---- the runner ---- */
 
 static const struct purge_ops *const backends[] = {
@@ -550,6 +612,8 @@ int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d)
 			goto out;
 		}
 	}
+	r->readback_accept = purge_readback_rule(j->p.method, j->ns.dlfeat, r->readback_basis,
+						 sizeof(r->readback_basis), &r->readback_assumed);
 	rc = run_command(j, fd);
 	if (rc)
 		goto out;
@@ -563,6 +627,15 @@ int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d)
 		}
 		if (rc) {
 			rc = purge_fail(j, rc, NULL, "cannot read back %s after %s: %s", j->p.device, r->method,
+					strerror(-rc));
+			goto out;
+		}
+	}
+	if (j->readback) {
+		purge_report(j, PURGE_VERIFYING, "readback", 0);
+		rc = j->readback(j->readback_ctx, fd, r);
+		if (rc) {
+			rc = purge_fail(j, rc, NULL, "the read-back of %s after %s failed: %s", j->p.device, r->method,
 					strerror(-rc));
 			goto out;
 		}
@@ -772,6 +845,10 @@ json_t *purge_result_to_json(const struct purge_result *r)
 	bad |= json_object_set_new(o, "confirmed", json_boolean(r->confirmed));
 	bad |= json_object_set_new(o, "confirmation", str_or_null(r->confirmation));
 	bad |= json_object_set_new(o, "ata_password_file", str_or_null(r->ata_password_file));
+	bad |= json_object_set_new(o, "readback_rule", r->readback_accept ?
+				   json_pack("{s:s, s:s, s:b}", "accepts", purge_readback_name(r->readback_accept),
+					     "basis", r->readback_basis, "assumed", r->readback_assumed) : json_null());
+	bad |= json_object_set_new(o, "hidden_undetermined", str_or_null(r->hidden_undetermined));
 	bad |= json_object_set_new(o, "hpa_hidden_sectors", json_integer((json_int_t)r->hpa_hidden));
 	bad |= json_object_set_new(o, "dco_hidden_sectors", json_integer((json_int_t)r->dco_hidden));
 	bad |= json_object_set_new(v, "performed", json_boolean(r->verify.performed));

@@ -101,6 +101,16 @@ struct purge_caps {
 	char sanitize_unknown[192];	/* why SANITIZE STATUS EXT cannot be relied on; "" when it can */
 };
 
+/*
+ * What the read-back after the command may find (issue 10 item 5): the
+ * content each method's standard defines.  PURGE_RB_ANY: not defined (a
+ * crypto erase, a block erase, a format), only readability is checked;
+ * the sentinel check is what shows the old content gone.
+ */
+#define PURGE_RB_ZEROS 0x1u
+#define PURGE_RB_ONES 0x2u
+#define PURGE_RB_ANY 0x4u
+
 struct purge_result {
 	enum purge_state state;
 	char device[PATH_MAX];
@@ -120,6 +130,9 @@ struct purge_result {
 	char ata_password_file[PATH_MAX];	/* ATA secure erase left its temporary password set: the
 					   0600 file in the state directory that holds it; "" otherwise
 					   (the password itself is never in a result) */
+	unsigned readback_accept;	/* PURGE_RB_* */
+	char readback_basis[192];	/* why, in words, with the clause */
+	int readback_assumed;		/* the device does not say which pattern: zeros or ones accepted */
 	uint64_t hpa_hidden, dco_hidden;
 	char hidden_undetermined[160];	/* ATA: why the hidden area could not be determined; "" known */
 	struct {
@@ -190,6 +203,31 @@ int purge_ata_sanitize_precheck(int rc, const struct ata_sanitize_status *st, in
  * when the status cannot tell (msg says why).  Cannot fail otherwise.
  */
 int purge_ata_sanitize_decide(const struct ata_sanitize_status *st, char *msg, size_t len);
+
+/*
+ * The read-back rule of method m (PURGE_RB_*) on a namespace whose DLFEAT
+ * bits 2:0 are dlfeat (NVMe; 0 elsewhere): ATA normal secure erase zeros or
+ * ones (ACS-3 7.45: the vendor's choice); NVMe Sanitize, which we send
+ * without No-Deallocate, the deallocated pattern DLFEAT reports (NVMe 2.0
+ * Base 5.17.2.1 Figure 277; 000b: not reported, zeros or ones accepted and
+ * *assumed set); the overwrite actions our zero pattern; everything else
+ * any content.  basis says it in words.  Cannot fail.
+ */
+unsigned purge_readback_rule(enum purge_method m, unsigned dlfeat, char *basis, size_t len, int *assumed);
+/* "zeros", "ones", "zeros-or-ones", "readable".  Cannot fail. */
+const char *purge_readback_name(unsigned accept);
+
+/*
+ * A read-back run by purge_job_run on its own O_EXCL descriptor, after the
+ * command was confirmed and the sentinels checked and before the
+ * descriptor is closed, so no other opener can come between check, command
+ * and read-back (issue 10 item 8).  fd was opened O_DIRECT; r is the
+ * result so far (readback_accept says what may be found).  0, or -errno to
+ * fail the job.  The callback keeps its own report.
+ */
+typedef int (*purge_readback_fn)(void *ctx, int fd, const struct purge_result *r);
+/* Set the read-back for j (NULL: none).  Cannot fail. */
+void purge_job_set_readback(struct purge_job *j, purge_readback_fn fn, void *ctx);
 
 /* Reports for `sanitizerd wipe` and the job API.  NULL on ENOMEM. */
 json_t *purge_result_to_json(const struct purge_result *r);

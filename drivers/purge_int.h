@@ -80,6 +80,8 @@ struct purge_job {
 		    size_t len, unsigned timeout_ms, struct sgio_reply *r);
 	unsigned scsi_attentions;	/* UNIT ATTENTIONs seen while polling */
 	int scsi_ready;			/* TEST UNIT READY returned GOOD after the sanitize */
+	purge_readback_fn readback;	/* purge_job_set_readback */
+	void *readback_ctx;
 	void *priv;			/* a test backend's own state */
 };
 

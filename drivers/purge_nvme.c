@@ -277,8 +277,7 @@ static int nvme_check(struct purge_job *j, int fd)
 	uint16_t status = 0;
 	int rc;
 
-	if (!is_format(j->p.method))
-		return purge_nvme_whole_subsystem(j->p.method, &j->ctrl) ? hold_subsystem(j) : 0;
+	/* FLBAS/DPS for the format, DLFEAT for the read-back rule */
 	rc = nvme_identify_ns(fd, j->nsid, &j->ns, &status);
 	if (rc)
 		return purge_fail(j, rc, NULL, "cannot identify namespace %u of %s: %s", j->nsid, j->p.device,

@@ -224,4 +224,22 @@ void sanitize_progress_from_purge(const struct purge_progress *pp, uint64_t size
  */
 json_t *sanitize_result_to_json(const struct sanitize_result *r);
 
+/*
+ * The one rule for success, for the ledger and the certificate (the CLI
+ * and the API both call it): 1 when the job completed AND either its
+ * verification was performed and passed, or the method's read-back does
+ * not apply and an exception of kind "readback_not_applicable" says so
+ * plainly; else 0.  why (len bytes) says which, in words.  Cannot fail.
+ */
+int sanitize_result_passed(const struct sanitize_result *r, char *why, size_t len);
+
+/*
+ * One read-back buffer against a purge_readback_rule (PURGE_RB_*): 0 when
+ * it holds what the rule accepts; *seen (0 at the start of a device) keeps
+ * the pattern found first, so zeros-or-ones means one of them for the whole
+ * device.  -EILSEQ with *bad the offset in buf of the first wrong byte.
+ * Cannot fail otherwise.
+ */
+int sanitize_readback_check(unsigned accept, int *seen, const void *buf, size_t len, size_t *bad);
+
 #endif

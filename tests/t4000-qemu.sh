@@ -173,6 +173,16 @@ test_expect_success 'format nvm keeps the namespace format: cdw10 is lbaf|ses on
 	echo "$l" | grep -q "command=nvme_format_nvm_(0x80)_nsid=1_cdw10=0x00000200"
 '
 
+test_expect_success 'the job holds the device O_EXCL at every phase, and reads back on its own descriptor' '
+	grep "^SZ excl-done /dev/nvme0n1 rc=0 state=completed" "$L" &&
+	for ph in sentinels erasing confirming verifying readback readback-callback; do
+		grep "^SZ excl /dev/nvme0n1 phase=$ph ebusy=1$" "$L" || { echo "phase $ph"; exit 1; }
+	done &&
+	! grep "^SZ excl /dev/nvme0n1 phase=[a-z-]* ebusy=0" "$L" | grep -v "phase=after" &&
+	grep "^SZ excl /dev/nvme0n1 phase=after ebusy=0" "$L" &&
+	grep "^SZ excl-readback /dev/nvme0n1 accepts=readable block1_zeros=1" "$L"
+'
+
 test_expect_success 'nvme-format-user erases the pattern for real (sentinels gone, zeros)' '
 	grep "^SZ pattern-before /dev/nvme.* zeros=0" "$L" &&
 	expect_method nvme-format-user "/dev/nvme0n1 rc=0" completed - "sent=1 confirmed=1 verify=passed sentinels=16 zero_blocks=16" &&

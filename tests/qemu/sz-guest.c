@@ -248,6 +248,80 @@ static int marker(int write_it)
 	return n == (ssize_t)sizeof(want) - 1 && (write_it || !memcmp(got, want, sizeof(want) - 1));
 }
 
+/*
+ * issue 10 item 8: while a purge job runs, nobody else may open the device
+ * O_EXCL, at every phase the progress function sees and in the read-back,
+ * which runs on the job's own descriptor.
+ */
+struct excl {
+	const char *dev;
+	char last[16];
+	int readback_rc;
+};
+
+static void excl_probe(const char *dev, const char *phase)
+{
+	int fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC), busy = fd < 0 && errno == EBUSY;
+
+	if (fd >= 0)
+		close(fd);
+	printf("SZ excl %s phase=%s ebusy=%d\n", dev, phase, busy);
+}
+
+static void on_progress(void *ctx, const struct purge_progress *p)
+{
+	struct excl *x = ctx;
+
+	if (!strcmp(x->last, p->phase))
+		return;
+	snprintf(x->last, sizeof(x->last), "%s", p->phase);
+	if (strcmp(p->phase, "checking"))	/* before the open: nothing held yet */
+		excl_probe(x->dev, p->phase);
+}
+
+static int on_readback(void *ctx, int fd, const struct purge_result *r)
+{
+	struct excl *x = ctx;
+	uint8_t *b;
+	int z = -1;
+
+	excl_probe(x->dev, "readback-callback");
+	if (posix_memalign((void **)&b, 4096, 4096) == 0) {
+		z = pread(fd, b, 4096, 4096) == 4096;
+		for (int i = 0; z == 1 && i < 4096; i++)
+			if (b[i])
+				z = 0;
+		free(b);
+	}
+	printf("SZ excl-readback %s accepts=%s block1_zeros=%d\n", x->dev, purge_readback_name(r->readback_accept), z);
+	return x->readback_rc;
+}
+
+static void run_excl(const char *dev)
+{
+	struct purge_params p;
+	struct purge_job *j;
+	struct excl x;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&x, 0, sizeof(x));
+	x.dev = dev;
+	snprintf(p.device, sizeof(p.device), "%s", dev);
+	p.method = PURGE_NVME_FORMAT_USER;
+	snprintf(p.expected_identity, sizeof(p.expected_identity), "NVME0001");
+	p.precheck = 1;
+	p.poll_interval = 0.2;
+	p.max_seconds = 60;
+	if (purge_job_new(&p, &j))
+		return;
+	purge_job_set_readback(j, on_readback, &x);
+	rc = purge_job_run(j, on_progress, &x);
+	printf("SZ excl-done %s rc=%d state=%s\n", dev, rc, purge_state_name(purge_job_result(j)->state));
+	purge_job_free(j);
+	excl_probe(dev, "after");
+}
+
 static void raw_nvme(const char *dev)
 {
 	uint16_t st = 0;
@@ -377,6 +451,8 @@ int main(void)
 			rc = umount("/mnt/n2") ? -errno : 0;
 			printf("SZ ns2-umount rc=%d\n", rc);
 		}
+		fill(nvme, 0x77);
+		run_excl(nvme);
 		for (size_t i = 0; i < sizeof(nvme_m) / sizeof(nvme_m[0]); i++)
 			run(nvme, nvme_m[i], "NVME0001", 1);
 		raw_nvme(nvme);
