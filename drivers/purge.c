@@ -805,6 +805,8 @@ json_t *purge_caps_to_json(const struct purge_caps *c)
 			bad |= json_object_set_new(sec, "enhanced_erase_minutes", json_integer(c->enhanced_erase_minutes));
 			bad |= json_object_set_new(o, "sanitize_frozen", json_boolean(c->sanitize_frozen));
 			bad |= json_object_set_new(hid, "known", json_boolean(c->hidden_known));
+			bad |= json_object_set_new(hid, "undetermined", str_or_null(c->hidden_why));
+			bad |= json_object_set_new(o, "sanitize_unknown", str_or_null(c->sanitize_unknown));
 			bad |= json_object_set_new(hid, "sectors", json_integer((json_int_t)c->sectors));
 			bad |= json_object_set_new(hid, "native_sectors", json_integer((json_int_t)c->native_sectors));
 			bad |= json_object_set_new(hid, "hpa_hidden", json_integer((json_int_t)c->hpa_hidden));

@@ -14,9 +14,16 @@
  *      read-only, expected identity) and the O_EXCL open;
  *   3. the serial the device itself reports through the command set must
  *      be the one sysfs reported and, when given, the expected identity;
- *   4. the capability the method needs, read from the device (SANICAP,
+ *   4. what else the command reaches: an NVMe Sanitize (and a Format NVM
+ *      with FNA bit 0 or 1) erases every namespace of the NVM subsystem, so
+ *      each of them must pass the interlocks too and is held O_EXCL;
+ *   5. the capability the method needs, read from the device (SANICAP,
  *      FNA, IDENTIFY word 59 and 128, REPORT SUPPORTED OPERATION CODES),
- *      and for ATA no sectors hidden by HPA or DCO.
+ *      and for ATA no sectors hidden by HPA, DCO or AMA, and registers the
+ *      decision needs readable through the translator's sense format.
+ * The backends live in purge_nvme.c, purge_ata.c, purge_scsi.c behind
+ * struct purge_ops (purge_int.h).  The device stays open O_EXCL from the
+ * checks through the read-back (purge_job_set_readback).
  * A refusal fills result.refusal with a stable name and result.error with
  * the reason; a command the device rejects is a failure, never a success.
  */
@@ -116,9 +123,11 @@ struct purge_result {
 	char device[PATH_MAX];
 	char method[32];
 	char identity[PATH_MAX + 8];
-	char refusal[24];	/* interlock_reason_name, "unsupported_device", "not_supported",
-				   "frozen", "locked", "security_enabled", "hidden_sectors", "busy",
-				   "subsystem_unknown" (an NVMe command reaches namespaces we cannot list), "device_refused", or ""; an other namespace of the subsystem in use gives its interlock name */
+	char refusal[24];	/* interlock_reason_name (also for another namespace of the NVM
+				   subsystem), "unsupported_device", "not_supported", "frozen",
+				   "locked", "security_enabled", "hidden_sectors", "hidden_unknown",
+				   "status_unknown", "busy", "subsystem_unknown", "password_pending",
+				   "no_state_dir", "device_refused", or "" */
 	char error[768];	/* "" unless failed or cancelled */
 	int err;		/* positive errno, 0 if none */
 	char transport[8], model[64], serial[128], firmware[16];

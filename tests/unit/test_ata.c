@@ -194,6 +194,23 @@ int main(void)
 		CHECK_EQ_INT(ata_regs_from_sense(s, sizeof(s), &r), -EINVAL, "unknown response code refused");
 	}
 
+	/* issue 10 item 4: ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT, 78h / FEATURE 0000h, 48-bit, registers back */
+	{
+		struct ata_tf t2;
+
+		ata_get_native_max_tf(&t2);
+		CHECK_EQ_INT(ata_pt16_cdb(cdb, &t2), 0, "get native max address ext packs");
+	}
+	CHECK(cdb_is(cdb, (const uint8_t[16]){ 0x85, 0x07, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x78, 0 }),
+	      "  85h, non-data 48-bit, CK_COND, feature 0000h, device 40h, command 78h");
+	identify(b);
+	setw(b, 119, 0x4100);		/* valid (01b in 15:14), bit 8: Accessible Max Address Configuration */
+	checksum(b);
+	CHECK(ata_parse_identify(b, 512, &a) == 0 && a.ama_supported, "identify word 119 bit 8: ama supported");
+	setw(b, 119, 0x0100);		/* bit 8 without the validity bits */
+	checksum(b);
+	CHECK(ata_parse_identify(b, 512, &a) == 0 && !a.ama_supported, "  not when word 119 is not valid");
+
 	/* IDENTIFY DEVICE */
 	identify(b);
 	CHECK_EQ_INT(ata_parse_identify(b, 512, &a), 0, "identify device parses");
