@@ -223,7 +223,7 @@ static int nvme_identify(struct purge_job *j, int fd, struct purge_caps *caps)
  * Format NVM when FNA bit 0 (format) or bit 1 (secure erase) says it
  * reaches every namespace (5.17.2.1 Figure 275).
  */
-static int hold_subsystem(struct purge_job *j)
+static int hold_subsystem(struct purge_job *j, int fd)
 {
 	char (*names)[BLKDEV_NAME_MAX] = calloc(PURGE_HELD_MAX, BLKDEV_NAME_MAX);
 	struct blkdev_info *d = calloc(1, sizeof(*d));
@@ -242,12 +242,43 @@ static int hold_subsystem(struct purge_job *j)
 		rc = purge_fail(j, rc, refusal[0] ? refusal : NULL, "%s", msg);
 		goto out;
 	}
-	for (unsigned i = 0; i < n && j->nheld < PURGE_HELD_MAX; i++) {
-		int fd = -1;
+	/*
+	 * A namespace the controller has active but the kernel shows no block
+	 * device for (an unsupported format, a hidden one) would be erased
+	 * unchecked: the active list (Identify CNS 02h) may not be longer than
+	 * what sysfs lists for the subsystem (ours and the n others).
+	 */
+	{
+		uint32_t list[1024] __attribute__((aligned(64)));
+		struct nvme_admin_cmd c;
+		uint16_t status = 0;
+		unsigned active = 0;
 
+		memset(list, 0, sizeof(list));
+		nvme_identify_cmd(&c, 2, 0, list);
+		rc = nvme_admin(fd, &c, &status);
+		if (rc) {
+			rc = purge_fail(j, -EPERM, "subsystem_unknown", "cannot %s %s: the active namespace list cannot be "
+					"read (%s), so the namespaces the command reaches are not known", j->r.method,
+					j->p.device, rc == -EIO ? nvme_status_str(status) : strerror(-rc));
+			goto out;
+		}
+		while (active < 1024 && list[active])
+			active++;
+		if (active > n + 1) {
+			rc = purge_fail(j, -EPERM, "subsystem_unknown", "cannot %s %s: the controller has %u active "
+					"namespaces but sysfs shows %u block devices in its subsystem; a namespace "
+					"without one cannot be checked", j->r.method, j->p.device, active, n + 1);
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < n && j->nheld < PURGE_HELD_MAX; i++) {
+		int hfd = -1;
+
+		ir.message[0] = 0;
 		rc = blkdev_probe_name(&j->env, names[i], d);
 		if (!rc)
-			rc = interlock_open(d, 0, &fd, &ir);
+			rc = interlock_open(d, 0, &hfd, &ir);
 		if (rc) {
 			rc = purge_fail(j, rc == -EBUSY ? -EBUSY : -EPERM, rc == -EBUSY ? "busy" : "subsystem_unknown",
 					"cannot %s %s: the command acts on the whole nvm subsystem, and its namespace "
@@ -255,7 +286,7 @@ static int hold_subsystem(struct purge_job *j)
 					ir.message[0] ? ir.message : strerror(-rc));
 			goto out;
 		}
-		j->held[j->nheld++] = fd;
+		j->held[j->nheld++] = hfd;
 	}
 	rc = 0;
 out:
@@ -282,7 +313,7 @@ static int nvme_check(struct purge_job *j, int fd)
 	if (rc)
 		return purge_fail(j, rc, NULL, "cannot identify namespace %u of %s: %s", j->nsid, j->p.device,
 				  rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-	return purge_nvme_whole_subsystem(j->p.method, &j->ctrl) ? hold_subsystem(j) : 0;
+	return purge_nvme_whole_subsystem(j->p.method, &j->ctrl) ? hold_subsystem(j, fd) : 0;
 }
 
 static int nvme_start(struct purge_job *j, int fd, double *estimate)
