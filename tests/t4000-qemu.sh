@@ -139,6 +139,12 @@ test_expect_success 'hpa/dco: the ata disk reports its native max and no hidden 
 	[ "$(field native "$l")" = "$(field sectors "$l")" ]
 '
 
+test_expect_success 'read native max through libata: registers decoded (fixed or descriptor sense), lba = native - 1' '
+	l=$(grep "^SZ ata-sense " "$L") && echo "$l" &&
+	[ "$(field rc "$l")" = 0 ] && [ "$(field valid "$l")" = 1 ] &&
+	[ $(( $(field lba "$l") + 1 )) = "$(field native "$(grep "^SZ ident ata " "$L")")" ]
+'
+
 test_expect_success 'a wrong expected identity is refused before anything is written' '
 	expect_method nvme-format-user /dev/nvme failed identity_mismatch "sent=0"
 '

@@ -120,6 +120,18 @@ static void ident_ata(const char *dev)
 		close(fd);
 		return;
 	}
+	{
+		/* which sense format libata returns the registers in on this kernel (issue 10 item 3) */
+		struct ata_tf tf;
+		struct ata_regs r;
+		char err[160];
+		int xrc;
+
+		ata_read_native_max_tf(&tf);
+		xrc = ata_exec(fd, &tf, NULL, 0, 10000, &r, err, sizeof(err));
+		printf("SZ ata-sense %s rc=%d valid=%d fixed=%d lba=%llu\n", dev, xrc, r.valid, r.fixed,
+		       (unsigned long long)r.lba);
+	}
 	rc = ata_probe_hidden(fd, &a, &h);
 	clean(a.model);
 	printf("SZ ident ata %s rc=0 serial=%s model=%s fw=%s sectors=%llu lba48=%d sanitize=%d security=%d "
