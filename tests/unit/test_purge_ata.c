@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "drivers/purge_int.h"
+#include "drivers/sanitize.h"
 #include "sanitizerd/xio.h"
 #include "tests/unit/tap.h"
 
@@ -146,15 +147,26 @@ static int contains(const void *s, size_t len, const char *needle)
 	return needle[0] && memmem(s, len, needle, strlen(needle)) != NULL;
 }
 
-/* the password anywhere in the result, its JSON or its text fields */
+/* the password anywhere in the result, its JSON, or the job report (sanitize_result_to_json) built on it */
 static int leaks(const struct purge_job *j, const char *pw)
 {
-	json_t *o = purge_result_to_json(&j->r);
-	char *text = o ? json_dumps(o, 0) : NULL;
-	int bad = !text || contains(&j->r, sizeof(j->r), pw) || strstr(text, pw) != NULL;
+	static struct sanitize_result sr;
+	json_t *o = purge_result_to_json(&j->r), *so;
+	char *text = o ? json_dumps(o, 0) : NULL, *stext;
+	int bad;
 
+	memset(&sr, 0, sizeof(sr));
+	sr.kind = SANITIZE_PURGE;
+	sr.readback.mismatch_offset = -1;
+	sr.engine.purge = j->r;
+	so = sanitize_result_to_json(&sr);
+	stext = so ? json_dumps(so, 0) : NULL;
+	bad = !text || !stext || contains(&j->r, sizeof(j->r), pw) || strstr(text, pw) != NULL ||
+	      strstr(stext, pw) != NULL;
 	free(text);
+	free(stext);
 	json_decref(o);
+	json_decref(so);
 	return bad;
 }
 
