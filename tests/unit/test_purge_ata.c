@@ -229,6 +229,8 @@ int main(void)
 	CHECK(!leaks(j, f.pw), "  the password is nowhere in the result, its json or its error");
 	CHECK(j->r.ata_password_file[0] == 0, "  no password file to report");
 	CHECK(strstr(j->r.error, "removed again") != NULL, "  the error says the password was removed");
+	snprintf(j->r.device_status, sizeof(j->r.device_status), "pw %s", f.pw);
+	CHECK(leaks(j, f.pw), "  (the search finds a password planted in the result: it can fail)");
 	purge_job_free(j);
 
 	/* 2: DISABLE fails too: the password stays set, the report names the file, not the password */
