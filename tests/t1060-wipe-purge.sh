@@ -36,7 +36,7 @@ test_expect_success 'nvme-sanitize-crypto on a loop device: refused, not an nvme
 test_expect_success 'ata-secure-erase on a loop device: refused, not a scsi/sata disk' '
 	purge_refused unsupported_device "$dev" --method ata-secure-erase --yes &&
 	grep -q "ata-secure-erase needs a whole scsi disk (/dev/sdX), this is a loop device" err &&
-	jq -e ".ata_password == null" rep.json
+	jq -e ".ata_password_file == null and (has(\"ata_password\") | not)" rep.json
 '
 test_expect_success 'every purge method is refused on a loop device, with --verify full too' '
 	for m in nvme-sanitize-block nvme-sanitize-overwrite nvme-format-crypto nvme-format-user \
