@@ -332,7 +332,8 @@ static void *worker(void *arg)
 	j->v.report = report;
 	pthread_mutex_unlock(&js->m);
 	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
-	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
+	/* the one rule for a pass, the CLI's too (drivers/sanitize.h) */
+	ok = rc == 0 && sanitize_result_passed(r, err, sizeof(err));
 	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
 	if (ok && wiprec_coverage_check(r, &j->dev, j->capacity, err, sizeof(err)) < 0) {
 		api_log(a, "error: job %s: %s", j->v.id, err);

@@ -34,6 +34,16 @@ static json_t *exceptions_json(const struct sanitize_result *r)
 	return a;
 }
 
+/* "passed", "failed", or "not_applicable" where an exception says plainly that no read-back applies */
+static const char *verification_result(const struct sanitize_result *r)
+{
+	char why[256];
+
+	if (r->verify.performed)
+		return r->verify.passed ? "passed" : "failed";
+	return sanitize_result_passed(r, why, sizeof(why)) ? "not_applicable" : "failed";
+}
+
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type, uint64_t capacity)
 {
@@ -47,7 +57,7 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 		      " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}",
 		      "job_id", job_id, "method", r->method, "category", category, "technique", technique,
 		      "verification", "method", r->verify.mode,
-		      "result", r->verify.performed && r->verify.passed ? "passed" : "failed",
+		      "result", verification_result(r),
 		      "bytes_read", (json_int_t)r->verify.bytes,
 		      "passes", (int)r->passes, "bytes_written", (json_int_t)r->bytes_written,
 		      "duration_ms", (json_int_t)(r->seconds * 1000),
