@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/station.h"
 #include "audit/b64.h"
 #include "audit/keys.h"
 #include "audit/ledger.h"
@@ -34,6 +35,7 @@ struct job_view {
 	char error[768];
 	json_t *report;
 	const char *record;		/* the end's ledger entry: "none" yet, "pending", "written", "kept" */
+	const char *reason;		/* why it failed (sanitize_failed's reason), NULL otherwise */
 };
 
 struct job {
@@ -45,6 +47,8 @@ struct job {
 	struct sanitize_job *wj;	/* the engine, with its buffers: freed as soon as the job ends */
 	struct wiprec_pending *pending;	/* where its end is kept until the ledger has it */
 	struct blkdev_info dev;
+	int gone;			/* the drive left during the job (under owner->m) */
+	double checked;			/* when blkdev_gone last looked */
 };
 
 struct jobs {
@@ -218,13 +222,48 @@ static int recover(struct api *a, char *err, size_t errlen)
 
 /* ---- the worker ---- */
 
+static json_t *job_json(const struct job_view *j);
+
+/* The drive left: the job stops at its next safe point and fails with reason device_removed. */
+static void mark_gone(struct job *j)
+{
+	pthread_mutex_lock(&j->owner->m);
+	if (!j->gone) {
+		j->gone = 1;
+		sanitize_job_cancel(j->wj);
+	}
+	pthread_mutex_unlock(&j->owner->m);
+}
+
 static void on_progress(void *ctx, const struct sanitize_progress *p)
 {
 	struct job *j = ctx;
+	json_t *view;
 
 	pthread_mutex_lock(&j->owner->m);
 	j->v.prog = *p;
+	view = job_json(&j->v);
 	pthread_mutex_unlock(&j->owner->m);
+	station_publish(j->owner->a->station, "job.progress", view);
+	/* a drive pulled (or a loop device detached) while it is held: no event may come, so look */
+	if (xmono() - j->checked >= 1.0) {
+		j->checked = xmono();
+		if (blkdev_gone(&j->dev))
+			mark_gone(j);
+	}
+}
+
+void jobs_device_gone(struct jobs *js, unsigned major, unsigned minor)
+{
+	pthread_mutex_lock(&js->m);
+	for (size_t i = 0; i < js->n; i++) {
+		struct job *j = js->list[i];
+		if (j->dev.major == major && j->dev.minor == minor && !j->gone) {
+			j->gone = 1;
+			sanitize_job_cancel(j->wj);
+		}
+	}
+	pthread_mutex_unlock(&js->m);
 }
 
 /* A job that will not run, or has run: out of the live table, its view kept, everything else freed. */
@@ -311,7 +350,7 @@ static void *worker(void *arg)
 	const struct sanitize_result *r;
 	char err[512], actor[64];
 	int rc, ok, partial = 0;
-	json_t *report;
+	json_t *report, *ended;
 
 	pthread_mutex_lock(&js->m);
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
@@ -344,15 +383,40 @@ static void *worker(void *arg)
 		rc = record_end(j, "sanitize_completed", actor,
 				wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), 1, err, sizeof(err));
 	} else {
-		const char *reason = partial ? "partial_device" : rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
-				     : rc == -EILSEQ ? "verification_failed" : "failed";
-		rc = record_end(j, "sanitize_failed", actor, wiprec_failed(j->v.id, reason, r), 1, err, sizeof(err));
+		int gone;
+		const char *reason;
+		json_t *d;
+
+		pthread_mutex_lock(&js->m);
+		gone = j->gone;
+		pthread_mutex_unlock(&js->m);
+		reason = partial ? "partial_device" : gone ? "device_removed" :
+			 rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled") :
+			 rc == -EILSEQ ? "verification_failed" : "failed";
+		d = wiprec_failed(j->v.id, reason, r);
+		pthread_mutex_lock(&js->m);
+		j->v.reason = reason;
+		pthread_mutex_unlock(&js->m);
+		if (gone && d) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "the drive %s was removed during the wipe", j->dev.path);
+			json_object_set_new(d, "error", json_string(msg));
+			pthread_mutex_lock(&js->m);
+			j->v.prog.state = WIPE_FAILED;
+			snprintf(j->v.error, sizeof(j->v.error), "%s", msg);
+			pthread_mutex_unlock(&js->m);
+		}
+		rc = record_end(j, "sanitize_failed", actor, d, 1, err, sizeof(err));
 	}
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
 	api_log(a, "job %s on %s: %s%s%s", j->v.id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
 		r->error);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
+	pthread_mutex_lock(&js->m);
+	ended = job_json(&j->v);
+	pthread_mutex_unlock(&js->m);
+	station_publish(a->station, "job.ended", ended);
 	pthread_mutex_lock(&js->m);
 	js->running--;
 	pthread_cond_broadcast(&js->slot);
@@ -427,8 +491,10 @@ static json_t *job_json(const struct job_view *j)
 			      "error", j->error[0] ? j->error : NULL);
 	if (o && !j->error[0])
 		json_object_set_new(o, "error", json_null());
-	if (o)
+	if (o) {
 		json_object_set_new(o, "record", json_string(j->record ? j->record : "none"));
+		json_object_set_new(o, "reason", j->reason ? json_string(j->reason) : json_null());
+	}
 	if (o && j->report)
 		json_object_set(o, "report", j->report);
 	return o;

@@ -131,5 +131,5 @@ void devwatch_stop(struct devwatch *w)
 
 const char *devwatch_source(const struct devwatch *w)
 {
-	return w->source;
+	return w ? w->source : "none";
 }

@@ -21,7 +21,7 @@ struct devwatch;
 int devwatch_start(devwatch_fn fn, void *ctx, struct devwatch **out);
 /* Stop the thread and free; devwatch_stop(NULL) is a no-op.  No callback runs after it returns. */
 void devwatch_stop(struct devwatch *w);
-/* "udev" or "kernel": where the events come from.  Cannot fail. */
+/* "udev" or "kernel": where the events come from; "none" for NULL.  Cannot fail. */
 const char *devwatch_source(const struct devwatch *w);
 
 #endif
