@@ -361,6 +361,8 @@ static json_t *job_view(uint64_t seq, const char *start, const char *end)
 			      "error", error && error[0] ? error : NULL, "record", en ? "written" : "none",
 			      "started_seq", (json_int_t)seq, "started_at", json_object_get(st, "time"),
 			      "report", ed);
+	if (v)
+		json_object_set_new(v, "reason", reason && strcmp(state, "completed") ? json_string(reason) : json_null());
 	if (v && !json_object_get(v, "error"))
 		json_object_set_new(v, "error", json_null());
 	json_decref(st);
