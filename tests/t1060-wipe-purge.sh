@@ -74,7 +74,8 @@ test_expect_success 'a refused purge of an enrolled asset records nothing: it st
 	"$SZ" ledger verify --state-dir st >/dev/null
 '
 test_expect_success 'an overwrite of the same asset still runs and is recorded (loop: no HPA/DCO check)' '
-	"$SZ" wipe "$dev" --method clear-zero --verify sample --yes --state-dir st >rep.json 2>err &&
+	{ "$SZ" wipe "$dev" --method clear-zero --verify sample --yes --state-dir st >rep.json 2>err ||
+	  { cat err; jq -c "{state, error}" rep.json; false; }; } &&
 	grep -q "asset p1 is now sanitized" err &&
 	jq -e ".engine == \"overwrite\" and .state == \"completed\" and .hidden_sectors == null" rep.json &&
 	cmp -n 16777216 a.img /dev/zero
