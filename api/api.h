@@ -25,6 +25,7 @@ struct jobs;
 struct writer;
 struct connguard;
 struct station;
+struct batches;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -158,6 +159,7 @@ struct api {
 	void *mhd;			/* struct MHD_Daemon * */
 	struct connguard *guard;	/* request deadlines */
 	struct station *station;	/* live devices and the event stream */
+	struct batches *batches;	/* the batches of this run (api/batches.c) */
 };
 
 /* Route handlers, by file. */
@@ -183,6 +185,12 @@ void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
 void h_jobs_list(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
+void h_batches_create(struct req *r, struct resp *out);
+void h_batch_get(struct req *r, struct resp *out);
+void h_batch_cancel(struct req *r, struct resp *out);
+/* The batches kept in memory: NULL on ENOMEM; batches_free(NULL) is a no-op. */
+struct batches *batches_new(void);
+void batches_free(struct batches *b);
 void h_cert_issue(struct req *r, struct resp *out);
 void h_cert_get(struct req *r, struct resp *out);
 void h_cert_jws(struct req *r, struct resp *out);

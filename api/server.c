@@ -60,6 +60,9 @@ static const struct route routes[] = {
 	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
 	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
+	{ "POST", "/v1/batches", TEC, h_batches_create },
+	{ "GET", "/v1/batches/{}", TEC, h_batch_get },
+	{ "DELETE", "/v1/batches/{}", TEC, h_batch_cancel },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
@@ -682,6 +685,11 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = station_start(a, &a->station, err, errlen);
 	if (rc < 0)
 		goto out;
+	a->batches = batches_new();
+	if (!a->batches) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
 			   &a->guard);
 	if (rc < 0) {
@@ -732,6 +740,8 @@ void api_stop(struct api *a)
 		MHD_stop_daemon(a->mhd);
 	station_free(a->station);
 	a->station = NULL;
+	batches_free(a->batches);
+	a->batches = NULL;
 	a->mhd = NULL;
 	connguard_free(a->guard);
 	a->guard = NULL;

@@ -90,8 +90,7 @@ static int rec_start(struct rec *rc, const struct sanitize_params *p, const stru
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(rc->job_id, sizeof(rc->job_id), "cli_%s", b ? b : "x");
 	free(b);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", rc->job_id, "method", method, "verify", verify,
-		      "device", p->device, "identity", dev->identity);
+	d = wiprec_started(rc->job_id, method, verify, p->device, dev->identity);
 	r = d ? ledger_append(rc->st->ledger, rc->subject, "sanitize_started", "local:wipe", d, NULL, NULL, NULL)
 	      : -ENOMEM;
 	json_decref(d);
