@@ -49,9 +49,10 @@ test_expect_success 'four at once: one array of four passed reports, every drive
 '
 
 test_expect_success 'on a terminal: one progress line per drive, redrawn in place' '
-	script -qec "\"$SZ\" wipe \"$A\" \"$B\" \"$C\" --method dod-3pass --verify full --yes >/dev/null" tty.log >/dev/null &&
+	truncate -s $((256 * MiB)) e.img f.img g.img && E=$(loop_attach e.img) && F=$(loop_attach f.img) && G=$(loop_attach g.img) &&
+	script -qec "\"$SZ\" wipe \"$E\" \"$F\" \"$G\" --method dod-3pass --verify sample --yes >/dev/null" tty.log >/dev/null &&
 	grep -aq "$(printf "\033\\[3A")" tty.log &&
-	for x in "$A" "$B" "$C"; do grep -aq "$(basename "$x") *pass [123]/3" tty.log || { echo "no line for $x"; exit 1; }; done
+	for x in "$E" "$F" "$G"; do grep -aq "$x *pass [123]/3" tty.log || { echo "no line for $x"; exit 1; }; done
 '
 
 test_expect_success 'usage: a device named twice, or --expect-identity with several, is exit 2' '
