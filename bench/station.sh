@@ -67,7 +67,8 @@ fio_bw=$(jq '.jobs[0].write.bw_bytes' "$work/fio.json")
 NWIPE=${NWIPE:-$(command -v nwipe || true)}
 nw_bw="" nw_ver=""
 if [ -n "$NWIPE" ]; then
-	nw_ver=$("$NWIPE" --version 2>/dev/null | head -n 1)
+	nw_ver=$("$NWIPE" --version 2>&1 | head -n 1)
+	[ -n "$nw_ver" ] || nw_ver="nwipe at $NWIPE"	# an upstream build that prints no version
 	t0=$(date +%s.%N)
 	"$NWIPE" --autonuke --nogui --nousb --nosignals --verify=off --noblank --method=zero -l "$work/nw.log" $devs \
 		>/dev/null 2>&1 || true
