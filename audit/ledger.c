@@ -33,6 +33,9 @@ static const char schema[] =
 	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
 	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
 	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
+	/* the ends of wipes, for ledger_replayed_sanitizing (recovery at start) */
+	"CREATE INDEX IF NOT EXISTS entries_sanitize ON entries(subject, seq)"
+	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
 	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
@@ -50,6 +53,21 @@ static const char schema[] =
 	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints"
 	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
+	/*
+	 * subjects is derived (each subject's state after its last entry): it
+	 * changes, but only by an append, so a row must follow an entry of its
+	 * subject later than the row's last one, and rows are never deleted.
+	 * ledger verify compares every row with the replayed entries.
+	 */
+	"CREATE TRIGGER IF NOT EXISTS subjects_no_delete BEFORE DELETE ON subjects"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: rows are never deleted'); END;"
+	"CREATE TRIGGER IF NOT EXISTS subjects_insert_follows BEFORE INSERT ON subjects"
+	" WHEN NOT EXISTS (SELECT 1 FROM entries WHERE seq = NEW.last_seq AND subject = NEW.subject)"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: no such entry of this subject'); END;"
+	"CREATE TRIGGER IF NOT EXISTS subjects_update_follows BEFORE UPDATE ON subjects"
+	" WHEN NEW.subject != OLD.subject OR NEW.last_seq <= OLD.last_seq"
+	" OR NOT EXISTS (SELECT 1 FROM entries WHERE seq = NEW.last_seq AND subject = NEW.subject)"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: only an append changes a state'); END;"
 	"CREATE TRIGGER IF NOT EXISTS meta_no_update BEFORE UPDATE ON meta"
 	" BEGIN SELECT RAISE(ABORT, 'ledger meta is append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS meta_no_delete BEFORE DELETE ON meta"
@@ -297,7 +315,8 @@ static int setup(struct ledger *l, int flags, int existed)
 		if (rc == 0)
 			rc = exec(l, flags & LEDGER_NOSYNC ? "PRAGMA synchronous=NORMAL"
 							   : "PRAGMA synchronous=FULL");
-		if (rc == 0 && (flags & LEDGER_CREATE))
+		/* every writable open: a ledger made by an older version gets new indexes and guards */
+		if (rc == 0)
 			rc = exec(l, schema);
 		if (rc < 0)
 			return rc;
@@ -923,6 +942,84 @@ int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
 	if (!rc && (limit == 0 || n < limit) && src != SQLITE_DONE)
 		rc = sqerr(l, src, "cannot read the subject's entries");
 	sqlite3_reset(s);
+	return rc;
+}
+
+int ledger_replayed_state(struct ledger *l, const char *subject, int *state, uint64_t *last_seq)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0, cur = LC_NONE, next;
+	uint64_t last = 0;
+	char msg[300];
+
+	/* its own statement: fn callbacks of ledger_subject_entries may use the shared one */
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM entries WHERE subject = ? ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot read the subject's entries");
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		json_t *e = json_loadb((const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+				       0, NULL);
+		const char *type = json_string_value(json_object_get(e, "type"));
+		json_t *data = json_object_get(e, "data");
+
+		if (!type || !json_is_object(data)) {
+			rc = ledger_seterr(l, -EBADMSG, "entry %llu of %.140s is damaged: run sanitizerd ledger verify",
+					   (unsigned long long)seq, subject);
+		} else if (lifecycle_check(subject, type, data, cur, &next, msg, sizeof(msg)) < 0) {
+			rc = ledger_seterr(l, -EBADMSG, "entry %llu of %.140s breaks the lifecycle (%s):"
+					   " run sanitizerd ledger verify", (unsigned long long)seq, subject, msg);
+		} else {
+			cur = next;
+			last = seq;
+		}
+		json_decref(e);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot read the subject's entries");
+	sqlite3_finalize(s);
+	if (rc == 0) {
+		*state = cur;
+		if (last_seq)
+			*last_seq = last;
+	}
+	return rc;
+}
+
+int ledger_replayed_sanitizing(struct ledger *l, int (*fn)(void *ctx, const char *subject, uint64_t started),
+			       void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	/*
+	 * Candidates from the entries, not from subjects: the assets whose last
+	 * wipe entry is a sanitize_started (SQLite gives the bare columns of
+	 * the max(seq) row).  Each is then replayed in full.
+	 */
+	if (sqlite3_prepare_v2(l->db, "SELECT subject, type, max(seq) FROM entries"
+			       " WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed')"
+			       " GROUP BY subject", -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot look for interrupted wipes");
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(s, 0);
+		uint64_t started = (uint64_t)sqlite3_column_int64(s, 2);
+		int st;
+
+		if (strcmp((const char *)sqlite3_column_text(s, 1), "sanitize_started"))
+			continue;
+		rc = ledger_replayed_state(l, subject, &st, NULL);
+		if (rc == 0 && st == LC_SANITIZING)
+			rc = fn(ctx, subject, started);
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot look for interrupted wipes");
+	sqlite3_finalize(s);
 	return rc;
 }
 
