@@ -33,6 +33,9 @@ static const char schema[] =
 	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
 	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
 	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
+	/* each tenant's assets in id order, for a customer's asset list (ledger_tenant_assets) */
+	"CREATE INDEX IF NOT EXISTS entries_enrolled_tenant"
+	" ON entries(json_extract(entry, '$.data.tenant'), subject) WHERE type = 'enrolled';"
 	/* the ends of wipes, for ledger_replayed_sanitizing (recovery at start) */
 	"CREATE INDEX IF NOT EXISTS entries_sanitize ON entries(subject, seq)"
 	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
@@ -942,6 +945,61 @@ int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
 	if (!rc && (limit == 0 || n < limit) && src != SQLITE_DONE)
 		rc = sqerr(l, src, "cannot read the subject's entries");
 	sqlite3_reset(s);
+	return rc;
+}
+
+const char ledger_tenant_assets_sql[] =
+	"SELECT substr(e.subject, 7), s.state FROM entries e JOIN subjects s ON s.subject = e.subject"
+	" WHERE e.type = 'enrolled' AND json_extract(e.entry, '$.data.tenant') = ?1 AND e.subject > ?2"
+	" AND (?3 IS NULL OR s.state = ?3) ORDER BY e.subject LIMIT ?4";
+
+int ledger_tenant_assets(struct ledger *l, const char *tenant, const char *after, const char *state,
+			 size_t limit, int (*fn)(void *ctx, const char *id, const char *state), void *ctx)
+{
+	char from[200];
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	if (sqlite3_prepare_v2(l->db, ledger_tenant_assets_sql, -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot list the tenant's assets");
+	snprintf(from, sizeof(from), "asset:%.150s", after ? after : "");
+	sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot list the tenant's assets");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int ledger_subject_page(struct ledger *l, const char *subject, int64_t after, size_t limit,
+			int (*fn)(void *ctx, uint64_t seq, const char *text, size_t len), void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM entries WHERE subject = ?1 AND seq > ?2"
+			       " ORDER BY seq LIMIT ?3", -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot read the subject's entries");
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			(size_t)sqlite3_column_bytes(s, 1));
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot read the subject's entries");
+	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -108,6 +108,24 @@ int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
 			   int (*fn)(void *ctx, uint64_t seq, const char *text), void *ctx);
 
 /*
+ * A page of a subject's entries: those after seq after (-1: from the start),
+ * in seq order, at most limit; fn gets each seq, text and its length, and a
+ * non-zero return stops the walk and is returned.
+ */
+int ledger_subject_page(struct ledger *l, const char *subject, int64_t after, size_t limit,
+			int (*fn)(void *ctx, uint64_t seq, const char *text, size_t len), void *ctx);
+/*
+ * The assets enrolled for tenant, in id order after the id after ("" or NULL:
+ * from the start), only those in state (NULL: any), at most limit: fn gets
+ * each id and state.  An index (the enrolment's data.tenant) answers it
+ * without looking at other tenants' assets; ledger_tenant_assets_sql is its
+ * query (for EXPLAIN QUERY PLAN in the tests).  A non-zero return from fn
+ * stops the walk and is returned.
+ */
+int ledger_tenant_assets(struct ledger *l, const char *tenant, const char *after, const char *state,
+			 size_t limit, int (*fn)(void *ctx, const char *id, const char *state), void *ctx);
+extern const char ledger_tenant_assets_sql[];
+/*
  * The state of subject replayed from its entries alone (LC_NONE if it has
  * none), never read from the derived subjects table, and its last entry in
  * *last_seq (may be NULL).  For code that acts on a state (recovery of

@@ -588,6 +588,59 @@ static void test_verify_serials(struct sz_key *k)
 	ledger_close(l);
 }
 
+/* Issue 11: a tenant's assets by an index, not a walk over every tenant's. */
+static int on_asset(void *ctx, const char *id, const char *state)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 256 - n, "%s=%s;", id, state);
+	return 0;
+}
+
+static void test_tenant_assets(struct sz_key *k)
+{
+	struct ledger *l = fresh("tenant.db", k);
+	sqlite3_stmt *s = NULL;
+	char got[256] = "", plan[1024] = "";
+	char d[200];
+	const char *ids[] = { "t3", "o1", "t1", "o2", "t2" };
+
+	for (size_t i = 0; i < 5; i++) {
+		char subject[32];
+		snprintf(subject, sizeof(subject), "asset:%s", ids[i]);
+		snprintf(d, sizeof(d), "{\"serial\":\"S-%s\",\"model\":\"M\",\"media_type\":\"ssd\",\"capacity_bytes\":1,"
+			 "\"tenant\":\"%s\"}", ids[i], ids[i][0] == 't' ? "tee" : "other");
+		add_raw(l, subject, "enrolled", d);
+	}
+	add_raw(l, "asset:t2", "retired", "{}");
+	CHECK_EQ_INT(ledger_tenant_assets(l, "tee", NULL, NULL, 100, on_asset, got), 0, "list tee's assets");
+	CHECK_STR(got, "t1=received;t2=retired;t3=received;", "only tee's, in id order, with states");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "tee", "t1", NULL, 1, on_asset, got);
+	CHECK_STR(got, "t2=retired;", "after t1, limit 1");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "tee", NULL, "received", 100, on_asset, got);
+	CHECK_STR(got, "t1=received;t3=received;", "only those received");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "nobody", NULL, NULL, 100, on_asset, got);
+	CHECK_STR(got, "", "a tenant with no assets: none");
+	{
+		char q[1024];
+		snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", ledger_tenant_assets_sql);
+		if (sqlite3_prepare_v2(ledger_sqlite(l), q, -1, &s, NULL) == SQLITE_OK) {
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				size_t n = strlen(plan);
+				snprintf(plan + n, sizeof(plan) - n, "%s|", (const char *)sqlite3_column_text(s, 3));
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	CHECK(strstr(plan, "USING INDEX entries_enrolled_tenant") != NULL, "the query uses the tenant index: %s", plan);
+	CHECK(strstr(plan, "SCAN") == NULL, "and scans no table: %s", plan);
+	ledger_close(l);
+}
+
 int main(void)
 {
 	struct sz_key *k = NULL;
@@ -604,12 +657,13 @@ int main(void)
 	test_enrol_serial(k);
 	test_replayed_state(k);
 	test_verify_serials(k);
+	test_tenant_assets(k);
 	key_free(k);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	/* remove the scratch files; the directory holds only ours */
 	{
 		const char *names[] = { "lifecycle.db", "bad.db", "tree.db", "verify.db", "tokens.db", "serial.db",
-					"replay.db", "vserial.db" };
+					"replay.db", "vserial.db", "tenant.db" };
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char p[300];
 			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
