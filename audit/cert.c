@@ -877,7 +877,8 @@ char *cert_verify_url(const char *base_url, const char *cert_id)
 	return u;
 }
 
-int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out)
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out,
+		char **tenant)
 {
 	char why[256] = "", hex[65];
 	struct jws *j = NULL;
@@ -887,6 +888,8 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	int rc, valid, in_ledger = 0;
 
 	*out = NULL;
+	if (tenant)
+		*tenant = NULL;
 	rc = jws_parse(jws, len, &j, why, sizeof(why));
 	if (rc == -ENOMEM)
 		return rc;
@@ -899,7 +902,7 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		hex_encode(digest, 32, hex);
 		rc = row_load(l, NULL, hex, &r);
 		if (rc == 0)
-			rc = cert_get(l, r.id, &cert, NULL);
+			rc = cert_get(l, r.id, &cert, tenant);
 		if (rc == 0) {
 			/* the entry, not only our index, must hold this JWS's hash */
 			json_t *e = json_loads(json_string_value(json_object_get(
@@ -922,6 +925,10 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	jws_free(j);
 	row_clear(&r);
 	json_decref(cert);
+	if (tenant && *tenant && (!res || !in_ledger)) {
+		free(*tenant);
+		*tenant = NULL;
+	}
 	if (!res)
 		return -ENOMEM;
 	if (!json_object_get(res, "kid"))
@@ -932,4 +939,21 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		json_object_set_new(res, "status", json_null());
 	*out = res;
 	return 0;
+}
+
+void cert_verify_public(json_t *res)
+{
+	static const char *const public_status[] = { "state", "asset_state", NULL };
+	json_t *st = json_object_get(res, "status"), *pub;
+
+	if (!json_is_object(st))
+		return;
+	pub = json_object();
+	if (!pub) {
+		/* cannot build the reduced one: say nothing rather than too much */
+		json_object_set_new(res, "status", json_null());
+		return;
+	}
+	copy_members(pub, st, public_status);
+	json_object_set_new(res, "status", pub);
 }

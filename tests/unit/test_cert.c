@@ -349,16 +349,38 @@ static void test_status_and_verify(void)
 	proof_json = json_dumps(cert, JSON_COMPACT);
 
 	/* online: POST /v1/verify */
-	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res), 0, "cert_verify");
+	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, NULL), 0, "cert_verify");
 	CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
 	      "valid and in the ledger");
 	CHECK_STR(PSTR(res, "status", "state"), "destroyed", "with the current status");
 	CHECK_STR(PSTR(res, "id"), id, "and the id");
+	CHECK_STR(PSTR(res, "status", "destroyed", "witness"), "Eve", "the full answer has the custody data");
 	json_decref(res);
+	{
+		/* issue 11: the public answer keeps the verdict and the state, nothing of the custody */
+		char *tn = NULL, *text;
+		CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, &tn), 0, "cert_verify with the tenant");
+		CHECK_STR(tn, "acme", "the asset's tenant comes back");
+		cert_verify_public(res);
+		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
+		      "the public answer keeps the verdict");
+		CHECK_STR(PSTR(res, "id"), id, "and the id");
+		CHECK_STR(PSTR(res, "status", "state"), "destroyed", "and the state");
+		CHECK_STR(PSTR(res, "status", "asset_state"), "destroyed", "and the asset's state");
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "and nothing else in status");
+		text = json_dumps(res, JSON_COMPACT);
+		CHECK(text && !strstr(text, "ShredCo") && !strstr(text, "Eve") && !strstr(text, "UPS") &&
+		      !strstr(text, "SEAL-9") && !strstr(text, "1Z"), "no custody value: %s", text ? text : "");
+		free(text);
+		cert_verify_public(res);	/* twice is harmless */
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "reducing twice");
+		json_decref(res);
+		free(tn);
+	}
 	{
 		char *t = strdup(jws);
 		t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
-		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res), 0, "cert_verify of a changed signature");
+		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res, NULL), 0, "cert_verify of a changed signature");
 		CHECK(json_is_false(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")),
 		      "invalid, not in the ledger: %s", PSTR(res, "reason"));
 		json_decref(res);
@@ -369,14 +391,18 @@ static void test_status_and_verify(void)
 		json_t *pl = json_pack("{s:s}", "cert_id", "crt_forgedforged");
 		char *f = NULL;
 		jws_sign_json(key, pl, &f);
-		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res), 0, "cert_verify of an unissued JWS");
+		char *tn = (char *)"unset";
+		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res, &tn), 0, "cert_verify of an unissued JWS");
 		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")) &&
 		      json_is_null(json_object_get(res, "status")), "valid signature, not in the ledger");
+		CHECK(tn == NULL, "no tenant for a certificate the ledger does not hold");
+		cert_verify_public(res);
+		CHECK(json_is_null(json_object_get(res, "status")), "a null status stays null");
 		json_decref(res);
 		free(f);
 		json_decref(pl);
 	}
-	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res), 0, "cert_verify of garbage");
+	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res, NULL), 0, "cert_verify of garbage");
 	CHECK(json_is_false(json_object_get(res, "valid")) && json_is_null(json_object_get(res, "kid")),
 	      "invalid, no kid");
 	json_decref(res);
