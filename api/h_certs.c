@@ -62,7 +62,7 @@ static void cert_get_as(struct req *r, struct resp *out, const char *kind)
 {
 	struct api *a = r->api;
 	const char *id = r->cap[0];
-	char *tenant = NULL, *url;
+	char *tenant = NULL, *url = NULL;
 	struct ledger *l;
 	json_t *cert = NULL;
 	uint8_t *pdf = NULL;
@@ -86,8 +86,12 @@ static void cert_get_as(struct req *r, struct resp *out, const char *kind)
 		const char *jws = json_string_value(json_object_get(cert, "jws"));
 		reply_text(out, 200, "application/jose", jws, strlen(jws));
 	} else if (!strcmp(kind, "pdf")) {
-		url = cert_verify_url(a->cfg.public_url, id);
-		rc = url ? cert_pdf(cert, url, &pdf, &len) : -ENOMEM;
+		/* no public URL, or a loopback one: no QR code, and the page says so */
+		rc = cert_verify_url(a->cfg.public_url, id, &url);
+		if (rc != -ENOMEM) {
+			struct cert_pdf_opts po = { .verify_url = url };
+			rc = cert_pdf(cert, &po, &pdf, &len);
+		}
 		free(url);
 		if (rc < 0)
 			reply_error(out, 500, "internal", "cannot render the PDF");

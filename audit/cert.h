@@ -110,8 +110,19 @@ void cert_verify_public(json_t *res);
 /* 1 if s is an RFC 3339 full-date or UTC date-time with valid ranges (no February 30th), else 0. */
 int cert_date_valid(const char *s);
 
-/* The verification URL for the QR code: "<base>/v1/certificates/<id>"; new string or NULL. */
-char *cert_verify_url(const char *base_url, const char *cert_id);
+/* The longest public URL cert_verify_url takes (the QR code must stay scannable). */
+#define CERT_URL_MAX 512
+
+/*
+ * The public verification URL of a certificate, for its QR code and page:
+ * "<public_url>/verify/<cert_id>" (SPEC section 10), trailing slashes of
+ * public_url dropped.  0 and *out (new string); -ENOENT if public_url is
+ * NULL or empty; -EINVAL if it is not an http(s) URL of another machine
+ * (loopback or unspecified address, localhost, user information, a query
+ * or fragment, longer than CERT_URL_MAX) or cert_id is malformed; -ENOMEM.
+ * On error *out is NULL: print no QR code rather than a wrong one.
+ */
+int cert_verify_url(const char *public_url, const char *cert_id, char **out);
 
 /* Offline verification inputs (sanitizerd cert verify): files already read. */
 struct cert_offline {

@@ -156,6 +156,35 @@ test_expect_success 'the PDF: one A4 page with the serial and the certificate id
 	pdftotext cert.pdf - >cert.txt && grep -q "$C" cert.txt && grep -q "loop:" cert.txt
 '
 
+test_expect_success 'the PDF: the issuer from serve'"'"'s --org-* options, the custody section, the public URL (issue 15)' '
+	pdftotext -q -layout cert.pdf lay.txt &&
+	grep -q "^ *Organization  *Example Cloud$" lay.txt && grep -q "^ *Location  *Frankfurt$" lay.txt &&
+	grep -q "^ *Phone  *not configured$" lay.txt && ! grep -q "|" lay.txt &&
+	grep -q "^ *State  *certificate destroyed, asset destroyed$" lay.txt && grep -q "facility ShredCo Berlin" lay.txt &&
+	grep -q "^ *Verify  *https://verify.example/verify/$C$" lay.txt &&
+	! grep -q "127.0.0.1\\|/v1/certificates" lay.txt &&
+	grep -q "Media Type  *hdd, 25.2 MB (25,165,824 bytes)$" lay.txt &&
+	if command -v zbarimg >/dev/null; then
+		pdftoppm -r 150 -f 1 -l 1 -singlefile -png cert.pdf qr &&
+		[ "$(zbarimg -q --raw qr.png)" = "https://verify.example/verify/$C" ]
+	else
+		echo "# no zbarimg (zbar-tools): the QR code is not decoded, the printed URL is checked"
+	fi
+'
+
+test_expect_success 'the PDF from a daemon with a loopback --public-url: no QR code, and the page says so' '
+	kill $SZPID && wait $SZPID 2>/dev/null;
+	sz_serve st --origin test.example/sz --public-url http://127.0.0.1:8420 &&
+	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body loop.pdf &&
+	pdftotext -q -layout loop.pdf loop.txt &&
+	grep -q "^ *Verify  *no public verification URL configured$" loop.txt &&
+	! grep -q "127.0.0.1" loop.txt &&
+	grep -q "^ *Organization  *Example Cloud$" loop.txt &&
+	if command -v zbarimg >/dev/null; then
+		pdftoppm -r 150 -f 1 -l 1 -singlefile -png loop.pdf noqr && test_expect_code 4 zbarimg -q --raw noqr.png
+	fi
+'
+
 test_expect_success 'the ledger verifies after it all' '
 	"$SZ" ledger verify --state-dir st
 '
