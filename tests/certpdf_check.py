@@ -39,7 +39,7 @@ def val(o, k):
 # embeddings, overrides and isolates (Unicode UAX #9: U+202A..U+202E,
 # U+2066..U+2069), the marks (U+200E, U+200F, U+061C), the line and paragraph
 # separators and every C0/C1 control.
-BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C, 0x2028, 0x2029, 0xFFFD}
+BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C, 0x2028, 0x2029}
 FALLBACK = False    # set from the page: the built-in font prints ASCII only
 
 
@@ -58,7 +58,8 @@ def clean(t):
 
 
 def needs_replacing(t):
-    return any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or ord(c) in BIDI for c in t)
+    """certpdf.c's hostile(): also a U+FFFD already in the record, which the page cannot tell from a replacement."""
+    return any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or ord(c) in BIDI or c == "\ufffd" for c in t)
 
 
 def dash(v):
