@@ -300,19 +300,29 @@ static void heading(struct pdfctx *c, const char *title)
  * value column, onto as many lines (and pages) as it needs: nothing the
  * payload says is cut off.
  */
-/* A row's label in bold, made smaller (down to 6 points) when it would run into the value column. */
-static void label_at(struct pdfctx *c, const char *label)
+/*
+ * A row's label in bold, made a little smaller when it would run into the
+ * value column.  Returns 1 if even then it does not fit: it is then printed
+ * whole on a line of its own, and the caller starts the value on the next.
+ */
+static int label_at(struct pdfctx *c, const char *label)
 {
 	char buf[256];
 	float size = 8.5f;
 
 	clean(c, label, buf, sizeof(buf), NULL);
 	HPDF_Page_SetFontAndSize(c->page, c->bold, size);
-	while (size > 6.0f && HPDF_Page_TextWidth(c->page, buf) > LABEL_W - 10) {
-		size -= 0.5f;
+	/* a gap of at least 12 points before the value column: a reader (and pdftotext) sees two columns */
+	while (size > 7.0f && HPDF_Page_TextWidth(c->page, buf) > LABEL_W - 16) {
+		size -= 0.25f;
 		HPDF_Page_SetFontAndSize(c->page, c->bold, size);
 	}
+	if (HPDF_Page_TextWidth(c->page, buf) > LABEL_W - 16) {
+		text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, label);
+		return 1;
+	}
 	text_at(c, c->bold, size, MARGIN + 4, c->y, label);
+	return 0;
 }
 
 static void row(struct pdfctx *c, const char *label, const char *value)
@@ -324,7 +334,12 @@ static void row(struct pdfctx *c, const char *label, const char *value)
 	need(c, ROW_H);
 	if (!c->page)
 		return;
-	label_at(c, label);
+	if (label_at(c, label)) {
+		c->y -= LINE_H;
+		need(c, LINE_H);
+		if (!c->page)
+			return;
+	}
 	clean(c, value && *value ? value : "-", buf, sizeof(buf) - 6, &cut);
 	if (cut)	/* only a hostile record gets here: say it is cut */
 		memcpy(buf + strlen(buf), "[...]", 6);
@@ -475,7 +490,7 @@ static void signature_line(struct pdfctx *c, const char *role, const json_t *p, 
 /* Each exception stated plainly: what, in words, and where (SPEC section 7). */
 static void exceptions(struct pdfctx *c, const json_t *x)
 {
-	char label[48], line[CERT_TEXT_MAX], off[40], len[VAL_MAX];
+	char label[176], line[CERT_TEXT_MAX], off[40], len[VAL_MAX];
 	const json_t *e;
 	size_t i, n = json_array_size(x);
 
@@ -489,7 +504,16 @@ static void exceptions(struct pdfctx *c, const json_t *x)
 			row(c, "...", line);
 			break;
 		}
-		snprintf(label, sizeof(label), "%zu. %.36s", i + 1, s_of(e, "kind") ? s_of(e, "kind") : "exception");
+		{
+			/* the kind's first 36 characters, not bytes: a cut never splits a character */
+			const char *k = s_of(e, "kind") ? s_of(e, "kind") : "exception";
+			size_t nb = 0;
+			for (int nc = 0; k[nb] && nc < 36; nc++) {
+				uint32_t cp;
+				nb += utf8_next((const unsigned char *)k + nb, &cp);
+			}
+			snprintf(label, sizeof(label), "%zu. %.*s", i + 1, (int)nb, k);
+		}
 		if (json_is_integer(json_object_get(e, "offset")) && json_integer_value(json_object_get(e, "offset")) >= 0)
 			snprintf(line, sizeof(line), "%s (at byte %s, %s bytes)", s_of(e, "detail") ? s_of(e, "detail") : "-",
 				 grouped(json_integer_value(json_object_get(e, "offset")), off, sizeof(off)),
@@ -807,9 +831,10 @@ int cert_pdf(const json_t *cert, const struct cert_pdf_opts *o, uint8_t **pdf, s
 	c.unicode = load_fonts(&c, o && o->font_dir ? o->font_dir : CERTPDF_FONT_DIR, font_path,
 			       sizeof(font_path)) == 0;
 	if (!c.unicode) {
-		c.regular = HPDF_GetFont(c.doc, "Helvetica", NULL);
-		c.bold = HPDF_GetFont(c.doc, "Helvetica-Bold", NULL);
-		c.mono = HPDF_GetFont(c.doc, "Courier", NULL);
+		/* named, not the current encoder, which load_fonts may have set to UTF-8 */
+		c.regular = HPDF_GetFont(c.doc, "Helvetica", "WinAnsiEncoding");
+		c.bold = HPDF_GetFont(c.doc, "Helvetica-Bold", "WinAnsiEncoding");
+		c.mono = HPDF_GetFont(c.doc, "Courier", "WinAnsiEncoding");
 	}
 	if (c.error || !c.page || !c.regular || !c.bold || !c.mono) {
 		rc = -EIO;

@@ -303,6 +303,11 @@ def parse(text, secs):
             continue
         if cur is None:
             continue
+        if stripped in headings[cur] and stripped not in got[cur]:
+            # a label too long for its column is on a line of its own, the value below
+            last = stripped
+            got[cur][last] = ""
+            continue
         m = re.match(r"^ ?(\S.*?)\s{2,}(\S.*)$", line)
         if m and m.group(1) in headings[cur]:
             last = m.group(1)

@@ -989,6 +989,27 @@ static void test_pdf_paper(void)
 	}
 	json_decref(cert);
 
+	/* an exception's kind is cut at 36 characters, never inside one */
+	if (have_font) {
+		char kind[64], label[80];
+		memset(kind, 'k', 35);
+		memcpy(kind + 35, "\xc3\xbczz", 5);	/* "ü" is the 36th character */
+		snprintf(label, sizeof(label), "1. %.37s", kind);
+		cert = json_pack("{s:s, s:s, s:{s:s, s:{s:[{s:s, s:s}]}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+				 "payload", "asset_id", "a1", "sanitization", "exceptions", "kind", kind, "detail", "d");
+		if ((text = render_text(cert, NULL, "a long exception kind"))) {
+			const char *at = strstr(text, label), *nl = at ? strchr(at, '\n') : NULL;
+			CHECK(at && nl && !strncmp(at, label, strlen(label)) && nl == at + strlen(label) + strspn(at + strlen(label), " "),
+			      "the label keeps its 36th character whole, on a line of its own");
+			while (nl && *nl == '\n')
+				nl++;
+			CHECK(nl && !strncmp(nl + strspn(nl, " "), "d\n", 2), "and the value on the next line");
+			CHECK(!strstr(text, "\xef\xbf\xbd"), "no U+FFFD from a split character");
+			free(text);
+		}
+		json_decref(cert);
+	}
+
 	/* a clean record: no notice */
 	cert = json_pack("{s:s, s:s, s:{s:s, s:{s:s}, s:{s:s}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
 			 "payload", "asset_id", "a1", "performed_by", "name", "Ann", "organization", "name", "Acme");
