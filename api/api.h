@@ -100,6 +100,13 @@ json_t *req_json(struct req *r, struct resp *out);
 const char *req_query(struct req *r, const char *key);
 /* Parse a decimal query parameter; 0, -ENOENT if absent, -EINVAL otherwise. */
 int req_query_u64(struct req *r, const char *key, uint64_t *v);
+/*
+ * For a route open to anyone that answers more to a known caller: check the
+ * request's bearer token as the authenticated routes do, setting r->role and
+ * r->tok.  0; -ENOENT if no Authorization header was sent; another -errno
+ * if the token is not valid (the caller answers 401).
+ */
+int api_authenticate(struct req *r);
 /* The actor recorded in ledger entries for this request: "token:<id>". */
 void req_actor(const struct req *r, char *buf, size_t len);
 

@@ -412,6 +412,13 @@ static int authenticate(struct req *r)
 	return 0;
 }
 
+int api_authenticate(struct req *r)
+{
+	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
+		return -ENOENT;
+	return authenticate(r);
+}
+
 static void dispatch(struct req *r, struct resp *out)
 {
 	int path_known = 0, m;
