@@ -123,7 +123,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_cert.h 
 fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
-	@tests/fuzz/run.sh long $(FUZZ_SECONDS) $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 fuzz-smoke: fuzz-build
 	@TESTS=t9000-fuzz tests/run.sh
