@@ -1,7 +1,7 @@
 # sanitizerd — hand-written Makefile (STYLE.md rule 12).
 # Targets: all run check install clean bench fuzz fuzz-smoke.
 
-PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode
+PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode libudev
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral

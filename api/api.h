@@ -24,6 +24,7 @@ struct state;
 struct jobs;
 struct writer;
 struct connguard;
+struct station;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -71,6 +72,7 @@ struct resp {
 	char *body;			/* malloc'd */
 	size_t len;
 	const char *ctype;
+	void *stream;			/* a struct MHD_Response * of the handler's own (an event stream), or NULL */
 };
 
 /* Handlers fill *out; they return nothing: every outcome is a response. */
@@ -155,6 +157,7 @@ struct api {
 	pthread_mutex_t loglock;
 	void *mhd;			/* struct MHD_Daemon * */
 	struct connguard *guard;	/* request deadlines */
+	struct station *station;	/* live devices and the event stream */
 };
 
 /* Route handlers, by file. */
@@ -178,6 +181,7 @@ void h_events_create(struct req *r, struct resp *out);
 void h_events_list(struct req *r, struct resp *out);
 void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
+void h_jobs_list(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
 void h_cert_issue(struct req *r, struct resp *out);
 void h_cert_get(struct req *r, struct resp *out);

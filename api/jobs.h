@@ -23,6 +23,12 @@ int jobs_start(struct api *a, struct jobs **out, char *err, size_t errlen);
 void jobs_stop(struct jobs *j);
 /* Free; jobs_free(NULL) is a no-op.  Call after jobs_stop. */
 void jobs_free(struct jobs *j);
+/*
+ * The drive with that device number left (a remove event, or another drive
+ * under its name): its live job stops at its next safe point and fails with
+ * reason device_removed.  Cannot fail.
+ */
+void jobs_device_gone(struct jobs *j, unsigned major, unsigned minor);
 /* Counts by state for /metrics: queued, running, verifying, completed, failed, cancelled. */
 void jobs_counts(struct jobs *j, unsigned long long counts[6], unsigned long long *bytes);
 

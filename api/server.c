@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/connguard.h"
+#include "api/station.h"
 #include "api/jobs.h"
 #include "api/writer.h"
 #include "audit/jwk.h"
@@ -51,13 +52,15 @@ static const struct route routes[] = {
 	{ "POST", "/v1/tokens", ADM, h_tokens_create },
 	{ "GET", "/v1/tokens", ADM, h_tokens_list },
 	{ "DELETE", "/v1/tokens/{}", ADM, h_tokens_revoke },
-	{ "GET", "/v1/devices", TEC, h_devices },
+	{ "GET", "/v1/devices", TEC, h_station_devices },
+	{ "GET", "/v1/stream", TEC | AUD, h_stream },
 	{ "POST", "/v1/assets", TEC, h_assets_create },
 	{ "GET", "/v1/assets", TEC | AUD | CUS, h_assets_list },
 	{ "GET", "/v1/assets/{}", TEC | AUD | CUS, h_asset_get },
 	{ "POST", "/v1/assets/{}/events", TEC, h_events_create },
 	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
+	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
@@ -507,6 +510,15 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
 
+	if (out->stream) {
+		/* a handler's own response (GET /v1/stream), headers set */
+		free(out->body);
+		out->body = NULL;
+		ret = MHD_queue_response(c, out->status, out->stream);
+		MHD_destroy_response(out->stream);
+		out->stream = NULL;
+		return ret;
+	}
 	mr = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
 	if (!mr) {
 		free(out->body);
@@ -724,7 +736,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	socklen_t sl;
 	char *cert = NULL, *key = NULL, *lpath;
 	size_t clen, klen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	int v6 = 0, rc;
 
 	pthread_mutex_init(&a->loglock, NULL);
@@ -782,6 +795,9 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = jobs_start(a, &a->jobs, err, errlen);
 	if (rc < 0)
 		goto out;
+	rc = station_start(a, &a->station, err, errlen);
+	if (rc < 0)
+		goto out;
 	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
 			   &a->guard);
 	if (rc < 0) {
@@ -827,8 +843,11 @@ void api_stop(struct api *a)
 	}
 	if (a->jobs)
 		jobs_stop(a->jobs);	/* running wipes stop at a safe point and are recorded */
+	station_close_streams(a->station);	/* streams end after the jobs' last events */
 	if (a->mhd)
 		MHD_stop_daemon(a->mhd);
+	station_free(a->station);
+	a->station = NULL;
 	a->mhd = NULL;
 	connguard_free(a->guard);
 	a->guard = NULL;

@@ -1,7 +1,8 @@
 /*
  * cert — sanitization certificates (SPEC section 8, issue 5): a JWS signed
  * with the service key (audit/jws.h) whose payload carries every field of
- * NIST SP 800-88 Rev. 1 Appendix G that the service knows or was told, and a
+ * NIST SP 800-88 Rev. 2's sanitization record (4.6, the sample certificate
+ * of Appendix C) that the service knows or was told, and a
  * certificate_issued ledger entry holding the JWS's SHA-256, so the
  * certificate is anchored in the tamper-evident ledger.
  *
@@ -43,19 +44,28 @@ struct cert_config {
 /*
  * Issue the certificate of asset_id's last sanitization.  request is the
  * optional body of POST /v1/assets/{id}/certificate (NULL or an object):
- *   {"performed_by":{"name","title","organization","location","phone"},
+ *   {"performed_by":{"name","title","organization","location","phone","date"},
  *    "validated_by":{…same…}, "destination":"…", "notes":"…",
  *    "post_sanitization_classification":"…"}
- * all optional, strings only, unknown members refused.  In one ledger
+ * all optional, strings only, unknown members refused; "date" is an RFC 3339
+ * date or UTC date-time (cert_date_valid).  performed_by's date defaults to
+ * the sanitization's completion; validated_by needs a name, and without
+ * validated_by the payload says
+ * validation {"recorded":false}.  The payload carries the job's coverage and
+ * exceptions, and its sanitization.outcome is "passed" only without any.  In one ledger
  * transaction: append certificate_issued {cert_id, sha256, completed_seq} by
  * actor, store the row, sign a checkpoint covering it with k under origin.
  * On success *out is {"id":…,"jws":…} (new reference).  Errors, nothing
  * written, a message in err:
  *   -EINVAL   bad request or asset id (the API's 400)
  *   -ENOENT   no such asset (404)
- *   -EPROTO   not sanitized, last verification not passed, already
- *             certified for that sanitization, or a recorded method or
- *             category the NIST table does not back (409)
+ *   -EPROTO   not sanitized, last verification not passed (a result
+ *             "not_applicable" passes only with an exception of kind
+ *             "readback_not_applicable" that says why), already
+ *             certified for that sanitization, a recorded method or
+ *             category the NIST table does not back (or gives no category,
+ *             such as a single pass on USB flash), or a recorded coverage
+ *             that is not the whole drive (409)
  *   other -errno: storage or signing failures (500)
  */
 int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
@@ -82,6 +92,9 @@ int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
  * not an error.  0, or -ENOMEM / storage -errno.
  */
 int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out);
+
+/* 1 if s is an RFC 3339 full-date or UTC date-time with valid ranges (no February 30th), else 0. */
+int cert_date_valid(const char *s);
 
 /* The verification URL for the QR code: "<base>/v1/certificates/<id>"; new string or NULL. */
 char *cert_verify_url(const char *base_url, const char *cert_id);

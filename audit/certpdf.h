@@ -1,11 +1,14 @@
 /*
- * certpdf — the printable certificate: one A4 page laid out like NIST SP
- * 800-88 Rev. 1 Appendix G's sample certificate (organisation, person
- * performing, media, sanitization details, destination, dates, validation and
- * signature lines), plus the certificate id, the JWS's SHA-256 and a QR code
- * of the verification URL.  libharu draws it, libqrencode makes the code; the
- * document is built in memory.  The PDF is a rendering: the JWS is the
- * evidence, and the page says so.
+ * certpdf — the printable certificate, laid out like the sample certificate
+ * of NIST SP 800-88 Rev. 2 (its sanitization record, 4.6; Appendix C):
+ * organisation, person performing, media, sanitization details with
+ * verification, coverage and every exception, validation (4.5.2, or "not
+ * recorded"), destination, dates and signature lines, plus the certificate
+ * id, the JWS's SHA-256 and a QR code of the verification URL.  One A4 page
+ * as a rule; a long record (many exceptions, long notes) runs onto further
+ * pages, each naming the certificate, rather than being cut off.  libharu
+ * draws it, libqrencode makes the code; the document is built in memory.
+ * The PDF is a rendering: the JWS is the evidence, and the page says so.
  */
 #ifndef SZ_CERTPDF_H
 #define SZ_CERTPDF_H

@@ -28,6 +28,10 @@ static const char schema[] =
 	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
 	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
 	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
+	/* wipe jobs by id, and their starts in order (GET /v1/jobs, jobs of earlier runs) */
+	"CREATE INDEX IF NOT EXISTS entries_jobs ON entries(json_extract(entry, '$.data.job_id'))"
+	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
+	"CREATE INDEX IF NOT EXISTS entries_job_starts ON entries(seq) WHERE type = 'sanitize_started';"
 	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"

@@ -3,7 +3,7 @@
 # when all are present.  Usage: deps.sh build|bench|emulator
 set -eu
 build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
- libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev
+ libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev
  sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils
  clang libclang-rt-14-dev"
 bench_pkgs="fio nwipe coreutils wrk nginx-light"

@@ -42,18 +42,23 @@ test_expect_success_here 'wipe, then issue: 201 with a JWS; a second issuance is
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$A\",\"device\":\"$D\",\"method\":\"clear-zero\",\"verify\":\"full\"}")" = 202 ] &&
 	J=$(jget id <body) && wait_job $J && [ "$(jget state <body)" = completed ] &&
 	! grep -q SENTINEL "$D" &&
-	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{\"performed_by\":{\"name\":\"Ann Tech\",\"title\":\"Technician\",\"organization\":\"Example Cloud\",\"location\":\"FRA1\",\"phone\":\"+49 69 000\"},\"destination\":\"shredder\"}")" = 201 ] &&
+	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{\"validated_by\":{\"name\":\"Vera Lead\",\"date\":\"2026-02-30\"}}")" = 400 ] &&
+	grep -q "validated_by.date must be an RFC 3339 date" body &&
+	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{\"performed_by\":{\"name\":\"Ann Tech\",\"title\":\"Technician\",\"organization\":\"Example Cloud\",\"location\":\"FRA1\",\"phone\":\"+49 69 000\"},\"validated_by\":{\"name\":\"Vera Lead\",\"title\":\"Security Officer\",\"organization\":\"Example Cloud\",\"location\":\"FRA1 office\",\"phone\":\"+49 69 001\",\"date\":\"2026-03-02\"},\"destination\":\"shredder\"}")" = 201 ] &&
 	C=$(jget id <body) && jget jws <body | tr -d "\\n" >cert.jws &&
 	[ "$(api POST /v1/assets/$A/certificate "$TECH" "{}")" = 409 ] &&
 	[ "$(api GET /v1/assets/$A "$TECH")" = 200 ] && [ "$(jget state <body)" = certified ]
 '
 
-test_expect_success 'the payload carries the NIST SP 800-88 Appendix G fields' '
+test_expect_success 'the payload carries the NIST SP 800-88 Rev. 2 record fields' '
 	[ "$(api GET /v1/certificates/$C "$AUD")" = 200 ] && cp body cert.json &&
 	jq -e ".payload | .cert_id == \"$C\" and .asset_id == \"$A\"" cert.json >/dev/null &&
 	grep -q "WD40EFRX" cert.json && grep -q "PN-77" cert.json && grep -q "Ann Tech" cert.json &&
 	grep -q "Example Cloud" cert.json && grep -qi "\"clear\"" cert.json && grep -q "Overwrite" cert.json &&
-	jq -e ".status.state == \"issued\"" cert.json >/dev/null
+	jq -e ".status.state == \"issued\"" cert.json >/dev/null &&
+	jq -e ".payload.standard == \"NIST SP 800-88 Rev. 2\" and .payload.validation.recorded == true" cert.json >/dev/null &&
+	jq -e ".payload.validated_by | .name == \"Vera Lead\" and .date == \"2026-03-02\" and .location == \"FRA1 office\"" cert.json >/dev/null &&
+	jq -e ".payload.sanitization | .outcome == \"passed\" and .category_basis.confirmed == true" cert.json >/dev/null
 '
 
 test_expect_success 'roles and tenants: the customer sees its certificate, another tenant gets 404' '
