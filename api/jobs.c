@@ -14,6 +14,7 @@
 #include "audit/b64.h"
 #include "audit/keys.h"
 #include "audit/ledger.h"
+#include "audit/lifecycle.h"
 #include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
 #include "sanitizerd/state.h"
@@ -146,15 +147,16 @@ static int replay_one(void *ctx, const char *subject, const char *type, const ch
 	sqlite3_stmt *s = NULL;
 	const char *job = json_string_value(json_object_get(data, "job_id"));
 	char err[512];
-	int live = 0, rc;
+	int live = 0, rc, st = 0;
 
 	if (!job || strncmp(subject, "asset:", 6) || (strcmp(type, "sanitize_completed") && strcmp(type, "sanitize_failed")))
 		return 1;	/* not a job's end: nothing this daemon would have written */
 	l = api_read_acquire(a);
-	if (sqlite3_prepare_v2(ledger_sqlite(l),
-			       "SELECT s.state = 'sanitizing' AND (SELECT json_extract(entry, '$.data.job_id') FROM entries"
-			       " WHERE subject = ?1 AND type = 'sanitize_started' ORDER BY seq DESC LIMIT 1) = ?2"
-			       " FROM subjects s WHERE s.subject = ?1", -1, &s, NULL) == SQLITE_OK) {
+	/* still sanitizing by the entries themselves, and under this job's start */
+	if (ledger_replayed_state(l, subject, &st, NULL) == 0 && st == LC_SANITIZING &&
+	    sqlite3_prepare_v2(ledger_sqlite(l), "SELECT json_extract(entry, '$.data.job_id') = ?2 FROM entries"
+			       " WHERE subject = ?1 AND type = 'sanitize_started' ORDER BY seq DESC LIMIT 1",
+			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, job, -1, SQLITE_STATIC);
 		live = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
@@ -172,12 +174,49 @@ static int replay_one(void *ctx, const char *subject, const char *type, const ch
 	return 0;
 }
 
+/* The subjects left sanitizing, by replay (never the derived subjects table), and their starts. */
+struct interrupted {
+	size_t n, cap;
+	struct { char subject[168]; uint64_t started; } *v;
+};
+
+static int note_interrupted(void *ctx, const char *subject, uint64_t started)
+{
+	struct interrupted *x = ctx;
+
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		void *nv = cap <= 1000000 ? realloc(x->v, cap * sizeof(*x->v)) : NULL;
+		if (!nv)
+			return -ENOMEM;
+		x->v = nv;
+		x->cap = cap;
+	}
+	snprintf(x->v[x->n].subject, sizeof(x->v[0].subject), "%s", subject);
+	x->v[x->n++].started = started;
+	return 0;
+}
+
+/* The job id its sanitize_started at seq recorded ("" if none), into id. */
+static void started_job_id(struct ledger *l, uint64_t seq, char *id, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+
+	id[0] = '\0';
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT json_extract(entry, '$.data.job_id') FROM entries WHERE seq = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT)
+		snprintf(id, len, "%s", sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+}
+
 static int recover(struct api *a, char *err, size_t errlen)
 {
+	struct interrupted x = { 0 };
 	struct ledger *l;
-	sqlite3_stmt *s = NULL;
-	char ids[64][160], jobids[64][32];
-	size_t n = 0;
+	char jobid[64];
 	int rc;
 
 	/* first what really happened, kept outside the ledger; only then "interrupted" for the rest */
@@ -188,35 +227,27 @@ static int recover(struct api *a, char *err, size_t errlen)
 	}
 	if (rc < 0)
 		return rc;
+	/* SPEC section 5: no asset stays sanitizing without a live job; what the entries say, not the tables */
 	l = api_read_acquire(a);
-
-	do {
-		n = 0;
-		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(s.subject, 7), (SELECT json_extract(e.entry,"
-				       " '$.data.job_id') FROM entries e WHERE e.subject = s.subject AND e.type ="
-				       " 'sanitize_started' ORDER BY e.seq DESC LIMIT 1) FROM subjects s"
-				       " WHERE s.state = 'sanitizing' AND s.subject LIKE 'asset:%' LIMIT 64",
-				       -1, &s, NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "cannot look for interrupted wipes: %s", sqlite3_errmsg(ledger_sqlite(l)));
-			rc = -EIO;
-			break;
-		}
-		while (sqlite3_step(s) == SQLITE_ROW && n < 64) {
-			snprintf(ids[n], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
-			snprintf(jobids[n++], sizeof(jobids[0]), "%s",
-				 sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
-		}
-		sqlite3_finalize(s);
-		for (size_t i = 0; i < n && rc == 0; i++) {
-			rc = record(a, ids[i], "sanitize_failed", "sanitizerd",
-				    json_pack("{s:s, s:s, s:s}", "job_id", jobids[i], "reason", "interrupted", "error",
-					      "the daemon stopped or crashed while the wipe ran"), err, errlen);
-			if (rc == 0)
-				api_log(a, "asset %s was left sanitizing by an earlier run: recorded sanitize_failed"
-					" (interrupted)", ids[i]);
-		}
-	} while (rc == 0 && n == 64);
+	rc = ledger_replayed_sanitizing(l, note_interrupted, &x);
+	if (rc < 0) {
+		xerr(err, errlen, rc, "cannot look for interrupted wipes: %s", ledger_errmsg(l));
+		api_read_release(a, l);
+		free(x.v);
+		return rc;
+	}
+	for (size_t i = 0; i < x.n && rc == 0; i++) {
+		started_job_id(l, x.v[i].started, jobid, sizeof(jobid));
+		json_t *d = json_pack("{s:s, s:s, s:s}", "job_id", jobid, "reason", "interrupted", "error",
+				      "the daemon stopped or crashed while the wipe ran");
+		rc = d ? append(a, x.v[i].subject, "sanitize_failed", "sanitizerd", d, err, errlen) : -ENOMEM;
+		json_decref(d);
+		if (rc == 0)
+			api_log(a, "%s was left sanitizing by an earlier run: recorded sanitize_failed (interrupted)",
+				x.v[i].subject);
+	}
 	api_read_release(a, l);
+	free(x.v);
 	return rc;
 }
 

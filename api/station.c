@@ -167,6 +167,30 @@ void station_publish(struct station *s, const char *type, json_t *data)
 	free(c);
 }
 
+static void on_device(void *ctx, enum devwatch_action act, const char *name);
+static struct device *dev_find(struct station *s, const char *name, size_t *at);
+
+/* The devices present at start, probed off the start-up path (a station's drives answer identify commands slowly). */
+static void enumerate(struct station *s)
+{
+	struct blkdev_info *list = NULL;
+	size_t n = 0;
+
+	if (blkdev_list(&s->env, &list, &n) < 0) {
+		api_log(s->a, "warning: cannot list block devices at start");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct device *d;
+		pthread_mutex_lock(&s->m);
+		d = dev_find(s, list[i].name, NULL);
+		pthread_mutex_unlock(&s->m);
+		if (!d)
+			on_device(s, DEVWATCH_ADD, list[i].name);
+	}
+	free(list);
+}
+
 static void *keepalive(void *arg)
 {
 	struct station *s = arg;
@@ -174,6 +198,7 @@ static void *keepalive(void *arg)
 	struct timespec ts;
 	size_t n;
 
+	enumerate(s);
 	pthread_mutex_lock(&s->m);
 	while (!s->kastop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -490,9 +515,7 @@ void h_stream(struct req *r, struct resp *out)
 int station_start(struct api *a, struct station **out, char *err, size_t errlen)
 {
 	struct station *s = calloc(1, sizeof(*s));
-	struct blkdev_info *list = NULL;
 	struct timespec now;
-	size_t n = 0;
 	int rc;
 
 	if (!s)
@@ -519,21 +542,7 @@ int station_start(struct api *a, struct station **out, char *err, size_t errlen)
 			"every request and the stream carries no device events", strerror(-rc));
 		s->watch = NULL;
 	}
-	rc = blkdev_list(&s->env, &list, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct device *d;
-		pthread_mutex_lock(&s->m);
-		d = dev_find(s, list[i].name, NULL);
-		pthread_mutex_unlock(&s->m);
-		if (!d)
-			on_device(s, DEVWATCH_ADD, list[i].name);
-	}
-	free(list);
-	if (rc < 0) {
-		xerr(err, errlen, rc, "cannot list block devices");
-		station_free(s);
-		return rc;
-	}
+	/* the present devices are probed by the keep-alive thread before it starts keeping alive */
 	rc = -pthread_create(&s->ka, NULL, keepalive, s);
 	if (rc < 0) {
 		xerr(err, errlen, rc, "cannot start the event stream");

@@ -26,9 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-attach() { # attach NAME MB -> /dev/loopN
+attach() { # attach NAME MB: a loop device in $dev, remembered for the cleanup (no subshell: loops must grow here)
 	fallocate -l $(($2 * 1048576)) "$work/$1.img"
-	local d; d=$(losetup --find --show --direct-io=on "$work/$1.img"); loops="$loops $d"; echo "$d"
+	dev=$(losetup --find --show --direct-io=on "$work/$1.img"); loops="$loops $dev"
 }
 port=$((20000 + RANDOM % 20000)); url="http://127.0.0.1:$port"
 "$SZ" serve --state-dir "$work/st" --listen 127.0.0.1:$port --max-jobs 24 >"$work/serve.log" 2>&1 &
@@ -55,7 +55,7 @@ reuse() { # reuse ASSET: sanitized -> deployed -> removed -> retired
 # ---- 1. eight at once, against fio with eight jobs (the batch's wall time includes its verification) ----
 devs="" ids=""
 for i in $(seq 8); do
-	d=$(attach d$i "$SIZE_MB"); devs="$devs $d"; ids="$ids $(enrol d$i "$SIZE_MB")"
+	attach d$i "$SIZE_MB"; devs="$devs $dev"; ids="$ids $(enrol d$i "$SIZE_MB")"
 done
 sleep 1
 fio_args=""
@@ -96,7 +96,7 @@ echo "batch state: $state; wall time incl. sample verification $(awk -v a="$t0" 
 
 # ---- 2. a station with 24 devices ----
 for a in $ids; do reuse "$a"; done
-for i in $(seq 9 24); do d=$(attach d$i 64); devs="$devs $d"; ids="$ids $(enrol d$i 64)"; done
+for i in $(seq 9 24); do attach d$i 64; devs="$devs $dev"; ids="$ids $(enrol d$i 64)"; done
 sleep 1
 curl -s -N -m 120 -H "Authorization: Bearer $tok" "$url/v1/stream" >"$work/stream.txt" &
 spid=$!

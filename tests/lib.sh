@@ -111,7 +111,7 @@ sz_serve() {
 		SZPID=$!
 		pid_register "$SZPID"
 		URL="http://127.0.0.1:$PORT"
-		for _ in $(seq 1 100); do
+		for _ in $(seq 1 400); do	# 20 s: a loaded machine, a first start that makes its key
 			curl -s -m 2 "$URL/healthz" >/dev/null 2>&1 && { ADMIN=$(cat "$dir/admin.token"); return 0; }
 			kill -0 "$SZPID" 2>/dev/null || break
 			sleep 0.05
