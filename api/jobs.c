@@ -236,6 +236,14 @@ static int recover(struct api *a, char *err, size_t errlen)
 		free(x.v);
 		return rc;
 	}
+	/* the derived table must agree before anything is appended on its word */
+	for (size_t i = 0; i < x.n && rc == 0; i++) {
+		int st = LC_NONE;
+		if (ledger_state(l, x.v[i].subject, &st) == 0 && st != LC_SANITIZING)
+			rc = xerr(err, errlen, -EBADMSG, "cannot recover interrupted wipes: %s is %s in the subjects table "
+				  "but sanitizing by its entries; the ledger was changed behind its back (run ledger verify)",
+				  x.v[i].subject, lifecycle_state_name(st));
+	}
 	for (size_t i = 0; i < x.n && rc == 0; i++) {
 		started_job_id(l, x.v[i].started, jobid, sizeof(jobid));
 		json_t *d = json_pack("{s:s, s:s, s:s}", "job_id", jobid, "reason", "interrupted", "error",
