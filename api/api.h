@@ -182,7 +182,6 @@ void h_proof_consistency(struct req *r, struct resp *out);
 void h_tokens_create(struct req *r, struct resp *out);
 void h_tokens_list(struct req *r, struct resp *out);
 void h_tokens_revoke(struct req *r, struct resp *out);
-void h_devices(struct req *r, struct resp *out);
 void h_assets_create(struct req *r, struct resp *out);
 void h_assets_list(struct req *r, struct resp *out);
 void h_asset_get(struct req *r, struct resp *out);

@@ -11,32 +11,11 @@
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
 #include "audit/merkle.h"
-#include "drivers/blkdev.h"
-#include "drivers/devinfo.h"
 
 /* GET /v1/assets/{id}/events pages: limit defaults to 100, at most 1000, and about 1 MiB of entries */
 #define EVENTS_LIMIT 100
 #define EVENTS_LIMIT_MAX 1000
 #define EVENTS_BYTES_MAX (1024 * 1024)
-
-void h_devices(struct req *r, struct resp *out)
-{
-	struct blkdev_env env;
-	struct blkdev_info *d = NULL;
-	size_t n = 0;
-	int rc;
-
-	blkdev_env_default(&env);
-	env.state_dir = r->api->cfg.state_dir;
-	rc = blkdev_list(&env, &d, &n);
-	if (rc < 0) {
-		reply_error(out, 500, "internal", "cannot list block devices: %s", strerror(-rc));
-		return;
-	}
-	/* with each drive's purge capabilities (identify-class commands only) */
-	reply_json(out, 200, devinfo_list_to_json(d, n));
-	free(d);
-}
 
 static int first_entry(void *ctx, uint64_t seq, const char *text)
 {
