@@ -28,6 +28,8 @@ struct sanitize_job {
 	sanitize_progress_fn fn;
 	void *ctx;
 	uint64_t size;		/* purge: the device's, for the progress mapping */
+	uint64_t rb_total;	/* purge: the read-back's planned bytes, for the overall progress */
+	uint64_t overall_last;	/* purge: the overall bytes last reported */
 	double t0, last;
 	/* the read-back after a purge, run on the runner's descriptor */
 	struct {
@@ -504,6 +506,9 @@ static void on_wipe(void *ctx, const struct wipe_progress *wp)
 	s.passes = wp->passes;
 	s.bytes_done = wp->bytes_done;
 	s.bytes_total = wp->bytes_total;
+	s.overall_done = wp->overall_done;
+	s.overall_total = wp->overall_total;
+	s.overall_fraction = wp->overall_total ? (double)wp->overall_done / (double)wp->overall_total : -1;
 	s.rate = wp->rate;
 	s.eta = wp->eta;
 	s.fraction = wp->bytes_total ? (double)wp->bytes_done / (double)wp->bytes_total : -1;
@@ -531,6 +536,29 @@ void sanitize_progress_from_purge(const struct purge_progress *pp, uint64_t size
 		out->eta = pp->elapsed * (1 - f) / f;
 	else
 		out->eta = -1;
+	/* the erase alone: the job adds its read-back (on_purge) */
+	out->overall_total = size;
+	out->overall_done = out->bytes_done;
+	out->overall_fraction = size && f >= 0 ? f : -1;
+}
+
+/* The purge job's overall view: the erase counted as the device's size, then the read-back's bytes. */
+static void purge_overall(struct sanitize_job *j, struct sanitize_progress *s, uint64_t rb_done)
+{
+	uint64_t total = j->size + j->rb_total;
+
+	s->overall_total = total;
+	if (rb_done || !strcmp(s->phase, "readback"))
+		s->overall_done = j->size + rb_done;
+	else
+		s->overall_done = s->bytes_done < j->size ? s->bytes_done : j->size;
+	/* a phase with no fraction from the drive does not take back what an earlier one showed */
+	if (s->overall_done < j->overall_last)
+		s->overall_done = j->overall_last;
+	if (s->overall_done > total)
+		s->overall_done = total;
+	j->overall_last = s->overall_done;
+	s->overall_fraction = total ? (double)s->overall_done / (double)total : -1;
 }
 
 static void on_purge(void *ctx, const struct purge_progress *pp)
@@ -539,6 +567,7 @@ static void on_purge(void *ctx, const struct purge_progress *pp)
 	struct sanitize_progress s;
 
 	sanitize_progress_from_purge(pp, j->size, &s);
+	purge_overall(j, &s, 0);
 	j->fn(j->ctx, &s);
 }
 
@@ -563,13 +592,14 @@ static int rb_tick(void *ctx, uint64_t done)
 		memset(&s, 0, sizeof(s));
 		s.state = WIPE_VERIFYING;
 		snprintf(s.phase, sizeof(s.phase), "readback");
-		s.pass = 2;
+		s.pass = 1;	/* its own phase, not "pass 2 of 1" */
 		s.passes = 1;
 		s.bytes_done = done;
 		s.bytes_total = j->rb.total;
 		s.rate = now > j->t0 ? (double)done / (now - j->t0) : 0;
 		s.eta = s.rate > 0 ? (double)(j->rb.total - done) / s.rate : -1;
 		s.fraction = j->rb.total ? (double)done / (double)j->rb.total : -1;
+		purge_overall(j, &s, done);	/* the erase is behind us: the eta is the read-back's */
 		j->last = now;
 		j->fn(j->ctx, &s);
 	}
@@ -716,8 +746,16 @@ static int run_purge(struct sanitize_job *j)
 	if (!d)
 		return fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
 	blkdev_env_for(&j->p, &env);
-	if (blkdev_probe_path(&env, j->p.device, d) == 0)
+	if (blkdev_probe_path(&env, j->p.device, d) == 0) {
+		struct verify_plan *plan = NULL;
+
 		j->size = d->size;
+		/* the read-back's size, known before the command so the overall total does not move */
+		if (j->p.verify != VERIFY_NONE && d->size && d->logical_block_size &&
+		    verify_plan_new(j->p.verify, d->size, d->logical_block_size, 0, &plan) == 0)
+			j->rb_total = plan->bytes;
+		verify_plan_free(plan);
+	}
 	free(d);
 	if (j->p.verify != VERIFY_NONE)
 		purge_job_set_readback(j->pj, readback_fd, j);

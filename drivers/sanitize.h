@@ -87,21 +87,30 @@ struct sanitize_params {
 /*
  * Progress, the same for both engines (SPEC section 6 job fields).
  * Overwrite: pass/passes/bytes as wipe.h reports them, phase the pattern
- * ("zero", "ones", "random", "verify", "luks").  Purge: passes 1, phase the
- * runner's ("checking", "sentinels", "command", "erasing", "confirming",
- * "verifying", then "readback"); bytes_done = fraction * size while the
- * drive erases, bytes_total the device size; during the read-back pass is
- * 2 and the bytes are those of the read-back.  fraction is of the current
- * phase, -1 when the drive does not say.
+ * ("zero", "ones", "random", "verify", "luks"); the verification is its own
+ * phase (state verifying, phase "verify") in the last pass's place, so pass
+ * never exceeds passes.  Purge: passes 1, phase the runner's ("checking",
+ * "sentinels", "command", "erasing", "confirming", "verifying", then
+ * "readback"); bytes_done = fraction * size while the drive erases,
+ * bytes_total the device size; during the read-back the bytes are those of
+ * the read-back.  fraction is of the current phase, -1 when the drive does
+ * not say.
+ *
+ * overall_* are over the whole job: every pass plus the verification (or,
+ * for a purge, the erase counted as the device's size plus the read-back).
+ * overall_total is fixed when the job starts and overall_fraction only
+ * rises; eta is seconds left of the whole job at the job's rate, -1 unknown.
  */
 struct sanitize_progress {
 	enum wipe_state state;		/* running or verifying */
 	char phase[16];
-	unsigned pass, passes;
-	uint64_t bytes_done, bytes_total;
-	double rate;			/* bytes per second; 0 unknown */
-	double eta;			/* seconds left, -1 unknown */
-	double fraction;		/* 0..1, -1 unknown */
+	unsigned pass, passes;		/* 1 <= pass <= passes */
+	uint64_t bytes_done, bytes_total;	/* of the current phase */
+	uint64_t overall_done, overall_total;	/* of the whole job */
+	double overall_fraction;	/* overall_done / overall_total, 0..1, -1 unknown */
+	double rate;			/* bytes per second over the job so far; 0 unknown */
+	double eta;			/* seconds left of the whole job, -1 unknown */
+	double fraction;		/* of the current phase, 0..1, -1 unknown */
 };
 
 /* What the ledger record needs, whichever engine ran. */

@@ -33,6 +33,10 @@ struct wipe_job {
 	struct pattern *cur;		/* what fill writes in this pass */
 	uint64_t base, total, verify_total;
 	double t0, last;
+	/* the whole job, for its overall progress and eta */
+	uint64_t run_done0;		/* overall bytes already done when this run started */
+	double run_t0;
+	struct verify_plan *plan;	/* drawn when the job starts, so its size is known */
 };
 
 /* SPEC section 8, in order; the first four are what this build does. */
@@ -159,6 +163,7 @@ void wipe_job_free(struct wipe_job *j)
 		return;
 	for (i = 0; i < WIPE_MAX_PASSES; i++)
 		pattern_free(j->pat[i]);
+	verify_plan_free(j->plan);
 	free(j->shared);
 	free(j);
 }
@@ -286,11 +291,19 @@ out:
 	return rc;
 }
 
+/* Bytes of the whole job done when the current phase has done `done` of its own. */
+static uint64_t overall_done(const struct wipe_job *j, uint64_t done)
+{
+	if (j->phase == WIPE_VERIFYING)
+		return (uint64_t)j->npasses * j->r.size + done;
+	return (uint64_t)(j->cur_pass - 1) * j->r.size + done;
+}
+
 static void report(struct wipe_job *j, uint64_t done)
 {
 	struct wipe_progress pr;
-	double now = xmono(), el = now - j->t0, left;
-	uint64_t run_done = done >= j->base ? done - j->base : 0;
+	double now = xmono(), el = now - j->run_t0;
+	uint64_t od = overall_done(j, done), run = od > j->run_done0 ? od - j->run_done0 : 0;
 
 	pr.state = j->phase;
 	pr.pass = j->cur_pass;
@@ -298,12 +311,14 @@ static void report(struct wipe_job *j, uint64_t done)
 	pr.pattern = j->cur_pattern;
 	pr.bytes_done = done;
 	pr.bytes_total = j->total;
-	pr.rate = el > 0 ? (double)run_done / el : 0;
-	/* what is left of this phase, of later passes and of the verification */
-	left = (double)(j->total - done);
-	if (j->phase == WIPE_RUNNING)
-		left += (double)(j->npasses - j->cur_pass) * (double)j->r.size + (double)j->verify_total;
-	pr.eta = pr.rate > 0 ? left / pr.rate : -1;
+	pr.overall_total = (uint64_t)j->npasses * j->r.size + j->verify_total;
+	pr.overall_done = od < pr.overall_total ? od : pr.overall_total;
+	/* the job's rate over this run, across pass boundaries: the eta does not start over at each pass */
+	pr.rate = el > 0 ? (double)run / el : 0;
+	if (pr.overall_done >= pr.overall_total)
+		pr.eta = 0;
+	else
+		pr.eta = pr.rate > 0 ? (double)(pr.overall_total - pr.overall_done) / pr.rate : -1;
 	j->last = now;
 	j->fn(j->ctx, &pr);
 }
@@ -397,27 +412,41 @@ static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, ui
 	return 0;
 }
 
-static int run_verify(struct wipe_job *j, struct ioq *q)
+/* The verification's ranges, drawn before the first pass so the job's total is known from the start. */
+static int plan_verify(struct wipe_job *j)
 {
-	struct verify_plan *plan = NULL;
-	struct ioq_status st;
 	uint64_t seed;
-	double t = xmono();
 	int rc;
 
+	verify_plan_free(j->plan);
+	j->plan = NULL;
+	j->verify_total = 0;
+	if (j->p.verify == VERIFY_NONE)
+		return 0;
 	gcry_create_nonce(&seed, sizeof(seed));
-	rc = verify_plan_new(j->p.verify, j->r.size, j->r.logical_block_size, seed, &plan);
+	rc = verify_plan_new(j->p.verify, j->r.size, j->r.logical_block_size, seed, &j->plan);
 	if (rc < 0) {
 		fail(j, -rc, -1, "cannot plan the verification of %s: %s", j->p.device, strerror(-rc));
 		return rc;
 	}
 	j->r.verify.seed = seed;
-	phase_start(j, WIPE_VERIFYING, j->npasses + 1, "verify", 0, plan->bytes);
+	j->verify_total = j->plan->bytes;
+	return 0;
+}
+
+static int run_verify(struct wipe_job *j, struct ioq *q)
+{
+	const struct verify_plan *plan = j->plan;
+	struct ioq_status st;
+	double t = xmono();
+	int rc;
+
+	/* its own phase, in the last pass's place: never "pass 4 of 3" */
+	phase_start(j, WIPE_VERIFYING, j->npasses, "verify", 0, plan->bytes);
 	rc = verify_run(q, j->pat[j->npasses - 1], plan, on_tick, j, &st);
 	j->r.verify.performed = 1;
 	j->r.verify.bytes = st.bytes_done;
 	j->r.verify.seconds = xmono() - t;
-	verify_plan_free(plan);
 	if (rc == -ECANCELED) {
 		j->r.verify.performed = 0;
 		fail(j, ECANCELED, -1, "wipe of %s cancelled during verification", j->p.device);
@@ -526,8 +555,12 @@ int wipe_job_run(struct wipe_job *j, wipe_progress_fn progress, void *ctx)
 		rc = run_luks(j, q, fd);
 		goto out;
 	}
-	j->verify_total = j->p.verify == VERIFY_FULL ? j->r.size :
-			  j->p.verify == VERIFY_SAMPLE ? j->r.size / 10 + 2 * VERIFY_EDGE : 0;
+	rc = plan_verify(j);
+	if (rc < 0)
+		goto out;
+	j->run_done0 = start_pass > j->npasses ? (uint64_t)j->npasses * j->r.size :
+		       (uint64_t)(start_pass - 1) * j->r.size + start_off;
+	j->run_t0 = xmono();
 	for (pass = start_pass; pass <= j->npasses && rc == 0; pass++)
 		rc = run_pass(j, q, fd, pass, pass == start_pass ? start_off : 0);
 	if (rc == 0 && j->p.verify != VERIFY_NONE)

@@ -58,11 +58,17 @@ struct wipe_params {
 
 struct wipe_progress {
 	enum wipe_state state;		/* running or verifying */
-	unsigned pass, passes;		/* 1-based; pass == passes + 1 while verifying */
+	unsigned pass, passes;		/* 1-based; pass == passes while verifying (state tells them apart) */
 	const char *pattern;		/* "zero", "ones", "random", "verify" */
 	uint64_t bytes_done, bytes_total;	/* of this pass or of the verification */
-	double rate;			/* bytes per second over this run of the pass */
-	double eta;			/* seconds left for the whole job, -1 unknown */
+	/*
+	 * The whole job: every pass plus the verification.  overall_total is
+	 * fixed when the job starts (the verification plan is drawn then);
+	 * overall_done only rises, passes a resumed job skipped count as done.
+	 */
+	uint64_t overall_done, overall_total;
+	double rate;			/* bytes per second over this run of the job (all phases) */
+	double eta;			/* seconds left for the whole job at that rate, -1 unknown */
 };
 
 struct wipe_pass_result {
