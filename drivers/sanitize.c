@@ -92,6 +92,7 @@ static void to_wipe_params(const struct sanitize_params *p, struct wipe_params *
 	wp->resume_offset = p->resume_offset;
 	wp->allow_regular_file = p->allow_regular_file;
 	wp->progress_interval = p->progress_interval;
+	wp->on_error = p->on_error;
 }
 
 /* ---- the unified result from the engines' ---- */
@@ -153,6 +154,56 @@ static void add_exception(struct sanitize_result *r, const char *kind, int64_t o
 	va_end(ap);
 	e->offset = off;
 	e->length = len;
+}
+
+/* At most this many io_error exceptions name a range; one more says how many others io_errors lists. */
+#define IO_EXCEPTIONS_MAX 8
+
+/*
+ * The ranges no write reached as exceptions of kind "io_error" (one per
+ * range, bounded), and "verify_skipped" when the read-back left them out.
+ * Called again on every sync: entries already there are not repeated.
+ */
+static void io_exceptions(struct sanitize_result *r)
+{
+	unsigned have = 0, i, k;
+
+	if (!r->io.n)
+		return;
+	for (i = 0; i < r->exceptions.n; i++)
+		have += !strcmp(r->exceptions.e[i].kind, "io_error");
+	for (k = have; k < r->io.n && k < IO_EXCEPTIONS_MAX && r->exceptions.n < SANITIZE_EXCEPTIONS_MAX - 2; k++) {
+		struct sanitize_exception *e = &r->exceptions.e[r->exceptions.n++];
+		const struct wipe_bad_range *b = &r->io.r[k];
+
+		snprintf(e->kind, sizeof(e->kind), "io_error");
+		snprintf(e->detail, sizeof(e->detail), "bytes %llu-%llu could not be written after %d retries (%s)%s; "
+			 "they keep what was there before", (unsigned long long)b->off,
+			 (unsigned long long)(b->off + b->len - 1), WIPE_IO_RETRIES, b->err ? strerror(b->err) : "error",
+			 r->io.widened && k == r->io.n - 1 ? ", a range widened to cover more failures" : "");
+		e->offset = (int64_t)b->off;
+		e->length = b->len;
+		have++;
+	}
+	if (have < r->io.n && r->exceptions.n < SANITIZE_EXCEPTIONS_MAX - 1) {
+		int listed = 0;
+
+		for (i = 0; i < r->exceptions.n; i++)
+			listed |= !strcmp(r->exceptions.e[i].kind, "io_error") && r->exceptions.e[i].offset < 0;
+		if (!listed) {
+			struct sanitize_exception *e = &r->exceptions.e[r->exceptions.n++];
+
+			snprintf(e->kind, sizeof(e->kind), "io_error");
+			snprintf(e->detail, sizeof(e->detail), "%u more unwritten ranges, %llu bytes in all: see io_errors",
+				 r->io.n - have, (unsigned long long)r->io.bad_bytes);
+			e->offset = -1;
+			e->length = 0;
+		}
+	}
+	if (r->verify.skipped)
+		add_exception(r, "verify_skipped", -1, r->verify.skipped, "the verification did not read the %llu "
+			      "bytes no write reached (the io_error ranges); it read the rest",
+			      (unsigned long long)r->verify.skipped);
 }
 
 /* Copy the engine's own result (already in r->engine) into the common fields. */
@@ -226,6 +277,10 @@ static void sync_common(struct sanitize_job *j)
 		r->resume_pass = e->resume_pass;
 		r->resume_offset = e->resume_offset;
 		r->confirmed = 0;
+		r->verify.skipped = e->verify.skipped;
+		r->io = e->io;
+		r->with_exceptions = e->with_exceptions;
+		io_exceptions(r);
 	}
 }
 
@@ -944,6 +999,7 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 								  "length", (json_int_t)e->length));
 		}
 		bad |= json_object_set_new(o, "exceptions", a ? a : json_null());
+		bad |= json_object_set_new(o, "with_exceptions", json_boolean(r->with_exceptions));
 	}
 	if (bad) {
 		json_decref(o);
@@ -961,6 +1017,12 @@ int sanitize_result_passed(const struct sanitize_result *r, char *why, size_t le
 			exempt = 1;
 	if (r->state != WIPE_COMPLETED) {
 		snprintf(why, len, "the job did not complete (state %s)", wipe_state_name(r->state));
+		return 0;
+	}
+	/* SPEC section 7: continued past I/O errors by policy: completed with exceptions, never a plain pass */
+	if (r->with_exceptions || r->io.n) {
+		snprintf(why, len, "completed with exceptions: %llu bytes in %u ranges could not be written (io_error)",
+			 (unsigned long long)r->io.bad_bytes, r->io.n);
 		return 0;
 	}
 	if (r->verify.performed && r->verify.passed) {

@@ -82,6 +82,8 @@ struct sanitize_params {
 	/* purge only: seconds between status polls (0 = 1), give up after (0 = from the device) */
 	double poll_interval;
 	unsigned max_seconds;
+	/* overwrite only: a write that fails after its retries fails the job (default) or is recorded (wipe.h) */
+	enum wipe_on_error on_error;
 };
 
 /*
@@ -135,7 +137,16 @@ struct sanitize_result {
 		int performed, passed;
 		uint64_t bytes;		/* read back */
 		int64_t mismatch_offset;	/* -1 if none */
+		uint64_t skipped;	/* bytes of the plan not read: ranges no write reached (io) */
 	} verify;
+	/*
+	 * Overwrite: the write errors, retries and the ranges left unwritten
+	 * (wipe.h).  with_exceptions: the job went on past them by policy
+	 * (on_error "continue") and completed; SPEC section 7: never reported,
+	 * recorded or certified as a plain pass (sanitize_result_passed says 0).
+	 */
+	struct wipe_io_errors io;
+	int with_exceptions;
 	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
 	uint64_t resume_offset;
 	int confirmed;			/* purge: the device confirmed completion */

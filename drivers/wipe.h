@@ -42,6 +42,38 @@ int wipe_method_parse(const char *name, enum wipe_method *m);
 const char *wipe_method_name(enum wipe_method m);
 const char *wipe_state_name(enum wipe_state s);
 
+/*
+ * What a pass does with a write that still fails after its retries
+ * (SPEC section 7): fail the job there (the default), or record the range
+ * and go on; a job that went on ends completed "with exceptions", never a
+ * plain pass, and its verification skips those ranges only.
+ */
+enum wipe_on_error { WIPE_ON_ERROR_FAIL, WIPE_ON_ERROR_CONTINUE };
+/* "fail" or "continue" into *p: 0, or -EINVAL. */
+int wipe_on_error_parse(const char *s, enum wipe_on_error *p);
+const char *wipe_on_error_name(enum wipe_on_error p);
+
+/* A failed write is tried again this many times, in ever smaller I/Os down to one logical block. */
+#define WIPE_IO_RETRIES 2
+/* At most this many failing ranges are kept; past it the last one is widened to cover the rest. */
+#define WIPE_BAD_RANGES_MAX 64
+/* Writes spent looking for the failing blocks, per job; past it a failing I/O is recorded whole. */
+#define WIPE_RESCUE_BUDGET 65536
+
+/* The write errors of a job: what failed, what a retry wrote, the ranges that stayed unwritten. */
+struct wipe_io_errors {
+	unsigned errors;		/* write I/Os that failed (first tries and retries) */
+	unsigned retries;		/* write I/Os sent again */
+	unsigned recovered;		/* failed I/Os a retry then wrote in full */
+	uint64_t bad_bytes;		/* bytes no retry could write (the union of the ranges below) */
+	unsigned n;			/* ranges below: sorted, merged, none touching */
+	int widened;			/* the cap was reached: the last range may include good blocks */
+	struct wipe_bad_range {
+		uint64_t off, len;
+		int err;		/* positive errno of the first failure in it */
+	} r[WIPE_BAD_RANGES_MAX];
+};
+
 struct wipe_params {
 	char device[PATH_MAX];
 	enum wipe_method method;
@@ -54,6 +86,7 @@ struct wipe_params {
 	uint32_t io_size;		/* 0 = WIPE_DEFAULT_IO_SIZE; a multiple of 4096 */
 	double progress_interval;	/* seconds between progress calls; 0 = every I/O */
 	char state_dir[PATH_MAX];	/* a device holding it is the system disk; "" none */
+	enum wipe_on_error on_error;	/* WIPE_ON_ERROR_FAIL (0) by default */
 };
 
 struct wipe_progress {
@@ -98,7 +131,10 @@ struct wipe_result {
 		uint64_t bytes, seed;
 		int64_t mismatch_offset;	/* -1 if none */
 		double seconds;
+		uint64_t skipped;	/* bytes not read back: the ranges no write reached (io below) */
 	} verify;
+	struct wipe_io_errors io;
+	int with_exceptions;		/* completed past write errors by policy: never a plain pass */
 	uint64_t bytes_written;
 	double seconds;
 	char key_id[33], nonce[33];	/* of the random pass; never the key */
