@@ -93,6 +93,7 @@ static void to_wipe_params(const struct sanitize_params *p, struct wipe_params *
 	wp->allow_regular_file = p->allow_regular_file;
 	wp->progress_interval = p->progress_interval;
 	wp->on_error = p->on_error;
+	wp->speed_interval = p->speed_interval;
 }
 
 /* ---- the unified result from the engines' ---- */
@@ -280,6 +281,7 @@ static void sync_common(struct sanitize_job *j)
 		r->verify.skipped = e->verify.skipped;
 		r->io = e->io;
 		r->with_exceptions = e->with_exceptions;
+		r->speed = e->speed;
 		io_exceptions(r);
 	}
 }
@@ -372,7 +374,8 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 	    !terminated(p->method, sizeof(p->method)) ||
 	    !terminated(p->expected_identity, sizeof(p->expected_identity)) ||
 	    !terminated(p->state_dir, sizeof(p->state_dir)) || (unsigned)p->verify > VERIFY_SAMPLE ||
-	    !(p->progress_interval >= 0) || !(p->poll_interval >= 0) || p->poll_interval > 3600)
+	    !(p->progress_interval >= 0) || !(p->poll_interval >= 0) || p->poll_interval > 3600 ||
+	    !(p->speed_interval >= 0) || p->speed_interval > 3600)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)

@@ -84,6 +84,7 @@ struct sanitize_params {
 	unsigned max_seconds;
 	/* overwrite only: a write that fails after its retries fails the job (default) or is recorded (wipe.h) */
 	enum wipe_on_error on_error;
+	double speed_interval;		/* overwrite: seconds per speed sample, 0 = 1 (wipe.h) */
 };
 
 /*
@@ -147,6 +148,8 @@ struct sanitize_result {
 	 */
 	struct wipe_io_errors io;
 	int with_exceptions;
+	/* overwrite: bytes written and read back per interval (wipe.h; bounded); n 0 after a purge */
+	struct wipe_speed speed;
 	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
 	uint64_t resume_offset;
 	int confirmed;			/* purge: the device confirmed completion */

@@ -40,6 +40,9 @@ struct wipe_job {
 	struct verify_plan *plan;	/* drawn when the job starts, so its size is known */
 	uint64_t verify_skipped;	/* bytes of the plan left out: ranges no write reached */
 	unsigned rescue_left;		/* WIPE_RESCUE_BUDGET, spent by rescue() */
+	/* the speed profile */
+	double speed_t0;
+	uint64_t tick_last;		/* bytes of the current ioq_run already sampled */
 };
 
 /* SPEC section 8, in order; the first four are what this build does. */
@@ -119,7 +122,8 @@ int wipe_job_new(const struct wipe_params *params, struct wipe_job **out)
 	    (unsigned)params->verify > VERIFY_SAMPLE ||
 	    params->queue_depth > IOQ_MAX_DEPTH || params->io_size > WIPE_MAX_IO_SIZE ||
 	    params->io_size % IOQ_ALIGN || !(params->progress_interval >= 0) ||
-	    (unsigned)params->on_error > WIPE_ON_ERROR_CONTINUE)
+	    (unsigned)params->on_error > WIPE_ON_ERROR_CONTINUE || !(params->speed_interval >= 0) ||
+	    params->speed_interval > 3600)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -156,6 +160,7 @@ int wipe_job_new(const struct wipe_params *params, struct wipe_job **out)
 			return rc;
 		}
 	}
+	j->r.speed.interval = params->speed_interval > 0 ? params->speed_interval : 1.0;
 	j->r.state = WIPE_QUEUED;
 	j->r.fail_offset = -1;
 	j->r.verify.mismatch_offset = -1;
@@ -343,11 +348,55 @@ static void report(struct wipe_job *j, uint64_t done)
 	j->fn(j->ctx, &pr);
 }
 
+/* bytes moved now into the speed profile's current sample (wipe.h struct wipe_speed) */
+static void speed_add(struct wipe_job *j, int write, uint64_t bytes)
+{
+	struct wipe_speed *sp = &j->r.speed;
+	double el = xmono() - j->speed_t0;
+	uint64_t idx = el > 0 ? (uint64_t)(el / sp->interval) : 0;
+
+	while (idx >= WIPE_SPEED_SAMPLES) {
+		/* full: pairs into one, the interval doubles */
+		unsigned i;
+
+		for (i = 0; i < sp->n / 2; i++) {
+			sp->written[i] = sp->written[2 * i] + sp->written[2 * i + 1];
+			sp->read[i] = sp->read[2 * i] + sp->read[2 * i + 1];
+		}
+		if (sp->n % 2) {
+			sp->written[i] = sp->written[sp->n - 1];
+			sp->read[i] = sp->read[sp->n - 1];
+			i++;
+		}
+		memset(&sp->written[i], 0, (WIPE_SPEED_SAMPLES - i) * sizeof(sp->written[0]));
+		memset(&sp->read[i], 0, (WIPE_SPEED_SAMPLES - i) * sizeof(sp->read[0]));
+		sp->n = i;
+		sp->interval *= 2;
+		idx = (uint64_t)(el / sp->interval);
+	}
+	if (idx >= sp->n)
+		sp->n = (unsigned)idx + 1;	/* the samples in between stay 0: nothing moved */
+	if (write)
+		sp->written[idx] += bytes;
+	else
+		sp->read[idx] += bytes;
+}
+
+/* what an ioq_run has done since its last tick, into the profile */
+static void speed_tick(struct wipe_job *j, uint64_t done)
+{
+	if (done > j->tick_last) {
+		speed_add(j, j->phase != WIPE_VERIFYING, done - j->tick_last);
+		j->tick_last = done;
+	}
+}
+
 /* ioq's tick: progress now and then, and the cancellation safe point. */
 static int on_tick(void *c, uint64_t done)
 {
 	struct wipe_job *j = c;
 
+	speed_tick(j, done);
 	if (atomic_load(&j->cancel))
 		return 1;
 	if (j->fn && (j->p.progress_interval <= 0 || xmono() - j->last >= j->p.progress_interval))
@@ -459,8 +508,13 @@ static int rescue(struct wipe_job *j, int fd, void *buf, uint64_t off, uint64_t 
 			j->rescue_left--;
 		j->r.io.retries++;
 		n = pwrite(fd, buf, (size_t)len, (off_t)off);
-		if (n == (ssize_t)len)
+		if (n == (ssize_t)len) {
+			/* written after all: the bytes count, in the pass and the profile */
+			j->r.pass[j->cur_pass - 1].bytes += len;
+			j->r.bytes_written += len;
+			speed_add(j, 1, len);
 			return 0;
+		}
 		err = n < 0 ? errno : EIO;
 		j->r.io.errors++;
 	}
@@ -514,9 +568,11 @@ static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, ui
 		int err = 0;
 
 		j->base = off;
+		j->tick_last = 0;
 		rc = range.len ? ioq_run(q, 1, &range, 1, &ops, &st) : 0;
 		if (!range.len)
 			memset(&st, 0, sizeof(st));
+		speed_tick(j, st.bytes_done);
 		pr->bytes += st.bytes_done;
 		j->r.bytes_written += st.bytes_done;
 		j->r.resume_pass = pass;
@@ -656,7 +712,9 @@ static int run_verify(struct wipe_job *j, struct ioq *q)
 		return rc;
 	}
 	phase_start(j, WIPE_VERIFYING, j->npasses, "verify", 0, plan->bytes);
+	j->tick_last = 0;
 	rc = verify_run(q, j->pat[j->npasses - 1], plan, on_tick, j, &st);
+	speed_tick(j, st.bytes_done);
 	j->r.verify.performed = 1;
 	j->r.verify.bytes = st.bytes_done;
 	j->r.verify.seconds = xmono() - t;
@@ -775,6 +833,8 @@ int wipe_job_run(struct wipe_job *j, wipe_progress_fn progress, void *ctx)
 		       (uint64_t)(start_pass - 1) * j->r.size + start_off;
 	j->run_t0 = xmono();
 	j->rescue_left = WIPE_RESCUE_BUDGET;
+	/* a run after a cancellation continues the profile where it stopped */
+	j->speed_t0 = xmono() - j->r.speed.n * j->r.speed.interval;
 	for (pass = start_pass; pass <= j->npasses && rc == 0; pass++)
 		rc = run_pass(j, q, fd, pass, pass == start_pass ? start_off : 0);
 	if (rc == 0 && j->p.verify != VERIFY_NONE)
@@ -874,6 +934,16 @@ json_t *wipe_result_to_json(const struct wipe_result *r)
 			"errors", (int)r->io.errors, "retries", (int)r->io.retries, "recovered", (int)r->io.recovered,
 			"unwritten_bytes", u64(r->io.bad_bytes), "ranges_widened", r->io.widened, "ranges", rs));
 		bad |= json_object_set_new(o, "with_exceptions", json_boolean(r->with_exceptions));
+	}
+	{
+		json_t *w = json_array(), *rd = json_array();
+
+		for (i = 0; w && rd && i < r->speed.n && i < WIPE_SPEED_SAMPLES; i++) {
+			bad |= json_array_append_new(w, u64(r->speed.written[i]));
+			bad |= json_array_append_new(rd, u64(r->speed.read[i]));
+		}
+		bad |= json_object_set_new(o, "speed", json_pack("{s:f,s:o,s:o}", "interval_s", r->speed.interval,
+								 "written_bytes", w, "read_bytes", rd));
 	}
 	bad |= json_object_set_new(o, "bytes_written", u64(r->bytes_written));
 	bad |= json_object_set_new(o, "seconds", json_real(r->seconds));

@@ -74,6 +74,20 @@ struct wipe_io_errors {
 	} r[WIPE_BAD_RANGES_MAX];
 };
 
+/*
+ * The speed profile: bytes written and read back in each interval of the
+ * job's time (1 s by default), kept with the job.  Bounded: when
+ * WIPE_SPEED_SAMPLES are full, neighbouring pairs are added together and
+ * the interval doubles, so a job of any length fits.  The samples add up
+ * to bytes_written and verify.bytes.
+ */
+#define WIPE_SPEED_SAMPLES 600
+struct wipe_speed {
+	double interval;		/* seconds per sample */
+	unsigned n;			/* samples used */
+	uint64_t written[WIPE_SPEED_SAMPLES], read[WIPE_SPEED_SAMPLES];
+};
+
 struct wipe_params {
 	char device[PATH_MAX];
 	enum wipe_method method;
@@ -87,6 +101,7 @@ struct wipe_params {
 	double progress_interval;	/* seconds between progress calls; 0 = every I/O */
 	char state_dir[PATH_MAX];	/* a device holding it is the system disk; "" none */
 	enum wipe_on_error on_error;	/* WIPE_ON_ERROR_FAIL (0) by default */
+	double speed_interval;		/* seconds per speed sample; 0 = 1 (tests use less) */
 };
 
 struct wipe_progress {
@@ -135,6 +150,7 @@ struct wipe_result {
 	} verify;
 	struct wipe_io_errors io;
 	int with_exceptions;		/* completed past write errors by policy: never a plain pass */
+	struct wipe_speed speed;
 	uint64_t bytes_written;
 	double seconds;
 	char key_id[33], nonce[33];	/* of the random pass; never the key */

@@ -16,4 +16,10 @@ test_expect_success 'dod-3pass on a loop device: overall progress only rises, et
 	! grep -q "^not ok" out && grep -q "on $dev" out && grep -q "eta is what is left of the whole job" out
 '
 
+test_expect_success 'the speed profile: bounded, merged when full, adds up to the bytes written and read' '
+	grep -q "^ok .* the written samples add up to the bytes written" out &&
+	grep -q "^ok .* a job longer than the profile merged pairs" out &&
+	grep -q "^ok .* they still add up to the bytes written and read" out
+'
+
 test_done

@@ -102,6 +102,59 @@ int main(void)
 	CHECK(s.eta_at_pass2 > 0, "  at the start of pass 2 the eta is already known (%f s)", s.eta_at_pass2);
 	CHECK_EQ_INT(s.eta_off, 0, "  the eta is what is left of the whole job over the job's rate");
 	CHECK_EQ_INT(sanitize_result_passed(r, why, sizeof(why)), 1, "  it counts as a pass (%s)", why);
+	{
+		/* item 4: the default profile, one sample a second */
+		uint64_t w = 0, rd = 0;
+
+		for (unsigned i = 0; i < r->speed.n; i++)
+			w += r->speed.written[i], rd += r->speed.read[i];
+		CHECK(r->speed.interval == 1.0 && r->speed.n >= 1 && r->speed.n <= (unsigned)r->seconds + 2,
+		      "speed: one sample a second by default (%u samples over %.2f s)", r->speed.n, r->seconds);
+		CHECK(w == r->bytes_written && w == 3 * size, "  the written samples add up to the bytes written (%llu)",
+		      (unsigned long long)w);
+		CHECK(rd == r->verify.bytes && rd == size, "  the read samples to the bytes read back (%llu)",
+		      (unsigned long long)rd);
+	}
+	sanitize_job_free(j);
+
+	/*
+	 * item 4: many samples, bounded.  A sample every 50 us: a job longer
+	 * than 0.03 s fills the profile and merges it (a 32 MiB loop device
+	 * takes over 0.1 s), and what it holds still adds up.
+	 */
+	memset(&p, 0, sizeof(p));
+	snprintf(p.device, sizeof(p.device), "%s", dev);
+	snprintf(p.method, sizeof(p.method), "dod-3pass");
+	p.verify = VERIFY_FULL;
+	p.allow_regular_file = fd >= 0;
+	p.speed_interval = 0.00005;
+	CHECK_EQ_INT(sanitize_job_new(&p, &j), 0, "speed: the same job, a sample every 50 us");
+	CHECK_EQ_INT(sanitize_job_run(j, NULL, NULL), 0, "  it completes");
+	r = sanitize_job_result(j);
+	{
+		uint64_t w = 0, rd = 0;
+		unsigned nonzero = 0;
+		json_t *o = sanitize_result_to_json(r), *sp = json_object_get(o, "speed");
+
+		for (unsigned i = 0; i < r->speed.n; i++) {
+			w += r->speed.written[i], rd += r->speed.read[i];
+			nonzero += r->speed.written[i] || r->speed.read[i];
+		}
+		CHECK(r->speed.n > 10 && r->speed.n <= WIPE_SPEED_SAMPLES, "  %u samples, at most %u", r->speed.n,
+		      WIPE_SPEED_SAMPLES);
+		CHECK(nonzero > 5, "  several of them carry bytes (%u)", nonzero);
+		CHECK(r->seconds < 0.1 || r->speed.interval > 0.00005,
+		      "  a job longer than the profile merged pairs (interval now %.4f s over %.3f s)", r->speed.interval,
+		      r->seconds);
+		CHECK(r->speed.n * r->speed.interval >= r->seconds * 0.5 && (r->speed.n - 1) * r->speed.interval <= r->seconds,
+		      "  and the samples span the job's time");
+		CHECK(w == r->bytes_written && rd == r->verify.bytes, "  they still add up to the bytes written and read");
+		CHECK(sp && json_array_size(json_object_get(sp, "written_bytes")) == r->speed.n &&
+		      json_array_size(json_object_get(sp, "read_bytes")) == r->speed.n &&
+		      json_real_value(json_object_get(sp, "interval_s")) == r->speed.interval,
+		      "  the JSON has them (speed.interval_s, written_bytes, read_bytes)");
+		json_decref(o);
+	}
 	sanitize_job_free(j);
 	if (fd >= 0) {
 		close(fd);
