@@ -385,6 +385,10 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 	atomic_init(&j->cancel, 0);
 	j->rb.mismatch = -1;
 	j->r.kind = j->kind;
+	health_init(&j->r.health_before);
+	health_init(&j->r.health_after);
+	snprintf(j->r.health_before.why, sizeof(j->r.health_before.why), "not read: the job has not run");
+	snprintf(j->r.health_after.why, sizeof(j->r.health_after.why), "not read: the job has not run");
 	j->r.fail_offset = -1;
 	j->r.verify.mismatch_offset = -1;
 	if (j->kind == SANITIZE_OVERWRITE || j->kind == SANITIZE_LUKS) {
@@ -877,6 +881,26 @@ static int run_overwrite(struct sanitize_job *j)
 	return rc;
 }
 
+/*
+ * The drive's health for the record (health.h): read-only commands on a
+ * descriptor of its own, outside the engine's O_EXCL hold.  A device that
+ * cannot say is "not available", never a failure of the job.
+ */
+static void read_health(struct sanitize_job *j, struct health *h)
+{
+	struct stat st;
+	int rc;
+
+	health_init(h);
+	if (stat(j->p.device, &st) < 0 || !S_ISBLK(st.st_mode)) {
+		snprintf(h->why, sizeof(h->why), "not a block device: no drive health");
+		return;
+	}
+	rc = health_read(j->p.device, h);
+	if (rc < 0)
+		snprintf(h->why, sizeof(h->why), "cannot read the health of the drive: %s", strerror(-rc));
+}
+
 int sanitize_job_run(struct sanitize_job *j, sanitize_progress_fn progress, void *ctx)
 {
 	int rc;
@@ -886,10 +910,12 @@ int sanitize_job_run(struct sanitize_job *j, sanitize_progress_fn progress, void
 		return fail(j, -ECANCELED, NULL, "%s of %s cancelled before it started", j->p.method, j->p.device);
 	j->fn = progress;
 	j->ctx = ctx;
+	read_health(j, &j->r.health_before);
 	if (j->kind == SANITIZE_PURGE)
 		rc = run_purge(j);
 	else
 		rc = run_overwrite(j);
+	read_health(j, &j->r.health_after);
 	j->fn = NULL;
 	/* consumed: an overwrite run again continues from its resume point */
 	atomic_store(&j->cancel, 0);
@@ -1004,6 +1030,8 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 		bad |= json_object_set_new(o, "exceptions", a ? a : json_null());
 		bad |= json_object_set_new(o, "with_exceptions", json_boolean(r->with_exceptions));
 	}
+	bad |= json_object_set_new(o, "health", json_pack("{s:o?,s:o?}", "before", health_to_json(&r->health_before),
+							  "after", health_to_json(&r->health_after)));
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -55,6 +55,7 @@
 
 #include "drivers/ata.h"
 #include "drivers/blkdev.h"
+#include "drivers/health.h"
 #include "drivers/purge.h"
 #include "drivers/verify.h"
 #include "drivers/wipe.h"
@@ -150,6 +151,13 @@ struct sanitize_result {
 	int with_exceptions;
 	/* overwrite: bytes written and read back per interval (wipe.h; bounded); n 0 after a purge */
 	struct wipe_speed speed;
+	/*
+	 * The drive's health (health.h) just before the job's first command
+	 * and just after its last; available 0 for a loop device or an image
+	 * file (why says so), and health_after.available 0 for a job refused
+	 * before it ran.
+	 */
+	struct health health_before, health_after;
 	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
 	uint64_t resume_offset;
 	int confirmed;			/* purge: the device confirmed completion */

@@ -19,6 +19,7 @@
 #include "drivers/ata.h"
 #include "drivers/blkdev.h"
 #include "drivers/nvme.h"
+#include "drivers/health.h"
 #include "drivers/purge.h"
 #include "drivers/scsi.h"
 
@@ -398,6 +399,25 @@ static void raw_scsi(const char *dev)
 	close(fd);
 }
 
+/* issue 13 item 2: the drive's health, read through its own commands (health.h) */
+static void health_line(const char *kind, const char *dev)
+{
+	struct health h;
+	char why[sizeof(h.why)];
+	int rc = health_read(dev, &h);
+
+	snprintf(why, sizeof(why), "%s", h.why);
+	for (char *c = why; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	printf("SZ health %s %s rc=%d available=%d source=%s poh=%lld temp=%d realloc=%lld pending=%lld "
+	       "uncorr=%lld media=%lld unsafe=%lld pct=%d crit=%d spare=%d nattrs=%u npages=%u why=%s\n", kind, dev,
+	       rc, h.available, h.source[0] ? h.source : "-", (long long)h.power_on_hours, h.temperature_c,
+	       (long long)h.reallocated, (long long)h.pending, (long long)h.uncorrectable, (long long)h.media_errors,
+	       (long long)h.unsafe_shutdowns, h.percentage_used, h.critical_warning, h.available_spare, h.nattrs,
+	       h.npages, why[0] ? why : "-");
+}
+
 int main(void)
 {
 	char nvme[64] = "", nvme2[64] = "", ata[64] = "", scsi[64] = "";
@@ -421,6 +441,12 @@ int main(void)
 		ident_ata(ata);
 	if (scsi[0])
 		ident_scsi(scsi);
+	if (nvme[0])
+		health_line("nvme", nvme);
+	if (ata[0])
+		health_line("ata", ata);
+	if (scsi[0])
+		health_line("scsi", scsi);
 
 	/* refusals that must hold whatever the device can do */
 	if (nvme[0]) {

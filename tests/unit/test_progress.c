@@ -102,6 +102,18 @@ int main(void)
 	CHECK(s.eta_at_pass2 > 0, "  at the start of pass 2 the eta is already known (%f s)", s.eta_at_pass2);
 	CHECK_EQ_INT(s.eta_off, 0, "  the eta is what is left of the whole job over the job's rate");
 	CHECK_EQ_INT(sanitize_result_passed(r, why, sizeof(why)), 1, "  it counts as a pass (%s)", why);
+	/* item 2: health before and after; a loop device or a file has none, and says so without failing */
+	CHECK(!r->health_before.available && !r->health_after.available && r->health_before.why[0] &&
+	      (fd >= 0 || strstr(r->health_after.why, "loop device")),
+	      "health: not available before and after (%s), and the job still passed", r->health_after.why);
+	{
+		json_t *o = sanitize_result_to_json(r), *h = json_object_get(o, "health");
+
+		CHECK(h && json_is_false(json_object_get(json_object_get(h, "before"), "available")) &&
+		      json_is_false(json_object_get(json_object_get(h, "after"), "available")),
+		      "  the JSON has health.before and health.after");
+		json_decref(o);
+	}
 	{
 		/* item 4: the default profile, one sample a second */
 		uint64_t w = 0, rd = 0;
