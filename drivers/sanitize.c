@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "drivers/interlock.h"
 #include "drivers/ioq.h"
@@ -375,7 +376,8 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 	    !terminated(p->expected_identity, sizeof(p->expected_identity)) ||
 	    !terminated(p->state_dir, sizeof(p->state_dir)) || (unsigned)p->verify > VERIFY_SAMPLE ||
 	    !(p->progress_interval >= 0) || !(p->poll_interval >= 0) || p->poll_interval > 3600 ||
-	    !(p->speed_interval >= 0) || p->speed_interval > 3600)
+	    !(p->speed_interval >= 0) || p->speed_interval > 3600 || p->restore_hpa < SANITIZE_HPA_REFUSE ||
+	    p->restore_hpa > SANITIZE_HPA_RESTORE_PERMANENT)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -546,6 +548,64 @@ static int hidden_probe(const struct blkdev_info *d, int *checked, struct ata_hi
 	}
 	*checked = 1;
 	return sanitize_hidden_check(d->path, h, msg, msglen);
+}
+
+/*
+ * restore_hpa: the drive's accessible maximum back to its native maximum
+ * before the overwrite (ata_restore_hpa), on a descriptor held O_EXCL for
+ * the command; then the kernel is asked to read the capacity again (sysfs
+ * rescan), and it must see the whole drive, or the overwrite would still
+ * miss the area.  0, or -errno with msg.
+ */
+static int restore_hidden(struct sanitize_job *j, struct blkdev_info *d, const struct blkdev_env *env,
+			  char *msg, size_t msglen)
+{
+	struct ata_hpa_restore *hr = &j->r.hpa_restore;
+	struct ata_info id;
+	char path[PATH_MAX];
+	int fd = -1, rc;
+
+	rc = xopen(d->path, O_RDWR | O_EXCL | O_NONBLOCK, 0, &fd);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot restore the hpa of %s: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	rc = ata_identify(fd, &id);
+	if (rc == 0)
+		rc = ata_restore_hpa(fd, NULL, NULL, &id, j->p.restore_hpa == SANITIZE_HPA_RESTORE_PERMANENT, hr);
+	xclose(fd);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot restore the hpa of %s: %s", d->path, hr->error[0] ? hr->error : strerror(-rc));
+		return rc;
+	}
+	/* the kernel's capacity: the overwrite writes what the block device shows */
+	snprintf(path, sizeof(path), "%s/block/%s/device/rescan", env->sys, d->name);
+	{
+		/* SCSI rescan: sd reads the capacity again; a failure shows in the size check below */
+		int rfd = open(path, O_WRONLY | O_CLOEXEC);
+
+		if (rfd >= 0) {
+			if (write(rfd, "1", 1) != 1)
+				(void)0;
+			close(rfd);
+		}
+	}
+	rc = blkdev_probe_path(env, j->p.device, d);
+	if (rc == 0 && d->size / (d->logical_block_size ? d->logical_block_size : 512) != hr->new_max + 1) {
+		snprintf(msg, msglen, "cannot certify %s: the drive now has %llu sectors (hpa restored) but the kernel "
+			 "still sees %llu bytes; reattach the drive (or reset its link) and start again", d->path,
+			 (unsigned long long)(hr->new_max + 1), (unsigned long long)d->size);
+		return -EIO;
+	}
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot probe %s after restoring its hpa: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	add_exception(&j->r, "hpa_restored", -1, 0, "%s (%s) moved the accessible maximum from lba %llu to the "
+		      "native lba %llu before the overwrite%s", hr->command, hr->permanent ? "non-volatile" : "volatile",
+		      (unsigned long long)hr->old_max, (unsigned long long)hr->new_max,
+		      hr->permanent ? "" : "; the drive returns to its old maximum at the next power-on");
+	return 0;
 }
 
 static void blkdev_env_for(const struct sanitize_params *p, struct blkdev_env *env)
@@ -852,6 +912,16 @@ static int run_overwrite(struct sanitize_job *j)
 	    interlock_check(d, j->p.expected_identity[0] ? j->p.expected_identity : NULL, &ir) == 0 &&
 	    sanitize_hidden_applies(d)) {
 		rc = hidden_probe(d, &checked, &h, msg, sizeof(msg));
+		if (rc == -EPERM && j->p.restore_hpa && h.hpa_hidden && !h.dco_hidden) {
+			/* issue 13 item 5: remove the hpa instead of refusing, then look again */
+			rc = restore_hidden(j, d, &env, msg, sizeof(msg));
+			if (rc == 0)
+				rc = hidden_probe(d, &checked, &h, msg, sizeof(msg));
+			if (rc < 0 && rc != -EPERM) {
+				free(d);
+				return fail(j, -EPERM, "hpa_restore_failed", "%s", msg);
+			}
+		}
 		j->r.hidden.checked = checked && !h.undetermined;
 		j->r.hidden.hpa = h.hpa_hidden;
 		j->r.hidden.dco = h.dco_hidden;
@@ -1014,6 +1084,14 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 		if (r->hidden.checked)
 			x = json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa, "dco", (json_int_t)r->hidden.dco);
 		bad |= json_object_set_new(o, "hidden_sectors", x ? x : json_null());
+		x = NULL;
+		if (r->hpa_restore.performed || r->hpa_restore.error[0])
+			x = json_pack("{s:b, s:s, s:b, s:I, s:I, s:s?}", "performed", r->hpa_restore.performed,
+				      "command", r->hpa_restore.command, "permanent", r->hpa_restore.permanent,
+				      "old_max_lba", (json_int_t)r->hpa_restore.old_max,
+				      "new_max_lba", (json_int_t)r->hpa_restore.new_max,
+				      "error", r->hpa_restore.error[0] ? r->hpa_restore.error : NULL);
+		bad |= json_object_set_new(o, "hpa_restore", x ? x : json_null());
 	}
 	{
 		json_t *a = json_array();

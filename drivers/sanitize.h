@@ -86,7 +86,18 @@ struct sanitize_params {
 	/* overwrite only: a write that fails after its retries fails the job (default) or is recorded (wipe.h) */
 	enum wipe_on_error on_error;
 	double speed_interval;		/* overwrite: seconds per speed sample, 0 = 1 (wipe.h) */
+	/*
+	 * Overwrite of an ATA drive with a host protected area: refuse
+	 * (SANITIZE_HPA_REFUSE, the default), or restore the native maximum
+	 * first (ata_restore_hpa) in the volatile form (the drive returns to
+	 * its HPA at the next power-on) or permanently.  A DCO is still refused.
+	 */
+	int restore_hpa;
 };
+
+#define SANITIZE_HPA_REFUSE 0
+#define SANITIZE_HPA_RESTORE 1		/* volatile: SET MAX ADDRESS EXT without VV */
+#define SANITIZE_HPA_RESTORE_PERMANENT 2
 
 /*
  * Progress, the same for both engines (SPEC section 6 job fields).
@@ -158,6 +169,8 @@ struct sanitize_result {
 	 * before it ran.
 	 */
 	struct health health_before, health_after;
+	/* restore_hpa: what was restored (maxima as LBAs), performed 0 when nothing was */
+	struct ata_hpa_restore hpa_restore;
 	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
 	uint64_t resume_offset;
 	int confirmed;			/* purge: the device confirmed completion */
