@@ -166,6 +166,18 @@ test_expect_success 'health: the scsi disk: log pages or not available, never an
 	{ [ "$(field available "$l")" = 1 ] || [ "$(field why "$l")" != - ]; }
 '
 
+# issue 13 item 5: QEMU 7.2's IDE command table has READ NATIVE MAX ADDRESS
+# EXT but no SET MAX ADDRESS (EXT): the emulated drive aborts 37h, and the
+# restore must say so rather than claim success.  A drive that took it
+# would have to report native max = new max (it has no HPA to remove).
+test_expect_success 'hpa restore on the ahci disk: refused by the emulated drive and reported, or exact' '
+	l=$(grep "^SZ hpa-restore " "$L") && echo "$l" &&
+	{ { [ "$(field rc "$l")" != 0 ] && [ "$(field performed "$l")" = 0 ] &&
+	    echo "$l" | grep -q "error=set_max_address_ext_to_lba_.*refused"; } ||
+	  { [ "$(field rc "$l")" = 0 ] && [ "$(field performed "$l")" = 1 ] &&
+	    [ "$(field new "$l")" = "$(field native "$l")" ]; }; }
+'
+
 test_expect_success 'a wrong expected identity is refused before anything is written' '
 	expect_method nvme-format-user /dev/nvme failed identity_mismatch "sent=0"
 '

@@ -418,6 +418,35 @@ static void health_line(const char *kind, const char *dev)
 	       h.npages, why[0] ? why : "-");
 }
 
+/*
+ * issue 13 item 5: SET MAX ADDRESS EXT to the native maximum on the AHCI
+ * disk (it has no HPA, so the size cannot change whatever the drive does),
+ * volatile.  Records whether the emulated drive takes the command.
+ */
+static void hpa_restore_line(const char *dev)
+{
+	struct ata_hpa_restore out;
+	struct ata_info id;
+	char why[sizeof(out.error)];
+	int fd = open(dev, O_RDWR | O_EXCL | O_NONBLOCK | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		printf("SZ hpa-restore %s rc=%d\n", dev, -errno);
+		return;
+	}
+	rc = ata_identify(fd, &id);
+	if (rc == 0)
+		rc = ata_restore_hpa(fd, NULL, NULL, &id, 0, &out);
+	close(fd);
+	snprintf(why, sizeof(why), "%s", rc == 0 || out.error[0] ? out.error : "identify failed");
+	for (char *c = why; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	printf("SZ hpa-restore %s rc=%d performed=%d old=%llu native=%llu new=%llu error=%s\n", dev, rc, out.performed,
+	       (unsigned long long)out.old_max, (unsigned long long)out.native_max, (unsigned long long)out.new_max,
+	       why[0] ? why : "-");
+}
+
 int main(void)
 {
 	char nvme[64] = "", nvme2[64] = "", ata[64] = "", scsi[64] = "";
@@ -447,6 +476,8 @@ int main(void)
 		health_line("ata", ata);
 	if (scsi[0])
 		health_line("scsi", scsi);
+	if (ata[0])
+		hpa_restore_line(ata);
 
 	/* refusals that must hold whatever the device can do */
 	if (nvme[0]) {
