@@ -158,6 +158,36 @@ void ata_get_native_max_tf(struct ata_tf *tf)
 	tf->proto = ATA_PROTO_NON_DATA;
 }
 
+int ata_set_max_tf(struct ata_tf *tf, uint64_t max_lba, int permanent)
+{
+	if (max_lba >> 48)
+		return -EINVAL;
+	memset(tf, 0, sizeof(*tf));
+	tf->command = ATA_CMD_SET_MAX_EXT;
+	tf->lba = max_lba;
+	tf->count = permanent ? 1 : 0;	/* ACS-3 7.51.3.2: VOLATILE VALUE, COUNT bit 0 */
+	tf->device = 0x40;		/* LBA */
+	tf->ext = 1;
+	tf->ck_cond = 1;
+	tf->proto = ATA_PROTO_NON_DATA;
+	return 0;
+}
+
+int ata_set_accessible_max_tf(struct ata_tf *tf, uint64_t max_lba)
+{
+	if (max_lba >> 48)
+		return -EINVAL;
+	memset(tf, 0, sizeof(*tf));
+	tf->command = ATA_CMD_AMAC;
+	tf->feature = ATA_AMAC_SET_ACCESSIBLE_MAX;
+	tf->lba = max_lba;
+	tf->device = 0x40;
+	tf->ext = 1;
+	tf->ck_cond = 1;
+	tf->proto = ATA_PROTO_NON_DATA;
+	return 0;
+}
+
 /* ACS-3 7.9.4 DEVICE CONFIGURATION IDENTIFY */
 void ata_dco_identify_tf(struct ata_tf *tf)
 {
@@ -590,4 +620,86 @@ int ata_sanitize_status(int fd, struct ata_sanitize_status *st)
 	if (!r.valid)	/* GOOD status without registers: nothing to read */
 		return -EPROTO;
 	return ata_parse_sanitize_status(&r, st);
+}
+
+static int exec_default(void *ctx, int fd, const struct ata_tf *tf, void *data, size_t len, unsigned timeout_ms,
+			struct ata_regs *r, char *err, size_t errlen)
+{
+	(void)ctx;
+	return ata_exec(fd, tf, data, len, timeout_ms, r, err, errlen);
+}
+
+int ata_restore_hpa(int fd, ata_exec_fn exec, void *ctx, const struct ata_info *id, int permanent,
+		    struct ata_hpa_restore *out)
+{
+	uint8_t buf[512];
+	struct ata_info after;
+	struct ata_tf tf;
+	struct ata_regs r;
+	char err[120] = "";
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!exec)
+		exec = exec_default;
+	out->old_max = id->sectors ? id->sectors - 1 : 0;
+	out->permanent = permanent || id->ama_supported;
+	if (id->ama_supported && !permanent) {
+		snprintf(out->command, sizeof(out->command), "set accessible max address ext");
+		snprintf(out->error, sizeof(out->error), "the drive has accessible max address configuration, whose "
+			 "set accessible max address ext is non-volatile only; restore it permanently or not at all");
+		return -EOPNOTSUPP;
+	}
+	if (!id->lba48 && !id->ama_supported) {
+		snprintf(out->error, sizeof(out->error), "a 28-bit drive: set max address (f9h) is not sent");
+		return -EOPNOTSUPP;
+	}
+	/* the native maximum, immediately before the set (ACS-3 7.51.1) */
+	if (id->ama_supported)
+		ata_get_native_max_tf(&tf);
+	else
+		ata_read_native_max_tf(&tf);
+	memset(&r, 0, sizeof(r));
+	rc = exec(ctx, fd, &tf, NULL, 0, 10000, &r, err, sizeof(err));
+	if (rc == 0 && !r.valid)
+		rc = -EPROTO;
+	if (rc < 0) {
+		snprintf(out->error, sizeof(out->error), "cannot read the native max address: %s",
+			 rc == -EIO && err[0] ? err : strerror(-rc));
+		return rc == -EPROTO || rc == -ERANGE ? -EIO : rc;
+	}
+	out->native_max = r.lba;
+	if (id->ama_supported) {
+		snprintf(out->command, sizeof(out->command), "set accessible max address ext");
+		rc = ata_set_accessible_max_tf(&tf, out->native_max);
+	} else {
+		snprintf(out->command, sizeof(out->command), "set max address ext");
+		rc = ata_set_max_tf(&tf, out->native_max, permanent);
+	}
+	if (rc == 0)
+		rc = exec(ctx, fd, &tf, NULL, 0, 15000, &r, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(out->error, sizeof(out->error), "%s to lba %llu refused: %s", out->command,
+			 (unsigned long long)out->native_max, rc == -EIO && err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	/* the drive's word for it: IDENTIFY reports the new size */
+	memset(buf, 0, sizeof(buf));
+	ata_identify_tf(&tf);
+	rc = exec(ctx, fd, &tf, buf, sizeof(buf), 10000, &r, err, sizeof(err));
+	if (rc == 0)
+		rc = ata_parse_identify(buf, sizeof(buf), &after);
+	if (rc < 0) {
+		snprintf(out->error, sizeof(out->error), "identify after %s failed: %s", out->command, strerror(-rc));
+		return rc;
+	}
+	out->new_max = after.sectors ? after.sectors - 1 : 0;
+	if (out->new_max != out->native_max) {
+		snprintf(out->error, sizeof(out->error), "%s to lba %llu was accepted but the drive now reports "
+			 "lba %llu", out->command, (unsigned long long)out->native_max,
+			 (unsigned long long)out->new_max);
+		return -EIO;
+	}
+	out->performed = 1;
+	return 0;
 }

@@ -19,6 +19,8 @@
 #define ATA_CMD_READ_NATIVE_MAX_EXT 0x27
 #define ATA_CMD_AMAC 0x78		/* ACS-3 7.4 ACCESSIBLE MAX ADDRESS CONFIGURATION */
 #define ATA_AMAC_GET_NATIVE_MAX 0x0000	/* ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT */
+#define ATA_AMAC_SET_ACCESSIBLE_MAX 0x0001	/* ACS-3 7.4.3 SET ACCESSIBLE MAX ADDRESS EXT */
+#define ATA_CMD_SET_MAX_EXT 0x37	/* ACS-3 7.51 SET MAX ADDRESS EXT (HPA feature set) */
 #define ATA_CMD_SANITIZE 0xb4
 #define ATA_CMD_DCO 0xb1
 #define ATA_CMD_IDENTIFY 0xec
@@ -192,6 +194,45 @@ unsigned ata_erase_timeout_s(unsigned minutes, uint64_t sectors, uint32_t sector
  */
 int ata_exec(int fd, const struct ata_tf *tf, void *data, size_t len, unsigned timeout_ms,
 	     struct ata_regs *r, char *err, size_t errlen);
+
+/*
+ * ACS-3 7.51 SET MAX ADDRESS EXT to max_lba (48 bits): COUNT bit 0 is the
+ * VOLATILE VALUE bit, set only when permanent (hdparm -N p...): without it
+ * the drive returns to its previous maximum at the next power-on or
+ * hardware reset.  0 or -EINVAL.
+ */
+int ata_set_max_tf(struct ata_tf *tf, uint64_t max_lba, int permanent);
+/* ACS-3 7.4.3 SET ACCESSIBLE MAX ADDRESS EXT (78h/0001h) to max_lba: non-volatile by definition.  0 or -EINVAL. */
+int ata_set_accessible_max_tf(struct ata_tf *tf, uint64_t max_lba);
+
+/* How commands reach the drive, for ata_restore_hpa (NULL: ata_exec); tests put a scripted drive here. */
+typedef int (*ata_exec_fn)(void *ctx, int fd, const struct ata_tf *tf, void *data, size_t len, unsigned timeout_ms,
+			   struct ata_regs *r, char *err, size_t errlen);
+
+/* What ata_restore_hpa did: maxima as LBAs (sectors - 1). */
+struct ata_hpa_restore {
+	int performed;			/* the drive accepted the new maximum */
+	int permanent;			/* non-volatile (VV set, or SET ACCESSIBLE MAX ADDRESS) */
+	uint64_t old_max, new_max;	/* the accessible maximum before, and after (IDENTIFY again) */
+	uint64_t native_max;		/* the native maximum read just before */
+	char command[40];		/* "set max address ext", "set accessible max address ext" */
+	char error[160];
+};
+
+/*
+ * Restore the accessible maximum of an ATA drive to its native maximum
+ * (an HPA removed, issue 13 item 5): READ NATIVE MAX ADDRESS EXT
+ * immediately followed by SET MAX ADDRESS EXT (ACS-3 7.51.1 requires that
+ * order), volatile unless permanent; on an Accessible Max Address drive
+ * (ACS-3 4.4) GET NATIVE MAX then SET ACCESSIBLE MAX ADDRESS EXT, which
+ * has no volatile form, so only when permanent.  Then IDENTIFY again: the
+ * drive must report native + 1 sectors.  0 with *out; -EOPNOTSUPP (a
+ * 28-bit drive, or AMA without permanent), -EIO when the drive refused or
+ * did not take the new maximum, -errno of the transport; out->error says
+ * which.
+ */
+int ata_restore_hpa(int fd, ata_exec_fn exec, void *ctx, const struct ata_info *id, int permanent,
+		    struct ata_hpa_restore *out);
 
 /* IDENTIFY DEVICE: 0 or -errno. */
 int ata_identify(int fd, struct ata_info *out);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "drivers/interlock.h"
 #include "drivers/ioq.h"
@@ -28,6 +29,8 @@ struct sanitize_job {
 	sanitize_progress_fn fn;
 	void *ctx;
 	uint64_t size;		/* purge: the device's, for the progress mapping */
+	uint64_t rb_total;	/* purge: the read-back's planned bytes, for the overall progress */
+	uint64_t overall_last;	/* purge: the overall bytes last reported */
 	double t0, last;
 	/* the read-back after a purge, run on the runner's descriptor */
 	struct {
@@ -90,6 +93,8 @@ static void to_wipe_params(const struct sanitize_params *p, struct wipe_params *
 	wp->resume_offset = p->resume_offset;
 	wp->allow_regular_file = p->allow_regular_file;
 	wp->progress_interval = p->progress_interval;
+	wp->on_error = p->on_error;
+	wp->speed_interval = p->speed_interval;
 }
 
 /* ---- the unified result from the engines' ---- */
@@ -151,6 +156,56 @@ static void add_exception(struct sanitize_result *r, const char *kind, int64_t o
 	va_end(ap);
 	e->offset = off;
 	e->length = len;
+}
+
+/* At most this many io_error exceptions name a range; one more says how many others io_errors lists. */
+#define IO_EXCEPTIONS_MAX 8
+
+/*
+ * The ranges no write reached as exceptions of kind "io_error" (one per
+ * range, bounded), and "verify_skipped" when the read-back left them out.
+ * Called again on every sync: entries already there are not repeated.
+ */
+static void io_exceptions(struct sanitize_result *r)
+{
+	unsigned have = 0, i, k;
+
+	if (!r->io.n)
+		return;
+	for (i = 0; i < r->exceptions.n; i++)
+		have += !strcmp(r->exceptions.e[i].kind, "io_error");
+	for (k = have; k < r->io.n && k < IO_EXCEPTIONS_MAX && r->exceptions.n < SANITIZE_EXCEPTIONS_MAX - 2; k++) {
+		struct sanitize_exception *e = &r->exceptions.e[r->exceptions.n++];
+		const struct wipe_bad_range *b = &r->io.r[k];
+
+		snprintf(e->kind, sizeof(e->kind), "io_error");
+		snprintf(e->detail, sizeof(e->detail), "bytes %llu-%llu could not be written after %d retries (%s)%s; "
+			 "they keep what was there before", (unsigned long long)b->off,
+			 (unsigned long long)(b->off + b->len - 1), WIPE_IO_RETRIES, b->err ? strerror(b->err) : "error",
+			 r->io.widened && k == r->io.n - 1 ? ", a range widened to cover more failures" : "");
+		e->offset = (int64_t)b->off;
+		e->length = b->len;
+		have++;
+	}
+	if (have < r->io.n && r->exceptions.n < SANITIZE_EXCEPTIONS_MAX - 1) {
+		int listed = 0;
+
+		for (i = 0; i < r->exceptions.n; i++)
+			listed |= !strcmp(r->exceptions.e[i].kind, "io_error") && r->exceptions.e[i].offset < 0;
+		if (!listed) {
+			struct sanitize_exception *e = &r->exceptions.e[r->exceptions.n++];
+
+			snprintf(e->kind, sizeof(e->kind), "io_error");
+			snprintf(e->detail, sizeof(e->detail), "%u more unwritten ranges, %llu bytes in all: see io_errors",
+				 r->io.n - have, (unsigned long long)r->io.bad_bytes);
+			e->offset = -1;
+			e->length = 0;
+		}
+	}
+	if (r->verify.skipped)
+		add_exception(r, "verify_skipped", -1, r->verify.skipped, "the verification did not read the %llu "
+			      "bytes no write reached (the io_error ranges); it read the rest",
+			      (unsigned long long)r->verify.skipped);
 }
 
 /* Copy the engine's own result (already in r->engine) into the common fields. */
@@ -224,6 +279,11 @@ static void sync_common(struct sanitize_job *j)
 		r->resume_pass = e->resume_pass;
 		r->resume_offset = e->resume_offset;
 		r->confirmed = 0;
+		r->verify.skipped = e->verify.skipped;
+		r->io = e->io;
+		r->with_exceptions = e->with_exceptions;
+		r->speed = e->speed;
+		io_exceptions(r);
 	}
 }
 
@@ -315,7 +375,9 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 	    !terminated(p->method, sizeof(p->method)) ||
 	    !terminated(p->expected_identity, sizeof(p->expected_identity)) ||
 	    !terminated(p->state_dir, sizeof(p->state_dir)) || (unsigned)p->verify > VERIFY_SAMPLE ||
-	    !(p->progress_interval >= 0) || !(p->poll_interval >= 0) || p->poll_interval > 3600)
+	    !(p->progress_interval >= 0) || !(p->poll_interval >= 0) || p->poll_interval > 3600 ||
+	    !(p->speed_interval >= 0) || p->speed_interval > 3600 || p->restore_hpa < SANITIZE_HPA_REFUSE ||
+	    p->restore_hpa > SANITIZE_HPA_RESTORE_PERMANENT)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -325,6 +387,10 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 	atomic_init(&j->cancel, 0);
 	j->rb.mismatch = -1;
 	j->r.kind = j->kind;
+	health_init(&j->r.health_before);
+	health_init(&j->r.health_after);
+	snprintf(j->r.health_before.why, sizeof(j->r.health_before.why), "not read: the job has not run");
+	snprintf(j->r.health_after.why, sizeof(j->r.health_after.why), "not read: the job has not run");
 	j->r.fail_offset = -1;
 	j->r.verify.mismatch_offset = -1;
 	if (j->kind == SANITIZE_OVERWRITE || j->kind == SANITIZE_LUKS) {
@@ -484,6 +550,64 @@ static int hidden_probe(const struct blkdev_info *d, int *checked, struct ata_hi
 	return sanitize_hidden_check(d->path, h, msg, msglen);
 }
 
+/*
+ * restore_hpa: the drive's accessible maximum back to its native maximum
+ * before the overwrite (ata_restore_hpa), on a descriptor held O_EXCL for
+ * the command; then the kernel is asked to read the capacity again (sysfs
+ * rescan), and it must see the whole drive, or the overwrite would still
+ * miss the area.  0, or -errno with msg.
+ */
+static int restore_hidden(struct sanitize_job *j, struct blkdev_info *d, const struct blkdev_env *env,
+			  char *msg, size_t msglen)
+{
+	struct ata_hpa_restore *hr = &j->r.hpa_restore;
+	struct ata_info id;
+	char path[PATH_MAX];
+	int fd = -1, rc;
+
+	rc = xopen(d->path, O_RDWR | O_EXCL | O_NONBLOCK, 0, &fd);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot restore the hpa of %s: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	rc = ata_identify(fd, &id);
+	if (rc == 0)
+		rc = ata_restore_hpa(fd, NULL, NULL, &id, j->p.restore_hpa == SANITIZE_HPA_RESTORE_PERMANENT, hr);
+	xclose(fd);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot restore the hpa of %s: %s", d->path, hr->error[0] ? hr->error : strerror(-rc));
+		return rc;
+	}
+	/* the kernel's capacity: the overwrite writes what the block device shows */
+	snprintf(path, sizeof(path), "%s/block/%s/device/rescan", env->sys, d->name);
+	{
+		/* SCSI rescan: sd reads the capacity again; a failure shows in the size check below */
+		int rfd = open(path, O_WRONLY | O_CLOEXEC);
+
+		if (rfd >= 0) {
+			if (write(rfd, "1", 1) != 1)
+				(void)0;
+			close(rfd);
+		}
+	}
+	rc = blkdev_probe_path(env, j->p.device, d);
+	if (rc == 0 && d->size / (d->logical_block_size ? d->logical_block_size : 512) != hr->new_max + 1) {
+		snprintf(msg, msglen, "cannot certify %s: the drive now has %llu sectors (hpa restored) but the kernel "
+			 "still sees %llu bytes; reattach the drive (or reset its link) and start again", d->path,
+			 (unsigned long long)(hr->new_max + 1), (unsigned long long)d->size);
+		return -EIO;
+	}
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot probe %s after restoring its hpa: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	add_exception(&j->r, "hpa_restored", -1, 0, "%s (%s) moved the accessible maximum from lba %llu to the "
+		      "native lba %llu before the overwrite%s", hr->command, hr->permanent ? "non-volatile" : "volatile",
+		      (unsigned long long)hr->old_max, (unsigned long long)hr->new_max,
+		      hr->permanent ? "" : "; the drive returns to its old maximum at the next power-on");
+	return 0;
+}
+
 static void blkdev_env_for(const struct sanitize_params *p, struct blkdev_env *env)
 {
 	blkdev_env_default(env);
@@ -504,6 +628,9 @@ static void on_wipe(void *ctx, const struct wipe_progress *wp)
 	s.passes = wp->passes;
 	s.bytes_done = wp->bytes_done;
 	s.bytes_total = wp->bytes_total;
+	s.overall_done = wp->overall_done;
+	s.overall_total = wp->overall_total;
+	s.overall_fraction = wp->overall_total ? (double)wp->overall_done / (double)wp->overall_total : -1;
 	s.rate = wp->rate;
 	s.eta = wp->eta;
 	s.fraction = wp->bytes_total ? (double)wp->bytes_done / (double)wp->bytes_total : -1;
@@ -531,6 +658,29 @@ void sanitize_progress_from_purge(const struct purge_progress *pp, uint64_t size
 		out->eta = pp->elapsed * (1 - f) / f;
 	else
 		out->eta = -1;
+	/* the erase alone: the job adds its read-back (on_purge) */
+	out->overall_total = size;
+	out->overall_done = out->bytes_done;
+	out->overall_fraction = size && f >= 0 ? f : -1;
+}
+
+/* The purge job's overall view: the erase counted as the device's size, then the read-back's bytes. */
+static void purge_overall(struct sanitize_job *j, struct sanitize_progress *s, uint64_t rb_done)
+{
+	uint64_t total = j->size + j->rb_total;
+
+	s->overall_total = total;
+	if (rb_done || !strcmp(s->phase, "readback"))
+		s->overall_done = j->size + rb_done;
+	else
+		s->overall_done = s->bytes_done < j->size ? s->bytes_done : j->size;
+	/* a phase with no fraction from the drive does not take back what an earlier one showed */
+	if (s->overall_done < j->overall_last)
+		s->overall_done = j->overall_last;
+	if (s->overall_done > total)
+		s->overall_done = total;
+	j->overall_last = s->overall_done;
+	s->overall_fraction = total ? (double)s->overall_done / (double)total : -1;
 }
 
 static void on_purge(void *ctx, const struct purge_progress *pp)
@@ -539,6 +689,7 @@ static void on_purge(void *ctx, const struct purge_progress *pp)
 	struct sanitize_progress s;
 
 	sanitize_progress_from_purge(pp, j->size, &s);
+	purge_overall(j, &s, 0);
 	j->fn(j->ctx, &s);
 }
 
@@ -563,13 +714,14 @@ static int rb_tick(void *ctx, uint64_t done)
 		memset(&s, 0, sizeof(s));
 		s.state = WIPE_VERIFYING;
 		snprintf(s.phase, sizeof(s.phase), "readback");
-		s.pass = 2;
+		s.pass = 1;	/* its own phase, not "pass 2 of 1" */
 		s.passes = 1;
 		s.bytes_done = done;
 		s.bytes_total = j->rb.total;
 		s.rate = now > j->t0 ? (double)done / (now - j->t0) : 0;
 		s.eta = s.rate > 0 ? (double)(j->rb.total - done) / s.rate : -1;
 		s.fraction = j->rb.total ? (double)done / (double)j->rb.total : -1;
+		purge_overall(j, &s, done);	/* the erase is behind us: the eta is the read-back's */
 		j->last = now;
 		j->fn(j->ctx, &s);
 	}
@@ -716,8 +868,16 @@ static int run_purge(struct sanitize_job *j)
 	if (!d)
 		return fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
 	blkdev_env_for(&j->p, &env);
-	if (blkdev_probe_path(&env, j->p.device, d) == 0)
+	if (blkdev_probe_path(&env, j->p.device, d) == 0) {
+		struct verify_plan *plan = NULL;
+
 		j->size = d->size;
+		/* the read-back's size, known before the command so the overall total does not move */
+		if (j->p.verify != VERIFY_NONE && d->size && d->logical_block_size &&
+		    verify_plan_new(j->p.verify, d->size, d->logical_block_size, 0, &plan) == 0)
+			j->rb_total = plan->bytes;
+		verify_plan_free(plan);
+	}
 	free(d);
 	if (j->p.verify != VERIFY_NONE)
 		purge_job_set_readback(j->pj, readback_fd, j);
@@ -752,6 +912,16 @@ static int run_overwrite(struct sanitize_job *j)
 	    interlock_check(d, j->p.expected_identity[0] ? j->p.expected_identity : NULL, &ir) == 0 &&
 	    sanitize_hidden_applies(d)) {
 		rc = hidden_probe(d, &checked, &h, msg, sizeof(msg));
+		if (rc == -EPERM && j->p.restore_hpa && h.hpa_hidden && !h.dco_hidden) {
+			/* issue 13 item 5: remove the hpa instead of refusing, then look again */
+			rc = restore_hidden(j, d, &env, msg, sizeof(msg));
+			if (rc == 0)
+				rc = hidden_probe(d, &checked, &h, msg, sizeof(msg));
+			if (rc < 0 && rc != -EPERM) {
+				free(d);
+				return fail(j, -EPERM, "hpa_restore_failed", "%s", msg);
+			}
+		}
 		j->r.hidden.checked = checked && !h.undetermined;
 		j->r.hidden.hpa = h.hpa_hidden;
 		j->r.hidden.dco = h.dco_hidden;
@@ -781,6 +951,26 @@ static int run_overwrite(struct sanitize_job *j)
 	return rc;
 }
 
+/*
+ * The drive's health for the record (health.h): read-only commands on a
+ * descriptor of its own, outside the engine's O_EXCL hold.  A device that
+ * cannot say is "not available", never a failure of the job.
+ */
+static void read_health(struct sanitize_job *j, struct health *h)
+{
+	struct stat st;
+	int rc;
+
+	health_init(h);
+	if (stat(j->p.device, &st) < 0 || !S_ISBLK(st.st_mode)) {
+		snprintf(h->why, sizeof(h->why), "not a block device: no drive health");
+		return;
+	}
+	rc = health_read(j->p.device, h);
+	if (rc < 0)
+		snprintf(h->why, sizeof(h->why), "cannot read the health of the drive: %s", strerror(-rc));
+}
+
 int sanitize_job_run(struct sanitize_job *j, sanitize_progress_fn progress, void *ctx)
 {
 	int rc;
@@ -790,10 +980,12 @@ int sanitize_job_run(struct sanitize_job *j, sanitize_progress_fn progress, void
 		return fail(j, -ECANCELED, NULL, "%s of %s cancelled before it started", j->p.method, j->p.device);
 	j->fn = progress;
 	j->ctx = ctx;
+	read_health(j, &j->r.health_before);
 	if (j->kind == SANITIZE_PURGE)
 		rc = run_purge(j);
 	else
 		rc = run_overwrite(j);
+	read_health(j, &j->r.health_after);
 	j->fn = NULL;
 	/* consumed: an overwrite run again continues from its resume point */
 	atomic_store(&j->cancel, 0);
@@ -892,6 +1084,14 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 		if (r->hidden.checked)
 			x = json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa, "dco", (json_int_t)r->hidden.dco);
 		bad |= json_object_set_new(o, "hidden_sectors", x ? x : json_null());
+		x = NULL;
+		if (r->hpa_restore.performed || r->hpa_restore.error[0])
+			x = json_pack("{s:b, s:s, s:b, s:I, s:I, s:s?}", "performed", r->hpa_restore.performed,
+				      "command", r->hpa_restore.command, "permanent", r->hpa_restore.permanent,
+				      "old_max_lba", (json_int_t)r->hpa_restore.old_max,
+				      "new_max_lba", (json_int_t)r->hpa_restore.new_max,
+				      "error", r->hpa_restore.error[0] ? r->hpa_restore.error : NULL);
+		bad |= json_object_set_new(o, "hpa_restore", x ? x : json_null());
 	}
 	{
 		json_t *a = json_array();
@@ -906,7 +1106,10 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 								  "length", (json_int_t)e->length));
 		}
 		bad |= json_object_set_new(o, "exceptions", a ? a : json_null());
+		bad |= json_object_set_new(o, "with_exceptions", json_boolean(r->with_exceptions));
 	}
+	bad |= json_object_set_new(o, "health", json_pack("{s:o?,s:o?}", "before", health_to_json(&r->health_before),
+							  "after", health_to_json(&r->health_after)));
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -923,6 +1126,12 @@ int sanitize_result_passed(const struct sanitize_result *r, char *why, size_t le
 			exempt = 1;
 	if (r->state != WIPE_COMPLETED) {
 		snprintf(why, len, "the job did not complete (state %s)", wipe_state_name(r->state));
+		return 0;
+	}
+	/* SPEC section 7: continued past I/O errors by policy: completed with exceptions, never a plain pass */
+	if (r->with_exceptions || r->io.n) {
+		snprintf(why, len, "completed with exceptions: %llu bytes in %u ranges could not be written (io_error)",
+			 (unsigned long long)r->io.bad_bytes, r->io.n);
 		return 0;
 	}
 	if (r->verify.performed && r->verify.passed) {

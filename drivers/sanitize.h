@@ -55,6 +55,7 @@
 
 #include "drivers/ata.h"
 #include "drivers/blkdev.h"
+#include "drivers/health.h"
 #include "drivers/purge.h"
 #include "drivers/verify.h"
 #include "drivers/wipe.h"
@@ -82,26 +83,49 @@ struct sanitize_params {
 	/* purge only: seconds between status polls (0 = 1), give up after (0 = from the device) */
 	double poll_interval;
 	unsigned max_seconds;
+	/* overwrite only: a write that fails after its retries fails the job (default) or is recorded (wipe.h) */
+	enum wipe_on_error on_error;
+	double speed_interval;		/* overwrite: seconds per speed sample, 0 = 1 (wipe.h) */
+	/*
+	 * Overwrite of an ATA drive with a host protected area: refuse
+	 * (SANITIZE_HPA_REFUSE, the default), or restore the native maximum
+	 * first (ata_restore_hpa) in the volatile form (the drive returns to
+	 * its HPA at the next power-on) or permanently.  A DCO is still refused.
+	 */
+	int restore_hpa;
 };
+
+#define SANITIZE_HPA_REFUSE 0
+#define SANITIZE_HPA_RESTORE 1		/* volatile: SET MAX ADDRESS EXT without VV */
+#define SANITIZE_HPA_RESTORE_PERMANENT 2
 
 /*
  * Progress, the same for both engines (SPEC section 6 job fields).
  * Overwrite: pass/passes/bytes as wipe.h reports them, phase the pattern
- * ("zero", "ones", "random", "verify", "luks").  Purge: passes 1, phase the
- * runner's ("checking", "sentinels", "command", "erasing", "confirming",
- * "verifying", then "readback"); bytes_done = fraction * size while the
- * drive erases, bytes_total the device size; during the read-back pass is
- * 2 and the bytes are those of the read-back.  fraction is of the current
- * phase, -1 when the drive does not say.
+ * ("zero", "ones", "random", "verify", "luks"); the verification is its own
+ * phase (state verifying, phase "verify") in the last pass's place, so pass
+ * never exceeds passes.  Purge: passes 1, phase the runner's ("checking",
+ * "sentinels", "command", "erasing", "confirming", "verifying", then
+ * "readback"); bytes_done = fraction * size while the drive erases,
+ * bytes_total the device size; during the read-back the bytes are those of
+ * the read-back.  fraction is of the current phase, -1 when the drive does
+ * not say.
+ *
+ * overall_* are over the whole job: every pass plus the verification (or,
+ * for a purge, the erase counted as the device's size plus the read-back).
+ * overall_total is fixed when the job starts and overall_fraction only
+ * rises; eta is seconds left of the whole job at the job's rate, -1 unknown.
  */
 struct sanitize_progress {
 	enum wipe_state state;		/* running or verifying */
 	char phase[16];
-	unsigned pass, passes;
-	uint64_t bytes_done, bytes_total;
-	double rate;			/* bytes per second; 0 unknown */
-	double eta;			/* seconds left, -1 unknown */
-	double fraction;		/* 0..1, -1 unknown */
+	unsigned pass, passes;		/* 1 <= pass <= passes */
+	uint64_t bytes_done, bytes_total;	/* of the current phase */
+	uint64_t overall_done, overall_total;	/* of the whole job */
+	double overall_fraction;	/* overall_done / overall_total, 0..1, -1 unknown */
+	double rate;			/* bytes per second over the job so far; 0 unknown */
+	double eta;			/* seconds left of the whole job, -1 unknown */
+	double fraction;		/* of the current phase, 0..1, -1 unknown */
 };
 
 /* What the ledger record needs, whichever engine ran. */
@@ -126,7 +150,27 @@ struct sanitize_result {
 		int performed, passed;
 		uint64_t bytes;		/* read back */
 		int64_t mismatch_offset;	/* -1 if none */
+		uint64_t skipped;	/* bytes of the plan not read: ranges no write reached (io) */
 	} verify;
+	/*
+	 * Overwrite: the write errors, retries and the ranges left unwritten
+	 * (wipe.h).  with_exceptions: the job went on past them by policy
+	 * (on_error "continue") and completed; SPEC section 7: never reported,
+	 * recorded or certified as a plain pass (sanitize_result_passed says 0).
+	 */
+	struct wipe_io_errors io;
+	int with_exceptions;
+	/* overwrite: bytes written and read back per interval (wipe.h; bounded); n 0 after a purge */
+	struct wipe_speed speed;
+	/*
+	 * The drive's health (health.h) just before the job's first command
+	 * and just after its last; available 0 for a loop device or an image
+	 * file (why says so), and health_after.available 0 for a job refused
+	 * before it ran.
+	 */
+	struct health health_before, health_after;
+	/* restore_hpa: what was restored (maxima as LBAs), performed 0 when nothing was */
+	struct ata_hpa_restore hpa_restore;
 	unsigned resume_pass;		/* overwrite: where a later job continues (0 none) */
 	uint64_t resume_offset;
 	int confirmed;			/* purge: the device confirmed completion */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "drivers/pattern.h"
 #include "sanitizerd/xio.h"
@@ -33,6 +34,15 @@ struct wipe_job {
 	struct pattern *cur;		/* what fill writes in this pass */
 	uint64_t base, total, verify_total;
 	double t0, last;
+	/* the whole job, for its overall progress and eta */
+	uint64_t run_done0;		/* overall bytes already done when this run started */
+	double run_t0;
+	struct verify_plan *plan;	/* drawn when the job starts, so its size is known */
+	uint64_t verify_skipped;	/* bytes of the plan left out: ranges no write reached */
+	unsigned rescue_left;		/* WIPE_RESCUE_BUDGET, spent by rescue() */
+	/* the speed profile */
+	double speed_t0;
+	uint64_t tick_last;		/* bytes of the current ioq_run already sampled */
 };
 
 /* SPEC section 8, in order; the first four are what this build does. */
@@ -78,6 +88,22 @@ const char *wipe_state_name(enum wipe_state s)
 	return "unknown";
 }
 
+int wipe_on_error_parse(const char *s, enum wipe_on_error *p)
+{
+	if (s && !strcmp(s, "fail"))
+		*p = WIPE_ON_ERROR_FAIL;
+	else if (s && !strcmp(s, "continue"))
+		*p = WIPE_ON_ERROR_CONTINUE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *wipe_on_error_name(enum wipe_on_error p)
+{
+	return p == WIPE_ON_ERROR_CONTINUE ? "continue" : "fail";
+}
+
 static int terminated(const char *s, size_t cap)
 {
 	return memchr(s, '\0', cap) != NULL;
@@ -95,7 +121,9 @@ int wipe_job_new(const struct wipe_params *params, struct wipe_job **out)
 	    (unsigned)params->method > WIPE_LUKS_CRYPTO_ERASE ||
 	    (unsigned)params->verify > VERIFY_SAMPLE ||
 	    params->queue_depth > IOQ_MAX_DEPTH || params->io_size > WIPE_MAX_IO_SIZE ||
-	    params->io_size % IOQ_ALIGN || !(params->progress_interval >= 0))
+	    params->io_size % IOQ_ALIGN || !(params->progress_interval >= 0) ||
+	    (unsigned)params->on_error > WIPE_ON_ERROR_CONTINUE || !(params->speed_interval >= 0) ||
+	    params->speed_interval > 3600)
 		return -EINVAL;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -132,6 +160,7 @@ int wipe_job_new(const struct wipe_params *params, struct wipe_job **out)
 			return rc;
 		}
 	}
+	j->r.speed.interval = params->speed_interval > 0 ? params->speed_interval : 1.0;
 	j->r.state = WIPE_QUEUED;
 	j->r.fail_offset = -1;
 	j->r.verify.mismatch_offset = -1;
@@ -159,6 +188,7 @@ void wipe_job_free(struct wipe_job *j)
 		return;
 	for (i = 0; i < WIPE_MAX_PASSES; i++)
 		pattern_free(j->pat[i]);
+	verify_plan_free(j->plan);
 	free(j->shared);
 	free(j);
 }
@@ -286,11 +316,19 @@ out:
 	return rc;
 }
 
+/* Bytes of the whole job done when the current phase has done `done` of its own. */
+static uint64_t overall_done(const struct wipe_job *j, uint64_t done)
+{
+	if (j->phase == WIPE_VERIFYING)
+		return (uint64_t)j->npasses * j->r.size + j->verify_skipped + done;
+	return (uint64_t)(j->cur_pass - 1) * j->r.size + done;
+}
+
 static void report(struct wipe_job *j, uint64_t done)
 {
 	struct wipe_progress pr;
-	double now = xmono(), el = now - j->t0, left;
-	uint64_t run_done = done >= j->base ? done - j->base : 0;
+	double now = xmono(), el = now - j->run_t0;
+	uint64_t od = overall_done(j, done), run = od > j->run_done0 ? od - j->run_done0 : 0;
 
 	pr.state = j->phase;
 	pr.pass = j->cur_pass;
@@ -298,14 +336,59 @@ static void report(struct wipe_job *j, uint64_t done)
 	pr.pattern = j->cur_pattern;
 	pr.bytes_done = done;
 	pr.bytes_total = j->total;
-	pr.rate = el > 0 ? (double)run_done / el : 0;
-	/* what is left of this phase, of later passes and of the verification */
-	left = (double)(j->total - done);
-	if (j->phase == WIPE_RUNNING)
-		left += (double)(j->npasses - j->cur_pass) * (double)j->r.size + (double)j->verify_total;
-	pr.eta = pr.rate > 0 ? left / pr.rate : -1;
+	pr.overall_total = (uint64_t)j->npasses * j->r.size + j->verify_total;
+	pr.overall_done = od < pr.overall_total ? od : pr.overall_total;
+	/* the job's rate over this run, across pass boundaries: the eta does not start over at each pass */
+	pr.rate = el > 0 ? (double)run / el : 0;
+	if (pr.overall_done >= pr.overall_total)
+		pr.eta = 0;
+	else
+		pr.eta = pr.rate > 0 ? (double)(pr.overall_total - pr.overall_done) / pr.rate : -1;
 	j->last = now;
 	j->fn(j->ctx, &pr);
+}
+
+/* bytes moved now into the speed profile's current sample (wipe.h struct wipe_speed) */
+static void speed_add(struct wipe_job *j, int write, uint64_t bytes)
+{
+	struct wipe_speed *sp = &j->r.speed;
+	double el = xmono() - j->speed_t0;
+	uint64_t idx = el > 0 ? (uint64_t)(el / sp->interval) : 0;
+
+	while (idx >= WIPE_SPEED_SAMPLES) {
+		/* full: pairs into one, the interval doubles */
+		unsigned i;
+
+		for (i = 0; i < sp->n / 2; i++) {
+			sp->written[i] = sp->written[2 * i] + sp->written[2 * i + 1];
+			sp->read[i] = sp->read[2 * i] + sp->read[2 * i + 1];
+		}
+		if (sp->n % 2) {
+			sp->written[i] = sp->written[sp->n - 1];
+			sp->read[i] = sp->read[sp->n - 1];
+			i++;
+		}
+		memset(&sp->written[i], 0, (WIPE_SPEED_SAMPLES - i) * sizeof(sp->written[0]));
+		memset(&sp->read[i], 0, (WIPE_SPEED_SAMPLES - i) * sizeof(sp->read[0]));
+		sp->n = i;
+		sp->interval *= 2;
+		idx = (uint64_t)(el / sp->interval);
+	}
+	if (idx >= sp->n)
+		sp->n = (unsigned)idx + 1;	/* the samples in between stay 0: nothing moved */
+	if (write)
+		sp->written[idx] += bytes;
+	else
+		sp->read[idx] += bytes;
+}
+
+/* what an ioq_run has done since its last tick, into the profile */
+static void speed_tick(struct wipe_job *j, uint64_t done)
+{
+	if (done > j->tick_last) {
+		speed_add(j, j->phase != WIPE_VERIFYING, done - j->tick_last);
+		j->tick_last = done;
+	}
 }
 
 /* ioq's tick: progress now and then, and the cancellation safe point. */
@@ -313,6 +396,7 @@ static int on_tick(void *c, uint64_t done)
 {
 	struct wipe_job *j = c;
 
+	speed_tick(j, done);
 	if (atomic_load(&j->cancel))
 		return 1;
 	if (j->fn && (j->p.progress_interval <= 0 || xmono() - j->last >= j->p.progress_interval))
@@ -346,14 +430,124 @@ static const char *io_verb(int write)
 	return write ? "write" : "read";
 }
 
-/* One overwrite pass from off0 to the end, then the pass's sync point. */
+/*
+ * Record [off, off + len) as unwritten (err its errno): kept sorted and
+ * merged with any range it overlaps or touches; past WIPE_BAD_RANGES_MAX
+ * the last range grows to cover it.  bad_bytes counts each byte once.
+ */
+static void add_bad(struct wipe_io_errors *io, uint64_t off, uint64_t len, int err)
+{
+	uint64_t end = off + len, covered = 0;
+	unsigned i, k, first;
+
+	/* the bytes of [off, end) some range already holds */
+	for (i = 0; i < io->n; i++) {
+		uint64_t a = io->r[i].off > off ? io->r[i].off : off;
+		uint64_t b = io->r[i].off + io->r[i].len < end ? io->r[i].off + io->r[i].len : end;
+		if (b > a)
+			covered += b - a;
+	}
+	io->bad_bytes += len - covered;
+	for (i = 0; i < io->n && io->r[i].off + io->r[i].len < off; i++)
+		;
+	first = i;
+	if (i < io->n && io->r[i].off <= end) {
+		/* overlaps or touches r[i] and maybe the next ones: merge them all into r[i] */
+		uint64_t a = io->r[i].off < off ? io->r[i].off : off, b = end;
+		for (k = i; k < io->n && io->r[k].off <= end; k++)
+			if (io->r[k].off + io->r[k].len > b)
+				b = io->r[k].off + io->r[k].len;
+		io->r[first].off = a;
+		io->r[first].len = b - a;
+		memmove(&io->r[first + 1], &io->r[k], (io->n - k) * sizeof(io->r[0]));
+		io->n -= k - first - 1;
+		return;
+	}
+	if (io->n == WIPE_BAD_RANGES_MAX) {
+		/* bounded: widen the neighbour instead of dropping the range */
+		struct wipe_bad_range *w = &io->r[first ? first - 1 : 0];
+		uint64_t a = w->off < off ? w->off : off, b = w->off + w->len > end ? w->off + w->len : end;
+		w->off = a;
+		w->len = b - a;
+		io->widened = 1;
+		return;
+	}
+	memmove(&io->r[first + 1], &io->r[first], (io->n - first) * sizeof(io->r[0]));
+	io->r[first] = (struct wipe_bad_range){ off, len, err };
+	io->n++;
+}
+
+/* The data of the current pass for [off, off + len) into buf. */
+static int pass_data(struct wipe_job *j, void *buf, uint64_t off, size_t len)
+{
+	if (j->kind[j->cur_pass - 1] == PATTERN_RANDOM)
+		return pattern_fill(j->cur, buf, off, len);
+	memcpy(buf, j->shared, len);
+	return 0;
+}
+
+/*
+ * A write that failed, tried again: the whole range, then halves, down to
+ * single logical blocks, each of those WIPE_IO_RETRIES more times; what
+ * never succeeds is recorded (add_bad), *first_bad and *first_err the lowest
+ * such block (first_bad stays UINT64_MAX when every retry wrote).  0, or
+ * -errno of the pattern.  Synchronous, on the job's own descriptor.
+ */
+static int rescue(struct wipe_job *j, int fd, void *buf, uint64_t off, uint64_t len, int tries,
+		  uint64_t *first_bad, int *first_err)
+{
+	uint32_t lbs = j->r.logical_block_size ? j->r.logical_block_size : 512;
+	int err = EIO, rc, t;
+	ssize_t n;
+
+	rc = pass_data(j, buf, off, (size_t)len);
+	if (rc < 0)
+		return rc;
+	for (t = 0; t < tries; t++) {
+		if (j->rescue_left)
+			j->rescue_left--;
+		j->r.io.retries++;
+		n = pwrite(fd, buf, (size_t)len, (off_t)off);
+		if (n == (ssize_t)len) {
+			/* written after all: the bytes count, in the pass and the profile */
+			j->r.pass[j->cur_pass - 1].bytes += len;
+			j->r.bytes_written += len;
+			speed_add(j, 1, len);
+			return 0;
+		}
+		err = n < 0 ? errno : EIO;
+		j->r.io.errors++;
+	}
+	if (len > lbs && j->rescue_left) {
+		uint64_t half = len / 2 / lbs * lbs;
+
+		rc = rescue(j, fd, buf, off, half, half == lbs ? WIPE_IO_RETRIES : 1, first_bad, first_err);
+		if (rc == 0)
+			rc = rescue(j, fd, buf, off + half, len - half, len - half == lbs ? WIPE_IO_RETRIES : 1,
+				    first_bad, first_err);
+		return rc;
+	}
+	/* a single block, or the budget spent: this range stays unwritten */
+	add_bad(&j->r.io, off, len, err);
+	if (off < *first_bad) {
+		*first_bad = off;
+		*first_err = err;
+	}
+	return 0;
+}
+
+/*
+ * One overwrite pass from off0 to the end, then the pass's sync point.  A
+ * failed write is retried (rescue); what stays unwritten fails the job, or
+ * with on_error "continue" is recorded and the pass goes on after it.
+ */
 static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, uint64_t off0)
 {
 	struct wipe_pass_result *pr = &j->r.pass[pass - 1];
-	struct ioq_range range = { off0, j->r.size - off0 };
 	struct ioq_ops ops = { .tick = on_tick, .ctx = j };
 	struct ioq_status st;
 	double t = xmono();
+	uint64_t off = off0;
 	int rc;
 
 	j->cur = j->pat[pass - 1];
@@ -367,15 +561,55 @@ static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, ui
 		ops.shared = j->shared;
 	}
 	phase_start(j, WIPE_RUNNING, pass, pattern_kind_name(j->kind[pass - 1]), off0, j->r.size);
-	rc = ioq_run(q, 1, &range, 1, &ops, &st);
-	pr->bytes += st.bytes_done;
+	for (;;) {
+		struct ioq_range range = { off, j->r.size - off };
+		uint64_t bad = UINT64_MAX, chunk, len;
+		unsigned retries0;
+		int err = 0;
+
+		j->base = off;
+		j->tick_last = 0;
+		rc = range.len ? ioq_run(q, 1, &range, 1, &ops, &st) : 0;
+		if (!range.len)
+			memset(&st, 0, sizeof(st));
+		speed_tick(j, st.bytes_done);
+		pr->bytes += st.bytes_done;
+		j->r.bytes_written += st.bytes_done;
+		j->r.resume_pass = pass;
+		j->r.resume_offset = range.len ? st.resume : off;
+		if (rc == 0 || rc == -ECANCELED || !st.err || st.mismatch)
+			break;
+		/* a write failed: try its I/O again, smaller, to find the blocks that fail */
+		j->r.io.errors++;
+		chunk = st.fail_off / j->r.logical_block_size * j->r.logical_block_size;
+		len = j->r.size - chunk < j->p.io_size ? j->r.size - chunk : j->p.io_size;
+		retries0 = j->r.io.retries;
+		rc = rescue(j, fd, ioq_scratch(q), chunk, len, 1, &bad, &err);
+		if (rc < 0) {
+			fail(j, -rc, (int64_t)chunk, "cannot %s %s at offset %llu: %s", io_verb(1), j->p.device,
+			     (unsigned long long)chunk, strerror(-rc));
+			return rc;
+		}
+		if (bad == UINT64_MAX) {
+			j->r.io.recovered++;	/* the retry wrote it all */
+		} else if (j->p.on_error != WIPE_ON_ERROR_CONTINUE) {
+			j->r.resume_offset = bad;
+			fail(j, err, (int64_t)bad, "cannot %s %s at offset %llu: %s (after %u retries)", io_verb(1),
+			     j->p.device, (unsigned long long)bad, strerror(err), j->r.io.retries - retries0);
+			return -err;
+		}
+		/* what the rescue wrote is not in pr->bytes: the next run starts after the chunk */
+		off = chunk + len;
+		if (atomic_load(&j->cancel)) {
+			rc = -ECANCELED;
+			j->r.resume_offset = off;
+			break;
+		}
+	}
 	pr->seconds += xmono() - t;
-	j->r.bytes_written += st.bytes_done;
-	j->r.resume_pass = pass;
-	j->r.resume_offset = st.resume;
 	if (rc == -ECANCELED) {
 		fail(j, ECANCELED, -1, "wipe of %s cancelled in pass %u at offset %llu", j->p.device,
-		     pass, (unsigned long long)st.resume);
+		     pass, (unsigned long long)j->r.resume_offset);
 		return rc;
 	}
 	if (rc < 0) {
@@ -397,27 +631,93 @@ static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, ui
 	return 0;
 }
 
-static int run_verify(struct wipe_job *j, struct ioq *q)
+/* The verification's ranges, drawn before the first pass so the job's total is known from the start. */
+static int plan_verify(struct wipe_job *j)
 {
-	struct verify_plan *plan = NULL;
-	struct ioq_status st;
 	uint64_t seed;
-	double t = xmono();
 	int rc;
 
+	verify_plan_free(j->plan);
+	j->plan = NULL;
+	j->verify_total = 0;
+	j->verify_skipped = 0;
+	j->r.verify.skipped = 0;
+	if (j->p.verify == VERIFY_NONE)
+		return 0;
 	gcry_create_nonce(&seed, sizeof(seed));
-	rc = verify_plan_new(j->p.verify, j->r.size, j->r.logical_block_size, seed, &plan);
+	rc = verify_plan_new(j->p.verify, j->r.size, j->r.logical_block_size, seed, &j->plan);
 	if (rc < 0) {
 		fail(j, -rc, -1, "cannot plan the verification of %s: %s", j->p.device, strerror(-rc));
 		return rc;
 	}
 	j->r.verify.seed = seed;
-	phase_start(j, WIPE_VERIFYING, j->npasses + 1, "verify", 0, plan->bytes);
+	j->verify_total = j->plan->bytes;
+	return 0;
+}
+
+/*
+ * Take the ranges no write reached out of the plan: they hold whatever was
+ * there before and are reported as such, not as a mismatch.  0 or -ENOMEM.
+ */
+static int plan_skip_bad(struct wipe_job *j)
+{
+	struct verify_plan *p = j->plan;
+	const struct wipe_io_errors *io = &j->r.io;
+	struct ioq_range *out;
+	size_t n = 0, i;
+	unsigned b = 0;
+	uint64_t bytes = 0;
+
+	if (!io->n)
+		return 0;
+	out = calloc(p->n + io->n, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		uint64_t a = p->r[i].off, end = a + p->r[i].len;
+
+		while (b < io->n && io->r[b].off + io->r[b].len <= a)
+			b++;
+		for (unsigned k = b; k < io->n && io->r[k].off < end && a < end; k++) {
+			if (io->r[k].off > a)
+				out[n++] = (struct ioq_range){ a, io->r[k].off - a };
+			if (io->r[k].off + io->r[k].len > a)
+				a = io->r[k].off + io->r[k].len;
+		}
+		if (a < end)
+			out[n++] = (struct ioq_range){ a, end - a };
+	}
+	for (i = 0; i < n; i++)
+		bytes += out[i].len;
+	free(p->r);
+	p->r = out;
+	p->n = n;
+	j->verify_skipped = p->bytes - bytes;
+	j->r.verify.skipped = j->verify_skipped;
+	p->bytes = bytes;
+	return 0;
+}
+
+static int run_verify(struct wipe_job *j, struct ioq *q)
+{
+	const struct verify_plan *plan = j->plan;
+	struct ioq_status st;
+	double t = xmono();
+	int rc;
+
+	/* its own phase, in the last pass's place: never "pass 4 of 3" */
+	rc = plan_skip_bad(j);
+	if (rc < 0) {
+		fail(j, -rc, -1, "cannot plan the verification of %s: %s", j->p.device, strerror(-rc));
+		return rc;
+	}
+	phase_start(j, WIPE_VERIFYING, j->npasses, "verify", 0, plan->bytes);
+	j->tick_last = 0;
 	rc = verify_run(q, j->pat[j->npasses - 1], plan, on_tick, j, &st);
+	speed_tick(j, st.bytes_done);
 	j->r.verify.performed = 1;
 	j->r.verify.bytes = st.bytes_done;
 	j->r.verify.seconds = xmono() - t;
-	verify_plan_free(plan);
 	if (rc == -ECANCELED) {
 		j->r.verify.performed = 0;
 		fail(j, ECANCELED, -1, "wipe of %s cancelled during verification", j->p.device);
@@ -526,8 +826,15 @@ int wipe_job_run(struct wipe_job *j, wipe_progress_fn progress, void *ctx)
 		rc = run_luks(j, q, fd);
 		goto out;
 	}
-	j->verify_total = j->p.verify == VERIFY_FULL ? j->r.size :
-			  j->p.verify == VERIFY_SAMPLE ? j->r.size / 10 + 2 * VERIFY_EDGE : 0;
+	rc = plan_verify(j);
+	if (rc < 0)
+		goto out;
+	j->run_done0 = start_pass > j->npasses ? (uint64_t)j->npasses * j->r.size :
+		       (uint64_t)(start_pass - 1) * j->r.size + start_off;
+	j->run_t0 = xmono();
+	j->rescue_left = WIPE_RESCUE_BUDGET;
+	/* a run after a cancellation continues the profile where it stopped */
+	j->speed_t0 = xmono() - j->r.speed.n * j->r.speed.interval;
 	for (pass = start_pass; pass <= j->npasses && rc == 0; pass++)
 		rc = run_pass(j, q, fd, pass, pass == start_pass ? start_off : 0);
 	if (rc == 0 && j->p.verify != VERIFY_NONE)
@@ -541,6 +848,8 @@ out:
 	xclose(fd);
 	j->r.seconds += xmono() - t;
 	j->r.state = rc == 0 ? WIPE_COMPLETED : rc == -ECANCELED ? WIPE_CANCELLED : WIPE_FAILED;
+	/* SPEC section 7: went on past write errors by policy, so completed with exceptions, never a plain pass */
+	j->r.with_exceptions = j->r.state == WIPE_COMPLETED && j->r.io.n > 0;
 	xtime_rfc3339(j->r.finished_at);
 	j->fn = NULL;
 	return rc;
@@ -596,6 +905,8 @@ json_t *wipe_result_to_json(const struct wipe_result *r)
 			      "mismatch_offset", r->verify.mismatch_offset < 0 ? json_null() : json_integer(r->verify.mismatch_offset),
 			      "seconds", r->verify.seconds,
 			      "rate_bytes_per_s", r->verify.seconds > 0 ? (double)r->verify.bytes / r->verify.seconds : 0.0);
+		if (v)
+			bad |= json_object_set_new(v, "skipped_bytes", u64(r->verify.skipped));
 		if (v && !strcmp(r->verify.mode, "sample"))
 			bad |= json_object_set_new(v, "sample_seed", json_string(seed));
 	}
@@ -612,6 +923,27 @@ json_t *wipe_result_to_json(const struct wipe_result *r)
 			"data_offset", u64(r->luks.data_offset), "metadata_size", u64(r->luks.metadata_size),
 			"keyslots_size", u64(r->luks.keyslots_size),
 			"signature_gone", r->luks.signature_gone, "header_area_zero", r->luks.area_zero));
+	}
+	{
+		json_t *rs = json_array();
+
+		for (i = 0; rs && i < r->io.n && i < WIPE_BAD_RANGES_MAX; i++)
+			bad |= json_array_append_new(rs, json_pack("{s:o,s:o,s:s?}", "offset", u64(r->io.r[i].off),
+				"length", u64(r->io.r[i].len), "errno_name", r->io.r[i].err ? strerrorname_np(r->io.r[i].err) : NULL));
+		bad |= json_object_set_new(o, "io_errors", json_pack("{s:i,s:i,s:i,s:o,s:b,s:o}",
+			"errors", (int)r->io.errors, "retries", (int)r->io.retries, "recovered", (int)r->io.recovered,
+			"unwritten_bytes", u64(r->io.bad_bytes), "ranges_widened", r->io.widened, "ranges", rs));
+		bad |= json_object_set_new(o, "with_exceptions", json_boolean(r->with_exceptions));
+	}
+	{
+		json_t *w = json_array(), *rd = json_array();
+
+		for (i = 0; w && rd && i < r->speed.n && i < WIPE_SPEED_SAMPLES; i++) {
+			bad |= json_array_append_new(w, u64(r->speed.written[i]));
+			bad |= json_array_append_new(rd, u64(r->speed.read[i]));
+		}
+		bad |= json_object_set_new(o, "speed", json_pack("{s:f,s:o,s:o}", "interval_s", r->speed.interval,
+								 "written_bytes", w, "read_bytes", rd));
 	}
 	bad |= json_object_set_new(o, "bytes_written", u64(r->bytes_written));
 	bad |= json_object_set_new(o, "seconds", json_real(r->seconds));

@@ -42,6 +42,52 @@ int wipe_method_parse(const char *name, enum wipe_method *m);
 const char *wipe_method_name(enum wipe_method m);
 const char *wipe_state_name(enum wipe_state s);
 
+/*
+ * What a pass does with a write that still fails after its retries
+ * (SPEC section 7): fail the job there (the default), or record the range
+ * and go on; a job that went on ends completed "with exceptions", never a
+ * plain pass, and its verification skips those ranges only.
+ */
+enum wipe_on_error { WIPE_ON_ERROR_FAIL, WIPE_ON_ERROR_CONTINUE };
+/* "fail" or "continue" into *p: 0, or -EINVAL. */
+int wipe_on_error_parse(const char *s, enum wipe_on_error *p);
+const char *wipe_on_error_name(enum wipe_on_error p);
+
+/* A failed write is tried again this many times, in ever smaller I/Os down to one logical block. */
+#define WIPE_IO_RETRIES 2
+/* At most this many failing ranges are kept; past it the last one is widened to cover the rest. */
+#define WIPE_BAD_RANGES_MAX 64
+/* Writes spent looking for the failing blocks, per job; past it a failing I/O is recorded whole. */
+#define WIPE_RESCUE_BUDGET 65536
+
+/* The write errors of a job: what failed, what a retry wrote, the ranges that stayed unwritten. */
+struct wipe_io_errors {
+	unsigned errors;		/* write I/Os that failed (first tries and retries) */
+	unsigned retries;		/* write I/Os sent again */
+	unsigned recovered;		/* failed I/Os a retry then wrote in full */
+	uint64_t bad_bytes;		/* bytes no retry could write (the union of the ranges below) */
+	unsigned n;			/* ranges below: sorted, merged, none touching */
+	int widened;			/* the cap was reached: the last range may include good blocks */
+	struct wipe_bad_range {
+		uint64_t off, len;
+		int err;		/* positive errno of the first failure in it */
+	} r[WIPE_BAD_RANGES_MAX];
+};
+
+/*
+ * The speed profile: bytes written and read back in each interval of the
+ * job's time (1 s by default), kept with the job.  Bounded: when
+ * WIPE_SPEED_SAMPLES are full, neighbouring pairs are added together and
+ * the interval doubles, so a job of any length fits.  The samples add up
+ * to bytes_written and verify.bytes.
+ */
+#define WIPE_SPEED_SAMPLES 600
+struct wipe_speed {
+	double interval;		/* seconds per sample */
+	unsigned n;			/* samples used */
+	uint64_t written[WIPE_SPEED_SAMPLES], read[WIPE_SPEED_SAMPLES];
+};
+
 struct wipe_params {
 	char device[PATH_MAX];
 	enum wipe_method method;
@@ -54,15 +100,23 @@ struct wipe_params {
 	uint32_t io_size;		/* 0 = WIPE_DEFAULT_IO_SIZE; a multiple of 4096 */
 	double progress_interval;	/* seconds between progress calls; 0 = every I/O */
 	char state_dir[PATH_MAX];	/* a device holding it is the system disk; "" none */
+	enum wipe_on_error on_error;	/* WIPE_ON_ERROR_FAIL (0) by default */
+	double speed_interval;		/* seconds per speed sample; 0 = 1 (tests use less) */
 };
 
 struct wipe_progress {
 	enum wipe_state state;		/* running or verifying */
-	unsigned pass, passes;		/* 1-based; pass == passes + 1 while verifying */
+	unsigned pass, passes;		/* 1-based; pass == passes while verifying (state tells them apart) */
 	const char *pattern;		/* "zero", "ones", "random", "verify" */
 	uint64_t bytes_done, bytes_total;	/* of this pass or of the verification */
-	double rate;			/* bytes per second over this run of the pass */
-	double eta;			/* seconds left for the whole job, -1 unknown */
+	/*
+	 * The whole job: every pass plus the verification.  overall_total is
+	 * fixed when the job starts (the verification plan is drawn then);
+	 * overall_done only rises, passes a resumed job skipped count as done.
+	 */
+	uint64_t overall_done, overall_total;
+	double rate;			/* bytes per second over this run of the job (all phases) */
+	double eta;			/* seconds left for the whole job at that rate, -1 unknown */
 };
 
 struct wipe_pass_result {
@@ -92,7 +146,11 @@ struct wipe_result {
 		uint64_t bytes, seed;
 		int64_t mismatch_offset;	/* -1 if none */
 		double seconds;
+		uint64_t skipped;	/* bytes not read back: the ranges no write reached (io below) */
 	} verify;
+	struct wipe_io_errors io;
+	int with_exceptions;		/* completed past write errors by policy: never a plain pass */
+	struct wipe_speed speed;
 	uint64_t bytes_written;
 	double seconds;
 	char key_id[33], nonce[33];	/* of the random pass; never the key */

@@ -57,6 +57,23 @@ test_expect_success 'tmpfs fault: the same with dod-3pass stops in pass 1' '
 	jq -e ".error.offset <= $((24 * mib)) and .passes[0].completed == false and .passes[1].bytes == 0 and
 		.passes[2].bytes == 0" rep.json
 '
+# Policy (issue 13 item 3): the same full device through build/asan/test_ioerr,
+# with on_error "continue" (completed with io_error exceptions, never a pass)
+# and "fail" (failed).  The tmpfs is still full from the jobs above.
+if [ -x "$TOP/build/asan/test_ioerr" ]; then
+	test_expect_success 'tmpfs fault: continue ends completed with io_error ranges; fail ends failed; never a pass' '
+		SZ_TEST_LOOP="$(cat fdev)" "$TOP/build/asan/test_ioerr" >ioerr.out 2>&1; rc=$?; cat ioerr.out;
+		[ $rc = 0 ] && ! grep -q "^not ok" ioerr.out && ! grep -q "# skip" ioerr.out &&
+		grep -q "never a plain pass" ioerr.out
+	'
+	test_expect_success 'tmpfs fault: the first unwritten range is really unwritten (a hole, zeros)' '
+		set -- $(sed -n "s/^# bad //p" ioerr.out) && [ -n "$1" ] && [ "$2" -gt 0 ] &&
+		cmp -i "$1:0" -n "$2" small/sparse.img /dev/zero
+	'
+else
+	test_skip 'tmpfs fault: continue ends completed with io_error ranges; fail ends failed; never a pass' \
+		'build/asan/test_ioerr is not built (make unit)'
+fi
 test_expect_success 'tmpfs fault: detach and unmount' '
 	losetup -d "$(cat fdev)" && umount "$TRASH/small"
 '

@@ -19,6 +19,7 @@
 #include "drivers/ata.h"
 #include "drivers/blkdev.h"
 #include "drivers/nvme.h"
+#include "drivers/health.h"
 #include "drivers/purge.h"
 #include "drivers/scsi.h"
 
@@ -398,6 +399,54 @@ static void raw_scsi(const char *dev)
 	close(fd);
 }
 
+/* issue 13 item 2: the drive's health, read through its own commands (health.h) */
+static void health_line(const char *kind, const char *dev)
+{
+	struct health h;
+	char why[sizeof(h.why)];
+	int rc = health_read(dev, &h);
+
+	snprintf(why, sizeof(why), "%s", h.why);
+	for (char *c = why; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	printf("SZ health %s %s rc=%d available=%d source=%s poh=%lld temp=%d realloc=%lld pending=%lld "
+	       "uncorr=%lld media=%lld unsafe=%lld pct=%d crit=%d spare=%d nattrs=%u npages=%u why=%s\n", kind, dev,
+	       rc, h.available, h.source[0] ? h.source : "-", (long long)h.power_on_hours, h.temperature_c,
+	       (long long)h.reallocated, (long long)h.pending, (long long)h.uncorrectable, (long long)h.media_errors,
+	       (long long)h.unsafe_shutdowns, h.percentage_used, h.critical_warning, h.available_spare, h.nattrs,
+	       h.npages, why[0] ? why : "-");
+}
+
+/*
+ * issue 13 item 5: SET MAX ADDRESS EXT to the native maximum on the AHCI
+ * disk (it has no HPA, so the size cannot change whatever the drive does),
+ * volatile.  Records whether the emulated drive takes the command.
+ */
+static void hpa_restore_line(const char *dev)
+{
+	struct ata_hpa_restore out;
+	struct ata_info id;
+	char why[sizeof(out.error)];
+	int fd = open(dev, O_RDWR | O_EXCL | O_NONBLOCK | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		printf("SZ hpa-restore %s rc=%d\n", dev, -errno);
+		return;
+	}
+	rc = ata_identify(fd, &id);
+	if (rc == 0)
+		rc = ata_restore_hpa(fd, NULL, NULL, &id, 0, &out);
+	close(fd);
+	snprintf(why, sizeof(why), "%s", rc == 0 || out.error[0] ? out.error : "identify failed");
+	for (char *c = why; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	printf("SZ hpa-restore %s rc=%d performed=%d old=%llu native=%llu new=%llu error=%s\n", dev, rc, out.performed,
+	       (unsigned long long)out.old_max, (unsigned long long)out.native_max, (unsigned long long)out.new_max,
+	       why[0] ? why : "-");
+}
+
 int main(void)
 {
 	char nvme[64] = "", nvme2[64] = "", ata[64] = "", scsi[64] = "";
@@ -421,6 +470,14 @@ int main(void)
 		ident_ata(ata);
 	if (scsi[0])
 		ident_scsi(scsi);
+	if (nvme[0])
+		health_line("nvme", nvme);
+	if (ata[0])
+		health_line("ata", ata);
+	if (scsi[0])
+		health_line("scsi", scsi);
+	if (ata[0])
+		hpa_restore_line(ata);
 
 	/* refusals that must hold whatever the device can do */
 	if (nvme[0]) {

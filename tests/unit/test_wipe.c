@@ -331,8 +331,35 @@ int main(void)
 		wipe_job_new(&p, &j);
 		rc = wipe_job_run(j, NULL, NULL);
 		r = wipe_job_result(j);
-		CHECK_EQ_INT(rc, -EIO, "short write fails the job");
+		/* the retry in single blocks finds the block that fails and its errno (issue 13 item 3) */
+		CHECK_EQ_INT(rc, -EFBIG, "short write fails the job, with the errno its block's retry got");
 		CHECK_EQ_INT(r->fail_offset, (3 << 20) + 1536, "  at the byte where the write stopped");
+		CHECK(r->io.retries > 0 && r->io.errors > 0, "  after retries (%u)", r->io.retries);
+		wipe_job_free(j);
+		j = NULL;
+
+		/* on_error continue: the rest is recorded, the job completes with exceptions */
+		params(&p, img, WIPE_CLEAR_RANDOM, VERIFY_FULL);
+		p.io_size = 1 << 20;
+		p.on_error = WIPE_ON_ERROR_CONTINUE;
+		wipe_job_new(&p, &j);
+		rc = wipe_job_run(j, NULL, NULL);
+		r = wipe_job_result(j);
+		CHECK_EQ_INT(rc, 0, "continue: the job runs to its end past the write errors (%s)", r->error);
+		CHECK(r->state == WIPE_COMPLETED && r->with_exceptions, "  completed, with exceptions");
+		CHECK(r->io.n == 1 && r->io.r[0].off == (3 << 20) + 1536 && r->io.r[0].off + r->io.r[0].len == size,
+		      "  one merged range from the first failing block to the end (%u ranges)", r->io.n);
+		CHECK_EQ_INT(r->io.bad_bytes, size - (3 << 20) - 1536, "  unwritten bytes counted once");
+		CHECK(r->verify.performed && r->verify.passed && r->verify.skipped == r->io.bad_bytes,
+		      "  the verification passed over the rest and skipped exactly that range");
+		{
+			json_t *o = wipe_result_to_json(r);
+			json_t *rs = json_object_get(json_object_get(o, "io_errors"), "ranges");
+			CHECK(json_array_size(rs) == 1 && json_integer_value(json_object_get(json_array_get(rs, 0),
+			      "offset")) == (3 << 20) + 1536 && json_is_true(json_object_get(o, "with_exceptions")),
+			      "  the JSON lists the range and with_exceptions");
+			json_decref(o);
+		}
 		wipe_job_free(j);
 		j = NULL;
 		setrlimit(RLIMIT_FSIZE, &old);
