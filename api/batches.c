@@ -217,7 +217,8 @@ void h_batches_create(struct req *r, struct resp *out)
 {
 	struct api *a = r->api;
 	json_t *body = req_json(r, out), *ids = NULL, *drives = NULL, *v, *unknown;
-	const char *method = NULL, *verify = "full", *key;
+	const char *method = NULL, *verify = "full", *key, *on_error = NULL;
+	struct jobs_opt opt;
 	struct batches *reg = a->batches;
 	struct batch *x = NULL;
 	int all = 0;
@@ -229,14 +230,15 @@ void h_batches_create(struct req *r, struct resp *out)
 		return;
 	json_object_foreach(body, key, unknown) {
 		if (strcmp(key, "asset_ids") && strcmp(key, "all_present_retired") && strcmp(key, "method") &&
-		    strcmp(key, "verify")) {
+		    strcmp(key, "verify") && strcmp(key, "on_error")) {
 			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_ids or "
 				    "all_present_retired, method, verify)", key);
 			goto out;
 		}
 	}
-	if (json_unpack(body, "{s:s, s?s, s?o, s?b}", "method", &method, "verify", &verify, "asset_ids", &ids,
-			"all_present_retired", &all) < 0 || (!ids == !all) ||
+	if (json_unpack(body, "{s:s, s?s, s?o, s?b, s?s}", "method", &method, "verify", &verify, "asset_ids", &ids,
+			"all_present_retired", &all, "on_error", &on_error) < 0 || (!ids == !all) ||
+	    jobs_options(on_error, NULL, &opt) < 0 ||
 	    (ids && (!json_is_array(ids) || !json_array_size(ids) || json_array_size(ids) > BATCH_DRIVES_MAX))) {
 		reply_error(out, 400, "bad_request", "give method and either asset_ids (1 to %d asset ids) or "
 			    "all_present_retired: true", BATCH_DRIVES_MAX);
@@ -300,7 +302,7 @@ void h_batches_create(struct req *r, struct resp *out)
 		}
 		{
 			struct resp rs = { 0 };
-			jobs_create(r, asset_id, dev, method, verify, x->id, &rs);
+			jobs_create(r, asset_id, dev, method, verify, x->id, &opt, &rs);
 			json_array_append_new(drives, drive_outcome(asset_id, dev, &rs));
 			free(rs.body);
 		}

@@ -359,6 +359,11 @@ static int record_end(struct job *j, const char *type, const char *actor, json_t
 		rc = append(a, subject, type, actor, data, err, errlen);
 		if (rc == 0 || !kept)
 			break;
+		if (rc != -ENOSPC && rc != -EIO && rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
+			/* refused, not failed to store: trying again cannot help */
+			api_log(a, "error: job %s: the ledger refused its %s: %s", j->v.id, type, err);
+			break;
+		}
 		if (!logged++)
 			api_log(a, "error: job %s: cannot record %s yet, kept in the state directory and retried: %s",
 				j->v.id, type, err);
@@ -410,8 +415,8 @@ static void *worker(void *arg)
 	j->v.report = report;
 	pthread_mutex_unlock(&js->m);
 	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
-	/* the one rule for a pass, the CLI's too (drivers/sanitize.h) */
-	ok = rc == 0 && sanitize_result_passed(r, err, sizeof(err));
+	/* the one rule for a pass, the CLI's too: passed, or completed with exceptions said plainly */
+	ok = rc == 0 && wiprec_outcome(r, err, sizeof(err)) != WIPREC_FAILED;
 	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
 	if (ok && wiprec_coverage_check(r, &j->dev, j->capacity, err, sizeof(err)) < 0) {
 		api_log(a, "error: job %s: %s", j->v.id, err);
@@ -421,6 +426,17 @@ static void *worker(void *arg)
 	if (ok) {
 		rc = record_end(j, "sanitize_completed", actor,
 				wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), 1, err, sizeof(err));
+		if (rc < 0 && rc != -ENOSPC && rc != -EIO && rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
+			/* a wipe whose evidence the ledger will not take is not a sanitization it can certify */
+			json_t *d = json_pack("{s:s, s:s, s:s}", "job_id", j->v.id, "reason", "record_refused", "error", err);
+			ok = 0;
+			pthread_mutex_lock(&js->m);
+			j->v.reason = "record_refused";
+			j->v.prog.state = WIPE_FAILED;
+			snprintf(j->v.error, sizeof(j->v.error), "the ledger refused the record of the wipe: %s", err);
+			pthread_mutex_unlock(&js->m);
+			rc = record_end(j, "sanitize_failed", actor, d, 1, err, sizeof(err));
+		}
 	} else {
 		int gone;
 		const char *reason;
@@ -531,6 +547,10 @@ static json_t *job_json(const struct job_view *j)
 	if (o && !j->error[0])
 		json_object_set_new(o, "error", json_null());
 	if (o) {
+		/* bytes_* are the current phase's; overall is the whole job's, which eta_s is over */
+		json_object_set_new(o, "overall", json_pack("{s:I, s:I, s:f}", "done", (json_int_t)j->prog.overall_done,
+							    "total", (json_int_t)j->prog.overall_total,
+							    "fraction", j->prog.overall_fraction));
 		json_object_set_new(o, "record", json_string(j->record ? j->record : "none"));
 		json_object_set_new(o, "reason", j->reason ? json_string(j->reason) : json_null());
 	}
@@ -577,26 +597,52 @@ void h_jobs_create(struct req *r, struct resp *out)
 {
 	json_t *body = req_json(r, out), *unknown;
 	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+	const char *on_error = NULL, *hpa = NULL;
+	struct jobs_opt opt;
 
 	if (!body)
 		return;
 	json_object_foreach(body, key, unknown) {
-		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
-			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
+		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify") &&
+		    strcmp(key, "on_error") && strcmp(key, "restore_hpa")) {
+			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify, "
+				    "on_error, restore_hpa)", key);
 			json_decref(body);
 			return;
 		}
 	}
-	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
-			&method, "verify", &verify) < 0)
-		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
+	if (json_unpack(body, "{s:s, s:s, s:s, s?s, s?s, s?s}", "asset_id", &asset_id, "device", &device, "method",
+			&method, "verify", &verify, "on_error", &on_error, "restore_hpa", &hpa) < 0)
+		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify, on_error "
+			    "and restore_hpa are optional strings");
+	else if (jobs_options(on_error, hpa, &opt) < 0)
+		reply_error(out, 400, "bad_request", "on_error must be fail or continue; restore_hpa no, volatile or permanent");
 	else
-		jobs_create(r, asset_id, device, method, verify, NULL, out);
+		jobs_create(r, asset_id, device, method, verify, NULL, &opt, out);
 	json_decref(body);
 }
 
+int jobs_options(const char *on_error, const char *restore_hpa, struct jobs_opt *o)
+{
+	enum wipe_on_error e = WIPE_ON_ERROR_FAIL;
+
+	memset(o, 0, sizeof(*o));
+	if (on_error && wipe_on_error_parse(on_error, &e) < 0)
+		return -EINVAL;
+	o->on_error = e;
+	if (!restore_hpa || !strcmp(restore_hpa, "no"))
+		o->restore_hpa = SANITIZE_HPA_REFUSE;
+	else if (!strcmp(restore_hpa, "volatile"))
+		o->restore_hpa = SANITIZE_HPA_RESTORE;
+	else if (!strcmp(restore_hpa, "permanent"))
+		o->restore_hpa = SANITIZE_HPA_RESTORE_PERMANENT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 void jobs_create(struct req *r, const char *asset_id, const char *device, const char *method, const char *verify,
-		 const char *batch_id, struct resp *out)
+		 const char *batch_id, const struct jobs_opt *opt, struct resp *out)
 {
 	struct api *a = r->api;
 	struct jobs *js = a->jobs;
@@ -656,6 +702,10 @@ void jobs_create(struct req *r, const char *asset_id, const char *device, const 
 	j->capacity = (uint64_t)json_integer_value(json_object_get(asset, "capacity_bytes"));
 	j->params.verify = strcmp(verify, "full") ? VERIFY_SAMPLE : VERIFY_FULL;
 	j->params.progress_interval = 0.5;
+	if (opt) {
+		j->params.on_error = opt->on_error;
+		j->params.restore_hpa = opt->restore_hpa;
+	}
 	/* the interlocks, before anything is recorded: a refusal is a 409 naming its reason */
 	rc = sanitize_preflight(&j->params, &j->dev, msg, sizeof(msg), reason);
 	/*

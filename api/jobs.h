@@ -32,6 +32,13 @@ void jobs_free(struct jobs *j);
 void jobs_device_gone(struct jobs *j, unsigned major, unsigned minor);
 struct req;
 struct resp;
+/* A job's policies (POST /v1/jobs and batches): on_error fail|continue, restore_hpa no|volatile|permanent. */
+struct jobs_opt {
+	int on_error;		/* enum wipe_on_error */
+	int restore_hpa;	/* SANITIZE_HPA_* */
+};
+/* The options from their names (NULL: the defaults, fail and no): 0, or -EINVAL. */
+int jobs_options(const char *on_error, const char *restore_hpa, struct jobs_opt *o);
 /*
  * Start one wipe job, as POST /v1/jobs does, answering into out: 202 with
  * the job, or the error (400, 404, 409 with error.reason, 503, 507).
@@ -39,7 +46,7 @@ struct resp;
  * otherwise (every outcome is a response).
  */
 void jobs_create(struct req *r, const char *asset_id, const char *device, const char *method, const char *verify,
-		 const char *batch_id, struct resp *out);
+		 const char *batch_id, const struct jobs_opt *opt, struct resp *out);
 /* The view of job id (live, recently ended, or from the ledger): a new reference, or NULL if there is none. */
 json_t *jobs_view(struct api *a, const char *id);
 /* Ask live job id to stop at its next safe point: 1 if it was live, 0 if not.  Cannot fail. */

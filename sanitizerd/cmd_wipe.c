@@ -109,8 +109,8 @@ static int rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r, 
 
 	if (!rc->st || !rc->job_id[0])
 		return 0;
-	/* the one rule for a pass, the daemon's too (drivers/sanitize.h) */
-	ok = run_rc == 0 && sanitize_result_passed(r, why, sizeof(why));
+	/* the one rule for a pass, the daemon's too: passed, or completed with exceptions said plainly */
+	ok = run_rc == 0 && wiprec_outcome(r, why, sizeof(why)) != WIPREC_FAILED;
 	if (ok && wiprec_coverage_check(r, dev, rc->capacity, why, sizeof(why)) < 0) {
 		sz_err("%s", why);
 		ok = 0;

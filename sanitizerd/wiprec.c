@@ -40,8 +40,21 @@ static const char *verification_result(const struct sanitize_result *r)
 	char why[256];
 
 	if (r->verify.performed)
-		return r->verify.passed ? "passed" : "failed";
+		return !r->verify.passed ? "failed" : r->with_exceptions ? "passed_with_exceptions" : "passed";
 	return sanitize_result_passed(r, why, sizeof(why)) ? "not_applicable" : "failed";
+}
+
+int wiprec_outcome(const struct sanitize_result *r, char *why, size_t len)
+{
+	if (sanitize_result_passed(r, why, len))
+		return WIPREC_PASSED;
+	/* SPEC section 7: went on past I/O errors by policy: completed, never a plain pass */
+	if (r->state == WIPE_COMPLETED && r->with_exceptions && r->verify.performed && r->verify.passed) {
+		snprintf(why, len, "completed with exceptions: %llu bytes in %u ranges could not be written",
+			 (unsigned long long)r->io.bad_bytes, r->io.n);
+		return WIPREC_WITH_EXCEPTIONS;
+	}
+	return WIPREC_FAILED;
 }
 
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
@@ -87,6 +100,34 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 	    json_object_set_new(d, "exceptions", exceptions_json(r))) {
 		json_decref(d);
 		return NULL;
+	}
+	/* the drive's own evidence from the engine's report: health, speed, I/O errors, a restored HPA */
+	{
+		json_t *rep = sanitize_result_to_json(r);
+		static const char *keep[] = { "health", "speed", "io_errors", "hpa_restore" };
+		int bad = !rep;
+
+		for (size_t i = 0; !bad && i < sizeof(keep) / sizeof(keep[0]); i++) {
+			json_t *v = json_object_get(rep, keep[i]);
+			if (v && !json_is_null(v))
+				bad = json_object_set(d, keep[i], v);
+		}
+		/* ledger entries hold integers only (RFC 8785 as SPEC section 4 restricts it): the interval in ms */
+		{
+			json_t *sp = json_object_get(d, "speed"), *iv = json_object_get(sp, "interval_s");
+			if (iv && json_is_real(iv)) {
+				bad = bad || json_object_set_new(sp, "interval_ms",
+								 json_integer((json_int_t)(json_real_value(iv) * 1000 + 0.5)));
+				json_object_del(sp, "interval_s");
+			}
+		}
+		bad = bad || json_object_set_new(d, "with_exceptions", json_boolean(r->with_exceptions)) ||
+		      json_object_set_new(d, "station", wiprec_station("/sys/class/dmi/id"));
+		json_decref(rep);
+		if (bad) {
+			json_decref(d);
+			return NULL;
+		}
 	}
 	if (r->hidden.checked &&
 	    json_object_set_new(d, "hidden_sectors", json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa,

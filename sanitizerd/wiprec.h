@@ -36,6 +36,15 @@ json_t *wiprec_started(const char *job_id, const char *method, const char *verif
 /* The station's identifiers as in wiprec_started, read below dmi_dir ("/sys/class/dmi/id"; tests point elsewhere). */
 json_t *wiprec_station(const char *dmi_dir);
 /*
+ * How a job ended, for its record (the CLI's and the daemon's one rule):
+ * WIPREC_PASSED (sanitize_result_passed), WIPREC_WITH_EXCEPTIONS (it went
+ * on past I/O errors by policy and completed, and the rest verified: a
+ * sanitize_completed that says so, never a plain pass, SPEC section 7), or
+ * WIPREC_FAILED.  why says it in words.  Cannot fail.
+ */
+enum { WIPREC_FAILED, WIPREC_PASSED, WIPREC_WITH_EXCEPTIONS };
+int wiprec_outcome(const struct sanitize_result *r, char *why, size_t len);
+/*
  * sanitize_failed's data: reason is interrupted, cancelled,
  * verification_failed or failed; a refusal's name and, for a purge,
  * whether the command reached the drive.  A new reference or NULL.
