@@ -187,6 +187,8 @@ json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanit
 
 	if (!bad && r->refusal[0])
 		bad = json_object_set_new(d, "refusal", json_string(r->refusal));
+	if (!bad)
+		bad = json_object_set_new(d, "station", wiprec_station("/sys/class/dmi/id"));
 	/* a purge whose command reached the drive may have erased it even though it failed */
 	if (!bad && r->kind == SANITIZE_PURGE)
 		bad = json_object_set_new(d, "command_sent", json_boolean(r->engine.purge.command_sent));
