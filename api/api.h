@@ -209,6 +209,20 @@ void h_exposure(struct req *r, struct resp *out);
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
 
+#ifdef SZ_TEST_HOOKS
+/*
+ * Test build only (tests/fuzz/fuzz_routes.c): route one request through the
+ * table, authentication and handlers as the daemon would, without a
+ * libmicrohttpd connection.  path is decoded (as libmicrohttpd passes it),
+ * query the raw text after '?' (NULL: none), auth the Authorization header
+ * (NULL: none).  *resp_body (caller frees) and *resp_len are the answer,
+ * *status its code, *resp_ctype its Content-Type.  0 or -ENOMEM.
+ */
+int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
+			  const char *content_type, const char *auth, const char *body, size_t len,
+			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len);
+#endif
+
 /* Start and stop the daemon.  0 or -errno with a message in err. */
 int api_start(struct api *a, char *err, size_t errlen);
 void api_stop(struct api *a);

@@ -4,6 +4,7 @@
  * request, and the counters behind /metrics.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -246,9 +247,60 @@ json_t *req_json(struct req *r, struct resp *out)
 	return j;
 }
 
+#ifdef SZ_TEST_HOOKS
+/*
+ * A request without a libmicrohttpd connection (api_dispatch_for_test, for
+ * tests/fuzz/fuzz_routes.c): r is the first member, and the query arguments
+ * and the Authorization header are looked up here when r->conn is NULL.
+ */
+struct test_req {
+	struct req r;
+	const char *auth;
+	char *qbuf;
+	size_t nq;
+	const char *qk[API_MAX_PARAMS], *qv[API_MAX_PARAMS];
+};
+
+/* As libmicrohttpd does for arguments: '+' is a space, then %XX in place (a bad escape stays). */
+static void test_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '+')
+			*o++ = ' ';
+		else if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+			char hx[3] = { s[1], s[2], 0 };
+			*o++ = (char)strtoul(hx, NULL, 16);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+#endif
+
+/* A header or argument of the request (the first one of that name), or NULL. */
+static const char *conn_value(struct req *r, enum MHD_ValueKind kind, const char *key)
+{
+#ifdef SZ_TEST_HOOKS
+	if (!r->conn) {
+		struct test_req *t = (struct test_req *)r;
+
+		if (kind == MHD_HEADER_KIND)
+			return !strcasecmp(key, "Authorization") ? t->auth : NULL;
+		for (size_t i = 0; i < t->nq; i++)
+			if (!strcmp(t->qk[i], key))
+				return t->qv[i];
+		return NULL;
+	}
+#endif
+	return MHD_lookup_connection_value(r->conn, kind, key);
+}
+
 const char *req_query(struct req *r, const char *key)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+	return conn_value(r, MHD_GET_ARGUMENT_KIND, key);
 }
 
 int req_query_u64(struct req *r, const char *key, uint64_t *v)
@@ -368,7 +420,7 @@ void tokcache_clear(struct api *a)
 
 static int authenticate(struct req *r)
 {
-	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	const char *h = conn_value(r, MHD_HEADER_KIND, "Authorization");
 	struct tokcache *tc = &r->api->tc;
 	struct ledger *l;
 	uint8_t hash[32];
@@ -554,6 +606,70 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	ret = send_resp(c, &out);
 	return ret;
 }
+
+#ifdef SZ_TEST_HOOKS
+int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
+			  const char *content_type, const char *auth, const char *body, size_t len,
+			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len)
+{
+	struct test_req *t = calloc(1, sizeof(*t));
+	struct resp out = { 0 };
+	char *tok, *next;
+
+	*resp_body = NULL;
+	*resp_len = 0;
+	if (!t)
+		return -ENOMEM;
+	t->r.api = a;
+	t->r.method = method;
+	t->r.path = path;
+	t->r.t0 = xmono();
+	t->r.content_type = content_type;
+	t->auth = auth;
+	t->qbuf = strdup(query ? query : "");
+	if (!t->qbuf || (len && !(t->r.body = malloc(len + 1)))) {
+		free(t->qbuf);
+		free(t);
+		return -ENOMEM;
+	}
+	if (len) {
+		memcpy(t->r.body, body, len);
+		t->r.body[len] = '\0';
+	}
+	t->r.len = len;
+	t->r.too_big = len > API_BODY_MAX;
+	/* connguard_uri cuts off a request line with more than API_MAX_PARAMS arguments */
+	for (tok = t->qbuf; tok && t->nq < API_MAX_PARAMS; tok = next) {
+		char *amp = strchr(tok, '&'), *eq;
+		next = amp ? amp + 1 : NULL;
+		if (amp)
+			*amp = '\0';
+		if (!*tok)
+			continue;
+		eq = strchr(tok, '=');
+		if (eq)
+			*eq++ = '\0';
+		test_unescape(tok);
+		if (eq)
+			test_unescape(eq);
+		t->qk[t->nq] = tok;
+		t->qv[t->nq++] = eq;
+	}
+	if (t->r.too_big)
+		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
+	else
+		dispatch(&t->r, &out);
+	finish_log(a, &t->r, out.status);
+	*status = out.status;
+	*resp_ctype = out.ctype ? out.ctype : "application/json";
+	*resp_body = out.body;
+	*resp_len = out.len;
+	free(t->r.body);
+	free(t->qbuf);
+	free(t);
+	return 0;
+}
+#endif
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
