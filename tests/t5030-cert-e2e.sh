@@ -173,7 +173,8 @@ test_expect_success 'the PDF: the issuer from serve'"'"'s --org-* options, the c
 '
 
 test_expect_success 'the PDF from a daemon with a loopback --public-url: no QR code, and the page says so' '
-	kill $SZPID && wait $SZPID 2>/dev/null;
+	kill $SZPID && for i in $(seq 100); do kill -0 $SZPID 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $SZPID 2>/dev/null &&
 	sz_serve st --origin test.example/sz --public-url http://127.0.0.1:8420 &&
 	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body loop.pdf &&
 	pdftotext -q -layout loop.pdf loop.txt &&
