@@ -1,7 +1,7 @@
 # sanitizerd — hand-written Makefile (STYLE.md rule 12).
-# Targets: all run check install clean bench.
+# Targets: all run check install clean bench fuzz fuzz-smoke.
 
-PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode
+PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode libudev
 CC       ?= cc
 PREFIX   ?= /usr/local
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -25,7 +25,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all run check install clean deps unit banned bench
+.PHONY: all run check install clean deps unit banned bench fuzz fuzz-build fuzz-smoke
 all: build/sanitizerd
 
 deps:
@@ -84,13 +84,49 @@ run: deps
 	build/sanitizerd serve --listen 127.0.0.1:8420 --state-dir ./var
 
 check: deps
-	@$(MAKE) --no-print-directory banned all unit build/asan/sanitizerd $(HELPER_BIN) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory banned all unit build/asan/sanitizerd $(HELPER_BIN) $(BENCH_BIN) fuzz-build
 	@tests/run.sh
 
 bench: deps
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	bench/run.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang into their own
+# objects under build/fuzz (never mixed with the gcc ones).  `make fuzz` runs
+# each for FUZZ_SECONDS on a scratch copy of its corpus and keeps what it
+# finds in build/fuzz/found/; `make check` runs tests/t9000-fuzz.sh, which
+# runs each for a few seconds on tests/fuzz/corpus/<name> (fuzz-smoke alone).
+FUZZ_CC    ?= clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_FLAGS  = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -g -O1 $(PKG_CFLAGS) -DSZ_TEST_HOOKS $(FUZZ_SAN) -MMD -MP
+FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/api/openapi_blob.o
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/obj/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c -o $@ $<
+
+build/fuzz/libsz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_cert.h build/fuzz/libsz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libsz.a $(LDLIBS_ALL)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-smoke: fuzz-build
+	@TESTS=t9000-fuzz tests/run.sh
 
 install: build/sanitizerd
 	install -D -m 0755 build/sanitizerd $(DESTDIR)$(PREFIX)/sbin/sanitizerd

@@ -16,12 +16,16 @@
 
 #define API_BODY_MAX 65536
 #define API_MAX_CAPTURES 3
+#define API_MAX_PARAMS 64		/* query parameters in one request line */
 
 struct api;
 struct ledger;
 struct state;
 struct jobs;
 struct writer;
+struct connguard;
+struct station;
+struct batches;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -31,7 +35,10 @@ struct api_config {
 	const char *log_path;		/* NULL: stderr */
 	unsigned threads;		/* libmicrohttpd thread pool */
 	unsigned conn_limit;
-	unsigned conn_timeout;		/* seconds */
+	unsigned conn_timeout;		/* seconds idle */
+	unsigned conn_per_ip;		/* connections from one client address */
+	unsigned header_timeout;	/* seconds from a connection's (or request's) start to its headers */
+	unsigned request_timeout;	/* ... and to its whole body */
 	unsigned ckpt_every_n;		/* checkpoint at least every N entries */
 	unsigned ckpt_every_ms;		/* ... and every T milliseconds */
 	unsigned max_jobs;		/* wipes running at once */
@@ -66,6 +73,7 @@ struct resp {
 	char *body;			/* malloc'd */
 	size_t len;
 	const char *ctype;
+	void *stream;			/* a struct MHD_Response * of the handler's own (an event stream), or NULL */
 };
 
 /* Handlers fill *out; they return nothing: every outcome is a response. */
@@ -92,6 +100,13 @@ json_t *req_json(struct req *r, struct resp *out);
 const char *req_query(struct req *r, const char *key);
 /* Parse a decimal query parameter; 0, -ENOENT if absent, -EINVAL otherwise. */
 int req_query_u64(struct req *r, const char *key, uint64_t *v);
+/*
+ * For a route open to anyone that answers more to a known caller: check the
+ * request's bearer token as the authenticated routes do, setting r->role and
+ * r->tok.  0; -ENOENT if no Authorization header was sent; another -errno
+ * if the token is not valid (the caller answers 401).
+ */
+int api_authenticate(struct req *r);
 /* The actor recorded in ledger entries for this request: "token:<id>". */
 void req_actor(const struct req *r, char *buf, size_t len);
 
@@ -149,6 +164,9 @@ struct api {
 	void *log;			/* FILE * */
 	pthread_mutex_t loglock;
 	void *mhd;			/* struct MHD_Daemon * */
+	struct connguard *guard;	/* request deadlines */
+	struct station *station;	/* live devices and the event stream */
+	struct batches *batches;	/* the batches of this run (api/batches.c) */
 };
 
 /* Route handlers, by file. */
@@ -172,7 +190,14 @@ void h_events_create(struct req *r, struct resp *out);
 void h_events_list(struct req *r, struct resp *out);
 void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
+void h_jobs_list(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
+void h_batches_create(struct req *r, struct resp *out);
+void h_batch_get(struct req *r, struct resp *out);
+void h_batch_cancel(struct req *r, struct resp *out);
+/* The batches kept in memory: NULL on ENOMEM; batches_free(NULL) is a no-op. */
+struct batches *batches_new(void);
+void batches_free(struct batches *b);
 void h_cert_issue(struct req *r, struct resp *out);
 void h_cert_get(struct req *r, struct resp *out);
 void h_cert_jws(struct req *r, struct resp *out);
@@ -183,6 +208,20 @@ void h_exposure(struct req *r, struct resp *out);
 
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
+
+#ifdef SZ_TEST_HOOKS
+/*
+ * Test build only (tests/fuzz/fuzz_routes.c): route one request through the
+ * table, authentication and handlers as the daemon would, without a
+ * libmicrohttpd connection.  path is decoded (as libmicrohttpd passes it),
+ * query the raw text after '?' (NULL: none), auth the Authorization header
+ * (NULL: none).  *resp_body (caller frees) and *resp_len are the answer,
+ * *status its code, *resp_ctype its Content-Type.  0 or -ENOMEM.
+ */
+int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
+			  const char *content_type, const char *auth, const char *body, size_t len,
+			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len);
+#endif
 
 /* Start and stop the daemon.  0 or -errno with a message in err. */
 int api_start(struct api *a, char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/station.h"
 #include "audit/b64.h"
 #include "audit/keys.h"
 #include "audit/ledger.h"
@@ -34,6 +35,7 @@ struct job_view {
 	char error[768];
 	json_t *report;
 	const char *record;		/* the end's ledger entry: "none" yet, "pending", "written", "kept" */
+	const char *reason;		/* why it failed (sanitize_failed's reason), NULL otherwise */
 };
 
 struct job {
@@ -45,6 +47,8 @@ struct job {
 	struct sanitize_job *wj;	/* the engine, with its buffers: freed as soon as the job ends */
 	struct wiprec_pending *pending;	/* where its end is kept until the ledger has it */
 	struct blkdev_info dev;
+	int gone;			/* the drive left during the job (under owner->m) */
+	double checked;			/* when blkdev_gone last looked */
 };
 
 struct jobs {
@@ -172,7 +176,7 @@ static int recover(struct api *a, char *err, size_t errlen)
 {
 	struct ledger *l;
 	sqlite3_stmt *s = NULL;
-	char ids[64][160];
+	char ids[64][160], jobids[64][32];
 	size_t n = 0;
 	int rc;
 
@@ -188,19 +192,24 @@ static int recover(struct api *a, char *err, size_t errlen)
 
 	do {
 		n = 0;
-		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(subject, 7) FROM subjects"
-				       " WHERE state = 'sanitizing' AND subject LIKE 'asset:%' LIMIT 64",
+		if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(s.subject, 7), (SELECT json_extract(e.entry,"
+				       " '$.data.job_id') FROM entries e WHERE e.subject = s.subject AND e.type ="
+				       " 'sanitize_started' ORDER BY e.seq DESC LIMIT 1) FROM subjects s"
+				       " WHERE s.state = 'sanitizing' AND s.subject LIKE 'asset:%' LIMIT 64",
 				       -1, &s, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "cannot look for interrupted wipes: %s", sqlite3_errmsg(ledger_sqlite(l)));
 			rc = -EIO;
 			break;
 		}
-		while (sqlite3_step(s) == SQLITE_ROW && n < 64)
-			snprintf(ids[n++], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+		while (sqlite3_step(s) == SQLITE_ROW && n < 64) {
+			snprintf(ids[n], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+			snprintf(jobids[n++], sizeof(jobids[0]), "%s",
+				 sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+		}
 		sqlite3_finalize(s);
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			rc = record(a, ids[i], "sanitize_failed", "sanitizerd",
-				    json_pack("{s:s, s:s}", "reason", "interrupted", "error",
+				    json_pack("{s:s, s:s, s:s}", "job_id", jobids[i], "reason", "interrupted", "error",
 					      "the daemon stopped or crashed while the wipe ran"), err, errlen);
 			if (rc == 0)
 				api_log(a, "asset %s was left sanitizing by an earlier run: recorded sanitize_failed"
@@ -213,13 +222,48 @@ static int recover(struct api *a, char *err, size_t errlen)
 
 /* ---- the worker ---- */
 
+static json_t *job_json(const struct job_view *j);
+
+/* The drive left: the job stops at its next safe point and fails with reason device_removed. */
+static void mark_gone(struct job *j)
+{
+	pthread_mutex_lock(&j->owner->m);
+	if (!j->gone) {
+		j->gone = 1;
+		sanitize_job_cancel(j->wj);
+	}
+	pthread_mutex_unlock(&j->owner->m);
+}
+
 static void on_progress(void *ctx, const struct sanitize_progress *p)
 {
 	struct job *j = ctx;
+	json_t *view;
 
 	pthread_mutex_lock(&j->owner->m);
 	j->v.prog = *p;
+	view = job_json(&j->v);
 	pthread_mutex_unlock(&j->owner->m);
+	station_publish(j->owner->a->station, "job.progress", view);
+	/* a drive pulled (or a loop device detached) while it is held: no event may come, so look */
+	if (xmono() - j->checked >= 1.0) {
+		j->checked = xmono();
+		if (blkdev_gone(&j->dev))
+			mark_gone(j);
+	}
+}
+
+void jobs_device_gone(struct jobs *js, unsigned major, unsigned minor)
+{
+	pthread_mutex_lock(&js->m);
+	for (size_t i = 0; i < js->n; i++) {
+		struct job *j = js->list[i];
+		if (j->dev.major == major && j->dev.minor == minor && !j->gone) {
+			j->gone = 1;
+			sanitize_job_cancel(j->wj);
+		}
+	}
+	pthread_mutex_unlock(&js->m);
 }
 
 /* A job that will not run, or has run: out of the live table, its view kept, everything else freed. */
@@ -306,7 +350,7 @@ static void *worker(void *arg)
 	const struct sanitize_result *r;
 	char err[512], actor[64];
 	int rc, ok, partial = 0;
-	json_t *report;
+	json_t *report, *ended;
 
 	pthread_mutex_lock(&js->m);
 	while (js->running >= a->cfg.max_jobs && !js->stopping)
@@ -327,7 +371,8 @@ static void *worker(void *arg)
 	j->v.report = report;
 	pthread_mutex_unlock(&js->m);
 	snprintf(actor, sizeof(actor), "job:%s", j->v.id);
-	ok = rc == 0 && r->state == WIPE_COMPLETED && (r->verify.passed || !r->verify.performed);
+	/* the one rule for a pass, the CLI's too (drivers/sanitize.h) */
+	ok = rc == 0 && sanitize_result_passed(r, err, sizeof(err));
 	/* SPEC section 7: what the engine covered must be the asset's whole drive, or it is no sanitization */
 	if (ok && wiprec_coverage_check(r, &j->dev, j->capacity, err, sizeof(err)) < 0) {
 		api_log(a, "error: job %s: %s", j->v.id, err);
@@ -338,15 +383,40 @@ static void *worker(void *arg)
 		rc = record_end(j, "sanitize_completed", actor,
 				wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), 1, err, sizeof(err));
 	} else {
-		const char *reason = partial ? "partial_device" : rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled")
-				     : rc == -EILSEQ ? "verification_failed" : "failed";
-		rc = record_end(j, "sanitize_failed", actor, wiprec_failed(j->v.id, reason, r), 1, err, sizeof(err));
+		int gone;
+		const char *reason;
+		json_t *d;
+
+		pthread_mutex_lock(&js->m);
+		gone = j->gone;
+		pthread_mutex_unlock(&js->m);
+		reason = partial ? "partial_device" : gone ? "device_removed" :
+			 rc == -ECANCELED ? (js->stopping ? "interrupted" : "cancelled") :
+			 rc == -EILSEQ ? "verification_failed" : "failed";
+		d = wiprec_failed(j->v.id, reason, r);
+		pthread_mutex_lock(&js->m);
+		j->v.reason = reason;
+		pthread_mutex_unlock(&js->m);
+		if (gone && d) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "the drive %s was removed during the wipe", j->dev.path);
+			json_object_set_new(d, "error", json_string(msg));
+			pthread_mutex_lock(&js->m);
+			j->v.prog.state = WIPE_FAILED;
+			snprintf(j->v.error, sizeof(j->v.error), "%s", msg);
+			pthread_mutex_unlock(&js->m);
+		}
+		rc = record_end(j, "sanitize_failed", actor, d, 1, err, sizeof(err));
 	}
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
 	api_log(a, "job %s on %s: %s%s%s", j->v.id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
 		r->error);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
+	pthread_mutex_lock(&js->m);
+	ended = job_json(&j->v);
+	pthread_mutex_unlock(&js->m);
+	station_publish(a->station, "job.ended", ended);
 	pthread_mutex_lock(&js->m);
 	js->running--;
 	pthread_cond_broadcast(&js->slot);
@@ -421,8 +491,10 @@ static json_t *job_json(const struct job_view *j)
 			      "error", j->error[0] ? j->error : NULL);
 	if (o && !j->error[0])
 		json_object_set_new(o, "error", json_null());
-	if (o)
+	if (o) {
 		json_object_set_new(o, "record", json_string(j->record ? j->record : "none"));
+		json_object_set_new(o, "reason", j->reason ? json_string(j->reason) : json_null());
+	}
 	if (o && j->report)
 		json_object_set(o, "report", j->report);
 	return o;
@@ -464,10 +536,32 @@ static int busy_on(struct jobs *js, const char *asset_id, dev_t devno)
 
 void h_jobs_create(struct req *r, struct resp *out)
 {
+	json_t *body = req_json(r, out), *unknown;
+	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+
+	if (!body)
+		return;
+	json_object_foreach(body, key, unknown) {
+		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
+			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
+			json_decref(body);
+			return;
+		}
+	}
+	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
+			&method, "verify", &verify) < 0)
+		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
+	else
+		jobs_create(r, asset_id, device, method, verify, NULL, out);
+	json_decref(body);
+}
+
+void jobs_create(struct req *r, const char *asset_id, const char *device, const char *method, const char *verify,
+		 const char *batch_id, struct resp *out)
+{
 	struct api *a = r->api;
 	struct jobs *js = a->jobs;
-	json_t *body = req_json(r, out), *asset = NULL, *unknown;
-	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+	json_t *asset = NULL, *started;
 	struct job *j = NULL;
 	struct ledger *l;
 	char msg[600], reason[24] = "", actor[64], rnd_id[16];
@@ -475,19 +569,6 @@ void h_jobs_create(struct req *r, struct resp *out)
 	char *b;
 	int rc;
 
-	if (!body)
-		return;
-	json_object_foreach(body, key, unknown) {
-		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
-			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
-			goto out;
-		}
-	}
-	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
-			&method, "verify", &verify) < 0) {
-		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
-		goto out;
-	}
 	if (strcmp(verify, "full") && strcmp(verify, "sample")) {
 		reply_error(out, 400, "bad_request", "verify must be full or sample");
 		goto out;
@@ -612,9 +693,10 @@ void h_jobs_create(struct req *r, struct resp *out)
 	pthread_mutex_unlock(&js->m);
 
 	req_actor(r, actor, sizeof(actor));
-	rc = record(a, asset_id, "sanitize_started", actor,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->v.id, "method", method, "verify", verify,
-			      "device", device, "identity", j->dev.identity), msg, sizeof(msg));
+	started = wiprec_started(j->v.id, method, verify, device, j->dev.identity);
+	if (started && batch_id)
+		json_object_set_new(started, "batch_id", json_string(batch_id));
+	rc = record(a, asset_id, "sanitize_started", actor, started, msg, sizeof(msg));
 	if (rc < 0) {
 		/* nothing was recorded: the job leaves the table, the asset stays retired */
 		job_end(js, j, NULL);
@@ -651,7 +733,39 @@ out:
 	}
 	free(j);
 	json_decref(asset);
-	json_decref(body);
+}
+
+json_t *jobs_view(struct api *a, const char *id)
+{
+	struct jobs *js = a->jobs;
+	const struct job_view *v;
+	struct ledger *l;
+	json_t *o = NULL;
+
+	pthread_mutex_lock(&js->m);
+	v = find_view(js, id);
+	if (v)
+		o = job_json(v);
+	pthread_mutex_unlock(&js->m);
+	if (o)
+		return o;
+	l = api_read_acquire(a);
+	if (wiprec_job_get(l, id, &o) < 0)
+		o = NULL;
+	api_read_release(a, l);
+	return o;
+}
+
+int jobs_cancel(struct jobs *js, const char *id)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, id);
+	if (j)
+		sanitize_job_cancel(j->wj);
+	pthread_mutex_unlock(&js->m);
+	return j != NULL;
 }
 
 void h_job_get(struct req *r, struct resp *out)
@@ -660,13 +774,100 @@ void h_job_get(struct req *r, struct resp *out)
 
 	const struct job_view *v;
 
+	json_t *o = NULL;
+	struct ledger *l;
+	int rc;
+
 	pthread_mutex_lock(&js->m);
 	v = find_view(js, r->cap[0]);
 	if (v)
-		reply_json(out, 200, job_json(v));
-	else
-		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+		o = job_json(v);
 	pthread_mutex_unlock(&js->m);
+	if (o) {
+		reply_json(out, 200, o);
+		return;
+	}
+	/* a job of an earlier run, or one that left the kept views: the ledger has it */
+	l = api_read_acquire(r->api);
+	rc = wiprec_job_get(l, r->cap[0], &o);
+	api_read_release(r->api, l);
+	if (rc == 0)
+		reply_json(out, 200, o);
+	else if (rc == -ENOENT)
+		reply_error(out, 404, "not_found", "no job %s", r->cap[0]);
+	else
+		reply_errno(out, rc, "cannot read the job from the ledger");
+}
+
+/* The live view of job id as JSON, for wiprec_job_list; NULL when it is not in memory. */
+static json_t *live_view(void *ctx, const char *id)
+{
+	struct jobs *js = ctx;
+	struct job *j;
+	json_t *o = NULL;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, id);
+	if (j)
+		o = job_json(&j->v);
+	pthread_mutex_unlock(&js->m);
+	return o;
+}
+
+void h_jobs_list(struct req *r, struct resp *out)
+{
+	static const char *states[] = { "queued", "running", "verifying", "completed", "failed", "cancelled" };
+	struct jobs *js = r->api->jobs;
+	struct wiprec_job_filter f = { .limit = 50 };
+	const char *limit = req_query(r, "limit"), *after = req_query(r, "after");
+	struct ledger *l;
+	json_t *jobs = NULL;
+	uint64_t v, next = 0;
+	size_t i;
+	int rc;
+
+	f.state = req_query(r, "state");
+	f.asset_id = req_query(r, "asset_id");
+	f.since = req_query(r, "since");
+	for (i = 0; f.state && i < 6 && strcmp(f.state, states[i]); i++)
+		;
+	if (f.state && i == 6) {
+		reply_error(out, 400, "bad_request", "state must be one of queued, running, verifying, completed, "
+			    "failed, cancelled");
+		return;
+	}
+	if (f.since && ledger_time_check(f.since, NULL, 0) < 0) {
+		reply_error(out, 400, "bad_request", "since must be a time as entries carry it (YYYY-MM-DDThh:mm:ss.mmmZ)");
+		return;
+	}
+	if (f.asset_id && (!f.asset_id[0] || strlen(f.asset_id) > 128 || strspn(f.asset_id,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(f.asset_id))) {
+		reply_error(out, 400, "bad_request", "asset_id must be an asset id");
+		return;
+	}
+	if (limit) {
+		if (xparse_u64(limit, &v) < 0 || v < 1 || v > 200) {
+			reply_error(out, 400, "bad_request", "limit must be 1 to 200");
+			return;
+		}
+		f.limit = (unsigned)v;
+	}
+	if (after) {
+		if (xparse_u64(after, &v) < 0 || v < 1) {
+			reply_error(out, 400, "bad_request", "after must be the next cursor of an earlier page");
+			return;
+		}
+		f.before_seq = v;
+	}
+	l = api_read_acquire(r->api);
+	rc = wiprec_job_list(l, &f, live_view, js, &jobs, &next);
+	api_read_release(r->api, l);
+	if (rc < 0) {
+		reply_errno(out, rc, "cannot list the jobs");
+		return;
+	}
+	reply_json(out, 200, json_pack("{s:o, s:o}", "jobs", jobs,
+				       "next", next ? json_sprintf("%llu", (unsigned long long)next) : json_null()));
 }
 
 void h_job_cancel(struct req *r, struct resp *out)

@@ -4,6 +4,7 @@
  * request, and the counters behind /metrics.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -14,6 +15,8 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/connguard.h"
+#include "api/station.h"
 #include "api/jobs.h"
 #include "api/writer.h"
 #include "audit/jwk.h"
@@ -49,13 +52,18 @@ static const struct route routes[] = {
 	{ "POST", "/v1/tokens", ADM, h_tokens_create },
 	{ "GET", "/v1/tokens", ADM, h_tokens_list },
 	{ "DELETE", "/v1/tokens/{}", ADM, h_tokens_revoke },
-	{ "GET", "/v1/devices", TEC, h_devices },
+	{ "GET", "/v1/devices", TEC, h_station_devices },
+	{ "GET", "/v1/stream", TEC | AUD, h_stream },
 	{ "POST", "/v1/assets", TEC, h_assets_create },
 	{ "GET", "/v1/assets", TEC | AUD | CUS, h_assets_list },
 	{ "GET", "/v1/assets/{}", TEC | AUD | CUS, h_asset_get },
 	{ "POST", "/v1/assets/{}/events", TEC, h_events_create },
 	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
+	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
+	{ "POST", "/v1/batches", TEC, h_batches_create },
+	{ "GET", "/v1/batches/{}", TEC, h_batch_get },
+	{ "DELETE", "/v1/batches/{}", TEC, h_batch_cancel },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
@@ -239,9 +247,60 @@ json_t *req_json(struct req *r, struct resp *out)
 	return j;
 }
 
+#ifdef SZ_TEST_HOOKS
+/*
+ * A request without a libmicrohttpd connection (api_dispatch_for_test, for
+ * tests/fuzz/fuzz_routes.c): r is the first member, and the query arguments
+ * and the Authorization header are looked up here when r->conn is NULL.
+ */
+struct test_req {
+	struct req r;
+	const char *auth;
+	char *qbuf;
+	size_t nq;
+	const char *qk[API_MAX_PARAMS], *qv[API_MAX_PARAMS];
+};
+
+/* As libmicrohttpd does for arguments: '+' is a space, then %XX in place (a bad escape stays). */
+static void test_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '+')
+			*o++ = ' ';
+		else if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+			char hx[3] = { s[1], s[2], 0 };
+			*o++ = (char)strtoul(hx, NULL, 16);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+#endif
+
+/* A header or argument of the request (the first one of that name), or NULL. */
+static const char *conn_value(struct req *r, enum MHD_ValueKind kind, const char *key)
+{
+#ifdef SZ_TEST_HOOKS
+	if (!r->conn) {
+		struct test_req *t = (struct test_req *)r;
+
+		if (kind == MHD_HEADER_KIND)
+			return !strcasecmp(key, "Authorization") ? t->auth : NULL;
+		for (size_t i = 0; i < t->nq; i++)
+			if (!strcmp(t->qk[i], key))
+				return t->qv[i];
+		return NULL;
+	}
+#endif
+	return MHD_lookup_connection_value(r->conn, kind, key);
+}
+
 const char *req_query(struct req *r, const char *key)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+	return conn_value(r, MHD_GET_ARGUMENT_KIND, key);
 }
 
 int req_query_u64(struct req *r, const char *key, uint64_t *v)
@@ -361,7 +420,7 @@ void tokcache_clear(struct api *a)
 
 static int authenticate(struct req *r)
 {
-	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	const char *h = conn_value(r, MHD_HEADER_KIND, "Authorization");
 	struct tokcache *tc = &r->api->tc;
 	struct ledger *l;
 	uint8_t hash[32];
@@ -403,6 +462,13 @@ static int authenticate(struct req *r)
 	r->authed = 1;
 	r->role = role_bit(r->tok.role);
 	return 0;
+}
+
+int api_authenticate(struct req *r)
+{
+	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
+		return -ENOENT;
+	return authenticate(r);
 }
 
 static void dispatch(struct req *r, struct resp *out)
@@ -454,6 +520,15 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
 
+	if (out->stream) {
+		/* a handler's own response (GET /v1/stream), headers set */
+		free(out->body);
+		out->body = NULL;
+		ret = MHD_queue_response(c, out->status, out->stream);
+		MHD_destroy_response(out->stream);
+		out->stream = NULL;
+		return ret;
+	}
 	mr = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
 	if (!mr) {
 		free(out->body);
@@ -488,6 +563,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	if (!r) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		connguard_headers(a->guard, c);
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return MHD_NO;
@@ -521,6 +597,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	connguard_received(a->guard, c);
 	if (r->too_big)
 		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
 	else
@@ -530,13 +607,77 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
+#ifdef SZ_TEST_HOOKS
+int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
+			  const char *content_type, const char *auth, const char *body, size_t len,
+			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len)
+{
+	struct test_req *t = calloc(1, sizeof(*t));
+	struct resp out = { 0 };
+	char *tok, *next;
+
+	*resp_body = NULL;
+	*resp_len = 0;
+	if (!t)
+		return -ENOMEM;
+	t->r.api = a;
+	t->r.method = method;
+	t->r.path = path;
+	t->r.t0 = xmono();
+	t->r.content_type = content_type;
+	t->auth = auth;
+	t->qbuf = strdup(query ? query : "");
+	if (!t->qbuf || (len && !(t->r.body = malloc(len + 1)))) {
+		free(t->qbuf);
+		free(t);
+		return -ENOMEM;
+	}
+	if (len) {
+		memcpy(t->r.body, body, len);
+		t->r.body[len] = '\0';
+	}
+	t->r.len = len;
+	t->r.too_big = len > API_BODY_MAX;
+	/* connguard_uri cuts off a request line with more than API_MAX_PARAMS arguments */
+	for (tok = t->qbuf; tok && t->nq < API_MAX_PARAMS; tok = next) {
+		char *amp = strchr(tok, '&'), *eq;
+		next = amp ? amp + 1 : NULL;
+		if (amp)
+			*amp = '\0';
+		if (!*tok)
+			continue;
+		eq = strchr(tok, '=');
+		if (eq)
+			*eq++ = '\0';
+		test_unescape(tok);
+		if (eq)
+			test_unescape(eq);
+		t->qk[t->nq] = tok;
+		t->qv[t->nq++] = eq;
+	}
+	if (t->r.too_big)
+		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
+	else
+		dispatch(&t->r, &out);
+	finish_log(a, &t->r, out.status);
+	*status = out.status;
+	*resp_ctype = out.ctype ? out.ctype : "application/json";
+	*resp_body = out.body;
+	*resp_len = out.len;
+	free(t->r.body);
+	free(t->qbuf);
+	free(t);
+	return 0;
+}
+#endif
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
+	struct api *a = cls;
 	struct req *r = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)t;
+	connguard_completed(a->guard, c);
 	if (r) {
 		free(r->body);
 		free(r);
@@ -605,7 +746,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	socklen_t sl;
 	char *cert = NULL, *key = NULL, *lpath;
 	size_t clen, klen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	int v6 = 0, rc;
 
 	pthread_mutex_init(&a->loglock, NULL);
@@ -663,20 +805,36 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = jobs_start(a, &a->jobs, err, errlen);
 	if (rc < 0)
 		goto out;
-	if (cert)
-		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
-					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
-					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
-					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
-					  MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-					  MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-					  MHD_OPTION_END);
-	else
-		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_SOCK_ADDR, &ss,
-					  MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads,
-					  MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit,
-					  MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout,
-					  MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_END);
+	rc = station_start(a, &a->station, err, errlen);
+	if (rc < 0)
+		goto out;
+	a->batches = batches_new();
+	if (!a->batches) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
+			   &a->guard);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the connection guard: %s", strerror(-rc));
+		goto out;
+	}
+	{
+		struct MHD_OptionItem o[] = {
+			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+			{ MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads, NULL },
+			{ MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit, NULL },
+			{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->cfg.conn_per_ip, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, a->cfg.conn_timeout, NULL },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, a },
+			{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connguard_notify, a->guard },
+			{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)connguard_uri, a->guard },
+			{ cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+	}
 	if (!a->mhd) {
 		snprintf(err, errlen, "cannot listen on %s: address in use, or not allowed", a->cfg.listen);
 		rc = -EADDRINUSE;
@@ -700,9 +858,16 @@ void api_stop(struct api *a)
 	}
 	if (a->jobs)
 		jobs_stop(a->jobs);	/* running wipes stop at a safe point and are recorded */
+	station_close_streams(a->station);	/* streams end after the jobs' last events */
 	if (a->mhd)
 		MHD_stop_daemon(a->mhd);
+	station_free(a->station);
+	a->station = NULL;
+	batches_free(a->batches);
+	a->batches = NULL;
 	a->mhd = NULL;
+	connguard_free(a->guard);
+	a->guard = NULL;
 	jobs_free(a->jobs);
 	a->jobs = NULL;
 	writer_stop(a->writer);

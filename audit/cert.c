@@ -1,11 +1,16 @@
 #include "audit/cert.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include "audit/b64.h"
 #include "audit/jws.h"
@@ -110,7 +115,8 @@ static int history_load(struct ledger *l, const char *subject, uint64_t after, s
 
 /* ---- request validation ---- */
 
-static const char *const person_fields[] = { "name", "title", "organization", "location", "phone" };
+/* NIST SP 800-88 Rev. 2 4.6: who performed and who validated, each with a date and a place */
+static const char *const person_fields[] = { "name", "title", "organization", "location", "phone", "date" };
 
 /* A string of at most cap bytes, no NUL, no control characters (newline too unless multiline). */
 static int text_ok(const json_t *v, size_t cap, int multiline)
@@ -128,6 +134,52 @@ static int text_ok(const json_t *v, size_t cap, int multiline)
 	return 1;
 }
 
+/* n decimal digits at s, their value in *v; 0 if any is not a digit. */
+static int digits(const char *s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/*
+ * RFC 3339 5.6 full-date ("2026-01-31") or date-time in UTC
+ * ("2026-01-31T10:20:00Z", fractions allowed), with the ranges of 5.7: a
+ * validation dated February 30th is refused, not signed.
+ */
+int cert_date_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec;
+	size_t i;
+
+	if (!s || strlen(s) < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return 0;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 0;
+	if (!s[10])
+		return 1;
+	if (s[10] != 'T' || strlen(s) < 20 || !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+	    s[16] != ':' || !digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 60)
+		return 0;
+	i = 19;
+	if (s[i] == '.') {
+		size_t f = ++i;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f || i - f > 9)
+			return 0;
+	}
+	return s[i] == 'Z' && !s[i + 1];
+}
+
 static int check_person(const char *what, const json_t *p, char *err, size_t errlen)
 {
 	const char *k;
@@ -143,11 +195,15 @@ static int check_person(const char *what, const json_t *p, char *err, size_t err
 		if (i == sizeof(person_fields) / sizeof(person_fields[0]))
 			return xerr(err, errlen, -EINVAL,
 				      "invalid request: unknown member %s.%.64s (want name, title, organization,"
-				      " location, phone)", what, k);
+				      " location, phone, date)", what, k);
 		if (!text_ok(v, CERT_STR_MAX, 0))
 			return xerr(err, errlen, -EINVAL,
 				      "invalid request: %s.%s must be a string of at most %d bytes without"
 				      " control characters", what, k, CERT_STR_MAX);
+		if (!strcmp(k, "date") && !cert_date_valid(json_string_value(v)))
+			return xerr(err, errlen, -EINVAL,
+				      "invalid request: %s.date must be an RFC 3339 date (2026-01-31) or UTC"
+				      " date-time (2026-01-31T10:20:00Z), got '%.40s'", what, json_string_value(v));
 	}
 	return 0;
 }
@@ -167,6 +223,10 @@ static int check_request(const json_t *req, char *err, size_t errlen)
 			rc = check_person(k, v, err, errlen);
 			if (rc < 0)
 				return rc;
+			/* Rev. 2 4.5.2: a validation is someone's; a nameless one would imply what nobody did */
+			if (!strcmp(k, "validated_by") && !json_object_get(v, "name"))
+				return xerr(err, errlen, -EINVAL,
+					      "invalid request: validated_by needs the validator's name");
 		} else if (!strcmp(k, "destination") || !strcmp(k, "post_sanitization_classification")) {
 			if (!text_ok(v, CERT_STR_MAX, 0))
 				return xerr(err, errlen, -EINVAL,
@@ -186,7 +246,7 @@ static int check_request(const json_t *req, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- the payload (NIST SP 800-88 Rev. 1 Appendix G) ---- */
+/* ---- the payload (NIST SP 800-88 Rev. 2 4.6, the sanitization record; Appendix C) ---- */
 
 /* Copy the named members of src that exist into dst. */
 static void copy_members(json_t *dst, const json_t *src, const char *const *names)
@@ -204,7 +264,7 @@ static void set_str(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
-/* Appendix G "Method Details": what a reader of the paper certificate needs in a line. */
+/* "Method details": what a reader of the paper certificate needs in a line. */
 static json_t *method_details(const json_t *d, const char *method)
 {
 	const json_t *ver = json_object_get(d, "verification");
@@ -224,73 +284,137 @@ static json_t *method_details(const json_t *d, const char *method)
 	return json_string(buf);
 }
 
+/*
+ * A person block of the request with its date: the request's own, else
+ * fallback (NULL: none).  New reference, or NULL if p is absent.
+ */
+static json_t *person_json(const json_t *p, const char *fallback_date)
+{
+	json_t *o;
+
+	if (!json_is_object(p))
+		return NULL;
+	o = json_deep_copy(p);
+	if (o && !json_object_get(o, "date") && fallback_date)
+		json_object_set_new(o, "date", json_string(fallback_date));
+	return o;
+}
+
+/*
+ * The exceptions the job recorded, as given (an array of objects): a
+ * certificate with one is never a plain pass.  Anything else in the field is
+ * not an exception list and is not carried (the entry was not written by us).
+ */
+static json_t *exceptions_of(const json_t *cd)
+{
+	const json_t *x = json_object_get(cd, "exceptions");
+	json_t *a = json_array(), *e;
+	size_t i;
+
+	if (!a || !json_is_array(x))
+		return a;
+	json_array_foreach(x, i, e)
+		if (json_is_object(e))
+			json_array_append(a, e);
+	return a;
+}
+
 static json_t *build_payload(const struct cert_config *cfg, const char *origin, const char *cert_id,
 			     const char *asset_id, const char *issued_at, const json_t *req,
 			     const json_t *enrolled, const json_t *completed, uint64_t completed_seq,
-			     const char *category, const char *technique, const char *reference)
+			     const struct nist_row *row)
 {
 	static const char *const media_names[] = { "model", "serial", "property_number", "media_type",
 		"capacity_bytes", "wwn", "source", "tenant", "classification", "data_backed_up", NULL };
 	static const char *const run_names[] = { "job_id", "passes", "bytes_written", "duration_ms",
-		"started_at", "completed_at", "device", NULL };
+		"started_at", "completed_at", "device", "purge", "hidden_sectors", NULL };
 	const json_t *ed = json_object_get(enrolled, "data"), *cd = json_object_get(completed, "data");
 	const json_t *tool = json_object_get(cd, "tool"), *ver = json_object_get(cd, "verification");
+	json_t *cov = json_object_get(cd, "coverage");
 	json_t *p = json_object(), *org = json_object(), *media = json_object(), *san = json_object();
-	json_t *t = json_object(), *v = json_object();
+	json_t *t = json_object(), *v = json_object(), *x = exceptions_of(cd), *who;
+	char outcome[64];
 
-	if (!p || !org || !media || !san || !t || !v) {
+	if (!p || !org || !media || !san || !t || !v || !x) {
 		json_decref(p);
 		json_decref(org);
 		json_decref(media);
 		json_decref(san);
 		json_decref(t);
 		json_decref(v);
+		json_decref(x);
 		return NULL;
 	}
 	set_str(p, "cert_id", cert_id);
 	set_str(p, "asset_id", asset_id);
 	set_str(p, "issued_at", issued_at);
-	set_str(p, "standard", "NIST SP 800-88 Rev. 1");
-	/* Appendix G: the organisation on whose behalf the media was sanitized */
+	/* Rev. 1, whose Appendix G this replaces, was withdrawn on 2025-09-26 */
+	set_str(p, "standard", "NIST SP 800-88 Rev. 2");
+	/* the organisation on whose behalf the media was sanitized */
 	if (cfg) {
 		set_str(org, "name", cfg->org_name);
 		set_str(org, "address", cfg->org_address);
 		set_str(org, "phone", cfg->org_phone);
 	}
 	json_object_set_new(p, "organization", org);
-	/* Appendix G "Person Performing Sanitization" and the validation block */
-	if (json_object_get(req, "performed_by"))
-		json_object_set(p, "performed_by", json_object_get(req, "performed_by"));
-	if (json_object_get(req, "validated_by"))
-		json_object_set(p, "validated_by", json_object_get(req, "validated_by"));
-	/* Appendix G "Media Information": make is the enrolled vendor */
+	/* 4.6: who performed it; the date defaults to when the job completed */
+	who = person_json(json_object_get(req, "performed_by"), str(cd, "completed_at"));
+	if (who)
+		json_object_set_new(p, "performed_by", who);
+	/*
+	 * 4.5.2: validation is the organisation's acceptance of the outcome, not
+	 * the read-back (that is verification, 4.5.1).  Only a person named in
+	 * the request validates; without one the certificate says "not recorded".
+	 */
+	who = person_json(json_object_get(req, "validated_by"), NULL);
+	json_object_set_new(p, "validation", json_pack("{s:b, s:s}", "recorded", who != NULL, "standard",
+						       "NIST SP 800-88 Rev. 2 4.5.2"));
+	if (who)
+		json_object_set_new(p, "validated_by", who);
+	/* media information: make is the enrolled vendor */
 	if (json_object_get(ed, "vendor"))
 		json_object_set(media, "make", json_object_get(ed, "vendor"));
 	copy_members(media, ed, media_names);
 	json_object_set_new(p, "media", media);
-	/* Appendix G "Sanitization Details" */
-	set_str(san, "method_type", nist_category_title(category));
-	set_str(san, "method_used", technique);
+	/* sanitization details */
+	set_str(san, "method_type", nist_category_title(row->category));
+	set_str(san, "method_used", row->technique);
 	set_str(san, "method", str(cd, "method"));
 	json_object_set_new(san, "method_details", method_details(cd, str(cd, "method")));
-	set_str(san, "nist_reference", reference);
+	set_str(san, "nist_reference", row->reference);
+	/* the table row behind the category, and whether a text we read confirms it */
+	json_object_set_new(san, "category_basis", json_pack("{s:s, s:s, s:s, s:b}", "standard", row->standard,
+							     "clause", row->clause, "basis", row->basis,
+							     "confirmed", row->confirmed));
 	set_str(t, "name", str(tool, "name") ? str(tool, "name")
 					      : cfg && cfg->tool_name ? cfg->tool_name : "sanitizerd");
 	set_str(t, "version", str(tool, "version") ? str(tool, "version") : cfg ? cfg->tool_version : NULL);
 	json_object_set_new(san, "tool", t);
+	/* 4.5.1 verification: what was read back and what it showed */
 	set_str(v, "method", str(ver, "method"));
 	set_str(v, "result", str(ver, "result"));
 	if (json_object_get(ver, "bytes_read"))
 		json_object_set(v, "bytes_read", json_object_get(ver, "bytes_read"));
 	json_object_set_new(san, "verification", v);
 	copy_members(san, cd, run_names);
+	/* SPEC section 7: the bytes covered; older entries did not record them */
+	if (json_is_object(cov))
+		json_object_set(san, "coverage", cov);
+	else
+		json_object_set_new(san, "coverage", json_pack("{s:s}", "scope", "not recorded"));
+	if (json_array_size(x))
+		snprintf(outcome, sizeof(outcome), "passed with %zu exception(s)", json_array_size(x));
+	else
+		snprintf(outcome, sizeof(outcome), "passed");
+	set_str(san, "outcome", outcome);
+	json_object_set_new(san, "exceptions", x);
 	if (json_object_get(req, "post_sanitization_classification"))
 		json_object_set(san, "post_sanitization_classification",
 				json_object_get(req, "post_sanitization_classification"));
 	if (json_object_get(req, "notes"))
 		json_object_set(san, "notes", json_object_get(req, "notes"));
 	json_object_set_new(p, "sanitization", san);
-	/* Appendix G "Media Destination" */
+	/* post-sanitization destination of the media */
 	if (json_object_get(req, "destination"))
 		json_object_set(p, "destination", json_object_get(req, "destination"));
 	json_object_set_new(p, "ledger", json_pack("{s:s, s:I}", "origin", origin ? origin : "",
@@ -299,6 +423,29 @@ static json_t *build_payload(const struct cert_config *cfg, const char *origin, 
 }
 
 /* ---- the table ---- */
+
+/*
+ * issued_at, which is also the certificate_issued entry's time: now, or the
+ * previous entry's time should the clock be behind it (a clock stepped back,
+ * or an import a little ahead), since entry times never go back.  Inside the
+ * issuing transaction.  0 or -EIO.
+ */
+static int issue_time(struct ledger *l, char now[25], char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	xtime_rfc3339(now);
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT json_extract(entry, '$.time') FROM entries"
+			       " ORDER BY seq DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return xerr(err, errlen, -EIO, "cannot read the previous entry's time: %s",
+			    sqlite3_errmsg(ledger_sqlite(l)));
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT &&
+	    sqlite3_column_bytes(s, 0) == 24 && strcmp((const char *)sqlite3_column_text(s, 0), now) > 0)
+		memcpy(now, sqlite3_column_text(s, 0), 25);
+	sqlite3_finalize(s);
+	return rc;
+}
 
 /* The id of the certificate of sanitize_completed seq, if any: 1 found, 0 not, -errno. */
 static int find_by_completed(sqlite3 *db, uint64_t seq, char id[CERT_ID_LEN + 1])
@@ -352,11 +499,35 @@ static void new_id(char id[CERT_ID_LEN + 1])
  * Everything that must hold before anything is written; inside the
  * transaction so no append slips in between the checks and the write.
  */
-static int check_issuable(struct ledger *l, const char *subject, struct history *h,
-			  const char **category, const char **technique, const char **reference,
-			  char *err, size_t errlen)
+/*
+ * The one rule for success the jobs use (drivers/sanitize.h,
+ * sanitize_result_passed): the read-back was performed and passed, or it
+ * does not apply to the method and an exception of kind
+ * "readback_not_applicable" says so in words.  A failed read-back never
+ * certifies.  The exception is carried onto the certificate, so it never
+ * reads as a plain pass.
+ */
+static int verified(const json_t *cd)
 {
-	const json_t *cd, *ver;
+	const char *result = str(json_object_get(cd, "verification"), "result");
+	const json_t *x = json_object_get(cd, "exceptions"), *e;
+	size_t i;
+
+	if (result && !strcmp(result, "passed"))
+		return 1;
+	if (!result || (strcmp(result, "not_applicable") && strcmp(result, "not_performed")))
+		return 0;
+	json_array_foreach(x, i, e)
+		if (str(e, "kind") && !strcmp(str(e, "kind"), "readback_not_applicable") && str(e, "detail") &&
+		    *str(e, "detail"))
+			return 1;
+	return 0;
+}
+
+static int check_issuable(struct ledger *l, const char *subject, struct history *h,
+			  const struct nist_row **row, char *err, size_t errlen)
+{
+	const json_t *cd, *ver, *cov;
 	const char *method, *media, *recorded;
 	char id[CERT_ID_LEN + 1];
 	int rc, state;
@@ -384,21 +555,38 @@ static int check_issuable(struct ledger *l, const char *subject, struct history 
 			      subject, lifecycle_state_name(state));
 	cd = json_object_get(h->completed, "data");
 	ver = json_object_get(cd, "verification");
-	if (!h->completed || !str(ver, "result") || strcmp(str(ver, "result"), "passed"))
+	if (!h->completed || !verified(cd))
 		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: the last sanitization of %s has no passed"
 			      " verification (result %s)", subject, str(ver, "result") ? str(ver, "result") : "missing");
 	method = str(cd, "method");
 	media = str(json_object_get(h->enrolled, "data"), "media_type");
-	if (nist_category(method, media, category, technique, reference) < 0)
+	if (nist_lookup(method, media, row) < 0)
 		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: method '%.64s' on media '%.16s' has no NIST SP 800-88"
 			      " category", method ? method : "missing", media ? media : "missing");
+	if (!(*row)->category)
+		return xerr(err, errlen, -EPROTO,
+			      "cannot issue a certificate: %s on %s is neither Clear nor Purge under NIST SP 800-88"
+			      " (%s): %s", method, media, (*row)->clause, (*row)->basis);
 	recorded = str(cd, "category");
-	if (recorded && strcmp(recorded, *category))
+	if (recorded && strcmp(recorded, (*row)->category))
 		return xerr(err, errlen, -EPROTO,
 			      "cannot issue a certificate: the recorded category '%.16s' disagrees with NIST"
-			      " SP 800-88 ('%s' for %s on %s)", recorded, *category, method, media);
+			      " SP 800-88 ('%s' for %s on %s)", recorded, (*row)->category, method, media);
+	/* SPEC section 7: a certificate covers the whole drive; a record that says less gets none */
+	cov = json_object_get(cd, "coverage");
+	if (cov && (!str(cov, "scope") || strcmp(str(cov, "scope"), "whole_device") ||
+		    !json_is_integer(json_object_get(cov, "bytes")) ||
+		    !json_is_integer(json_object_get(cov, "capacity_bytes")) ||
+		    json_integer_value(json_object_get(cov, "bytes")) !=
+			    json_integer_value(json_object_get(cov, "capacity_bytes"))))
+		return xerr(err, errlen, -EPROTO,
+			      "cannot issue a certificate: the sanitization of %s covered %lld of %lld bytes"
+			      " (scope %.32s), not the whole drive", subject,
+			      (long long)json_integer_value(json_object_get(cov, "bytes")),
+			      (long long)json_integer_value(json_object_get(cov, "capacity_bytes")),
+			      str(cov, "scope") ? str(cov, "scope") : "missing");
 	return 0;
 }
 
@@ -406,7 +594,7 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 	       const struct cert_config *cfg, const char *asset_id, const json_t *request,
 	       const char *actor, json_t **out, char *err, size_t errlen)
 {
-	const char *category = NULL, *technique = NULL, *reference = NULL;
+	const struct nist_row *row = NULL;
 	char subject[160], id[CERT_ID_LEN + 1], now[25], sha[65], *jws = NULL;
 	struct history h = { 0 };
 	json_t *payload = NULL, *data = NULL;
@@ -429,14 +617,16 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 			    sqlite3_errmsg(ledger_sqlite(l)));
 		goto fail;
 	}
-	rc = check_issuable(l, subject, &h, &category, &technique, &reference, err, errlen);
+	rc = check_issuable(l, subject, &h, &row, err, errlen);
 	if (rc < 0)
 		goto fail;
 
 	new_id(id);
-	xtime_rfc3339(now);
+	rc = issue_time(l, now, err, errlen);
+	if (rc < 0)
+		goto fail;
 	payload = build_payload(cfg, origin, id, asset_id, now, request, h.enrolled, h.completed,
-				h.completed_seq, category, technique, reference);
+				h.completed_seq, row);
 	rc = payload ? jws_sign_json(k, payload, &jws) : -ENOMEM;
 	if (rc < 0) {
 		xerr(err, errlen, rc, "cannot sign the certificate: %s",
@@ -675,24 +865,120 @@ int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
 	return rc;
 }
 
-char *cert_verify_url(const char *base_url, const char *cert_id)
+/*
+ * 1 if host (no brackets, no port) names this machine or no machine: a QR
+ * code pointing there sends whoever scans it to their own computer.
+ * inet_aton takes the shorthand forms a browser takes too ("127.1",
+ * "2130706433", "0x7f.1").
+ */
+static int host_is_local(const char *host)
 {
-	size_t n, bl;
-	char *u;
+	struct in_addr a4;
+	struct in6_addr a6;
+	char h[256];
+	size_t n = strlen(host);
 
-	if (!base_url || !*base_url)
-		base_url = "urn:sanitizerd:";
-	bl = strlen(base_url);
-	while (bl > 1 && base_url[bl - 1] == '/')
-		bl--;
-	n = bl + strlen("/v1/certificates/") + strlen(cert_id) + 1;
-	u = malloc(n);
-	if (u)
-		snprintf(u, n, "%.*s/v1/certificates/%s", (int)bl, base_url, cert_id);
-	return u;
+	if (n == 0 || n >= sizeof(h))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		h[i] = (char)tolower((unsigned char)host[i]);
+	h[n] = 0;
+	if (h[n - 1] == '.')	/* "localhost." is localhost */
+		h[--n] = 0;
+	/* RFC 6761 6.3: localhost and every name under it */
+	if (!strcmp(h, "localhost") || (n > 10 && !strcmp(h + n - 10, ".localhost")))
+		return 1;
+	if (inet_aton(h, &a4))
+		return (ntohl(a4.s_addr) >> 24) == 127 || (ntohl(a4.s_addr) >> 24) == 0;
+	if (inet_pton(AF_INET6, h, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
+			return 1;
+		if (IN6_IS_ADDR_V4MAPPED(&a6))
+			return a6.s6_addr[12] == 127 || a6.s6_addr[12] == 0;
+	}
+	return 0;
 }
 
-int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out)
+/*
+ * 1 if u is an absolute http(s) URL of another machine (RFC 3986 3):
+ * printable ASCII, no user information, no query or fragment, a host that is
+ * not loopback or unspecified, an optional decimal port, an optional path.
+ */
+static int public_url_ok(const char *u)
+{
+	const char *auth, *end, *host, *hend, *port = NULL;
+	char h[256];
+	size_t n = strlen(u);
+
+	if (n > CERT_URL_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (u[i] <= 0x20 || u[i] >= 0x7f || u[i] == '?' || u[i] == '#' || u[i] == '\\')
+			return 0;
+	if (!strncasecmp(u, "https://", 8))
+		auth = u + 8;
+	else if (!strncasecmp(u, "http://", 7))
+		auth = u + 7;
+	else
+		return 0;
+	end = auth + strcspn(auth, "/");
+	if (memchr(auth, '@', (size_t)(end - auth)))
+		return 0;
+	if (*auth == '[') {
+		host = auth + 1;
+		hend = memchr(host, ']', (size_t)(end - host));
+		if (!hend)
+			return 0;
+		if (hend + 1 < end) {
+			if (hend[1] != ':')
+				return 0;
+			port = hend + 2;
+		}
+	} else {
+		host = auth;
+		hend = memchr(host, ':', (size_t)(end - host));
+		if (hend)
+			port = hend + 1;
+		else
+			hend = end;
+	}
+	if (hend == host || (size_t)(hend - host) >= sizeof(h))
+		return 0;
+	if (port) {
+		if (port == end || end - port > 5)
+			return 0;
+		for (const char *q = port; q < end; q++)
+			if (*q < '0' || *q > '9')
+				return 0;
+	}
+	memcpy(h, host, (size_t)(hend - host));
+	h[hend - host] = 0;
+	return !host_is_local(h);
+}
+
+int cert_verify_url(const char *public_url, const char *cert_id, char **out)
+{
+	size_t n, bl;
+
+	*out = NULL;
+	if (!public_url || !*public_url)
+		return -ENOENT;
+	if (!public_url_ok(public_url) || !id_valid(cert_id))
+		return -EINVAL;
+	bl = strlen(public_url);
+	while (bl > 1 && public_url[bl - 1] == '/')
+		bl--;
+	/* SPEC section 10: GET /verify/{cert_id}, the public page */
+	n = bl + strlen("/verify/") + strlen(cert_id) + 1;
+	*out = malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	snprintf(*out, n, "%.*s/verify/%s", (int)bl, public_url, cert_id);
+	return 0;
+}
+
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out,
+		char **tenant)
 {
 	char why[256] = "", hex[65];
 	struct jws *j = NULL;
@@ -702,6 +988,8 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	int rc, valid, in_ledger = 0;
 
 	*out = NULL;
+	if (tenant)
+		*tenant = NULL;
 	rc = jws_parse(jws, len, &j, why, sizeof(why));
 	if (rc == -ENOMEM)
 		return rc;
@@ -714,7 +1002,7 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		hex_encode(digest, 32, hex);
 		rc = row_load(l, NULL, hex, &r);
 		if (rc == 0)
-			rc = cert_get(l, r.id, &cert, NULL);
+			rc = cert_get(l, r.id, &cert, tenant);
 		if (rc == 0) {
 			/* the entry, not only our index, must hold this JWS's hash */
 			json_t *e = json_loads(json_string_value(json_object_get(
@@ -737,6 +1025,10 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	jws_free(j);
 	row_clear(&r);
 	json_decref(cert);
+	if (tenant && *tenant && (!res || !in_ledger)) {
+		free(*tenant);
+		*tenant = NULL;
+	}
 	if (!res)
 		return -ENOMEM;
 	if (!json_object_get(res, "kid"))
@@ -747,4 +1039,21 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		json_object_set_new(res, "status", json_null());
 	*out = res;
 	return 0;
+}
+
+void cert_verify_public(json_t *res)
+{
+	static const char *const public_status[] = { "state", "asset_state", NULL };
+	json_t *st = json_object_get(res, "status"), *pub;
+
+	if (!json_is_object(st))
+		return;
+	pub = json_object();
+	if (!pub) {
+		/* cannot build the reduced one: say nothing rather than too much */
+		json_object_set_new(res, "status", json_null());
+		return;
+	}
+	copy_members(pub, st, public_status);
+	json_object_set_new(res, "status", pub);
 }

@@ -1,7 +1,8 @@
 /*
  * cert — sanitization certificates (SPEC section 8, issue 5): a JWS signed
  * with the service key (audit/jws.h) whose payload carries every field of
- * NIST SP 800-88 Rev. 1 Appendix G that the service knows or was told, and a
+ * NIST SP 800-88 Rev. 2's sanitization record (4.6, the sample certificate
+ * of Appendix C) that the service knows or was told, and a
  * certificate_issued ledger entry holding the JWS's SHA-256, so the
  * certificate is anchored in the tamper-evident ledger.
  *
@@ -43,19 +44,28 @@ struct cert_config {
 /*
  * Issue the certificate of asset_id's last sanitization.  request is the
  * optional body of POST /v1/assets/{id}/certificate (NULL or an object):
- *   {"performed_by":{"name","title","organization","location","phone"},
+ *   {"performed_by":{"name","title","organization","location","phone","date"},
  *    "validated_by":{…same…}, "destination":"…", "notes":"…",
  *    "post_sanitization_classification":"…"}
- * all optional, strings only, unknown members refused.  In one ledger
+ * all optional, strings only, unknown members refused; "date" is an RFC 3339
+ * date or UTC date-time (cert_date_valid).  performed_by's date defaults to
+ * the sanitization's completion; validated_by needs a name, and without
+ * validated_by the payload says
+ * validation {"recorded":false}.  The payload carries the job's coverage and
+ * exceptions, and its sanitization.outcome is "passed" only without any.  In one ledger
  * transaction: append certificate_issued {cert_id, sha256, completed_seq} by
  * actor, store the row, sign a checkpoint covering it with k under origin.
  * On success *out is {"id":…,"jws":…} (new reference).  Errors, nothing
  * written, a message in err:
  *   -EINVAL   bad request or asset id (the API's 400)
  *   -ENOENT   no such asset (404)
- *   -EPROTO   not sanitized, last verification not passed, already
- *             certified for that sanitization, or a recorded method or
- *             category the NIST table does not back (409)
+ *   -EPROTO   not sanitized, last verification not passed (a result
+ *             "not_applicable" passes only with an exception of kind
+ *             "readback_not_applicable" that says why), already
+ *             certified for that sanitization, a recorded method or
+ *             category the NIST table does not back (or gives no category,
+ *             such as a single pass on USB flash), or a recorded coverage
+ *             that is not the whole drive (409)
  *   other -errno: storage or signing failures (500)
  */
 int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
@@ -78,13 +88,41 @@ int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
 /*
  * POST /v1/verify: check a JWS against jwks and look it up in the ledger.
  * *out is {"valid":bool,"reason":"…","kid":…|null,"in_ledger":bool,
- * "id":…|null,"status":{…}|null} (new reference); a bad JWS is a result,
- * not an error.  0, or -ENOMEM / storage -errno.
+ * "id":…|null,"status":{…}|null} (new reference), with the full status of
+ * cert_get, custody details included: a caller that may not see them
+ * passes the result through cert_verify_public.  *tenant (tenant may be
+ * NULL) is a new string, the asset's tenant, or NULL when the certificate
+ * is not in the ledger.  A bad JWS is a result, not an error.  0, or
+ * -ENOMEM / storage -errno.
  */
-int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out);
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out,
+		char **tenant);
 
-/* The verification URL for the QR code: "<base>/v1/certificates/<id>"; new string or NULL. */
-char *cert_verify_url(const char *base_url, const char *cert_id);
+/*
+ * Reduce a cert_verify result in place to what anyone may read (issue 11):
+ * the verdict, the id and the state ({"state","asset_state"}), none of the
+ * custody data (carrier, seal, tracking, facility, witness, handlers,
+ * dates).  A whitelist, so a member added to the status later stays
+ * private until it is added here.  Cannot fail.
+ */
+void cert_verify_public(json_t *res);
+
+/* 1 if s is an RFC 3339 full-date or UTC date-time with valid ranges (no February 30th), else 0. */
+int cert_date_valid(const char *s);
+
+/* The longest public URL cert_verify_url takes (the QR code must stay scannable). */
+#define CERT_URL_MAX 512
+
+/*
+ * The public verification URL of a certificate, for its QR code and page:
+ * "<public_url>/verify/<cert_id>" (SPEC section 10), trailing slashes of
+ * public_url dropped.  0 and *out (new string); -ENOENT if public_url is
+ * NULL or empty; -EINVAL if it is not an http(s) URL of another machine
+ * (loopback or unspecified address, localhost, user information, a query
+ * or fragment, longer than CERT_URL_MAX) or cert_id is malformed; -ENOMEM.
+ * On error *out is NULL: print no QR code rather than a wrong one.
+ */
+int cert_verify_url(const char *public_url, const char *cert_id, char **out);
 
 /* Offline verification inputs (sanitizerd cert verify): files already read. */
 struct cert_offline {

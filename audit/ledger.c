@@ -33,6 +33,10 @@ static const char schema[] =
 	/* the serials of enrolments, for the one-live-asset-per-serial rule (enrolled_elsewhere) */
 	"CREATE INDEX IF NOT EXISTS entries_enrolled_serial"
 	" ON entries(json_extract(entry, '$.data.serial')) WHERE type = 'enrolled';"
+	/* wipe jobs by id, and their starts in order (GET /v1/jobs, jobs of earlier runs) */
+	"CREATE INDEX IF NOT EXISTS entries_jobs ON entries(json_extract(entry, '$.data.job_id'))"
+	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
+	"CREATE INDEX IF NOT EXISTS entries_job_starts ON entries(seq) WHERE type = 'sanitize_started';"
 	/* each tenant's assets in id order, for a customer's asset list (ledger_tenant_assets) */
 	"CREATE INDEX IF NOT EXISTS entries_enrolled_tenant"
 	" ON entries(json_extract(entry, '$.data.tenant'), subject) WHERE type = 'enrolled';"

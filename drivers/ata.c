@@ -102,6 +102,12 @@ int ata_regs_from_sense(const uint8_t *s, size_t len, struct ata_regs *r)
 		    !(((s[2] & 0x0f) == SCSI_KEY_ABORTED || (s[2] & 0x0f) == SCSI_KEY_RECOVERED) &&
 		      (s[4] & (ATA_STATUS_ERR | ATA_STATUS_DF))))
 			return -ENOENT;
+		/*
+		 * INFORMATION (bytes 3-6): ERROR, STATUS, DEVICE, COUNT 7:0;
+		 * COMMAND-SPECIFIC INFORMATION (bytes 8-11): EXTEND (bit 7),
+		 * COUNT UPPER NONZERO (6), LBA UPPER NONZERO (5), then LBA 23:0.
+		 * With a flag clear the upper bytes are known to be zero.
+		 */
 		r->error = s[3];
 		r->status = s[4];
 		r->device = s[5];
@@ -109,8 +115,11 @@ int ata_regs_from_sense(const uint8_t *s, size_t len, struct ata_regs *r)
 		r->ext = !!(s[8] & 0x80);
 		r->lba = (uint64_t)s[9] | (uint64_t)s[10] << 8 | (uint64_t)s[11] << 16;
 		r->valid = 1;
+		r->fixed = 1;
+		r->count_hi_unknown = !!(s[8] & 0x40);
+		r->lba_hi_unknown = !!(s[8] & 0x20);
 		/* the upper bytes are not in fixed format; say so rather than guess */
-		if (s[8] & 0x60)
+		if (r->count_hi_unknown || r->lba_hi_unknown)
 			return -ERANGE;
 		return 0;
 	}
@@ -131,6 +140,18 @@ void ata_read_native_max_tf(struct ata_tf *tf)
 {
 	memset(tf, 0, sizeof(*tf));
 	tf->command = ATA_CMD_READ_NATIVE_MAX_EXT;
+	tf->device = 0x40;
+	tf->ext = 1;
+	tf->ck_cond = 1;
+	tf->proto = ATA_PROTO_NON_DATA;
+}
+
+/* ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT: 78h, FEATURE 0000h, the maximum back in LBA 47:0 */
+void ata_get_native_max_tf(struct ata_tf *tf)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->command = ATA_CMD_AMAC;
+	tf->feature = ATA_AMAC_GET_NATIVE_MAX;
 	tf->device = 0x40;
 	tf->ext = 1;
 	tf->ck_cond = 1;
@@ -229,6 +250,18 @@ unsigned ata_erase_minutes(uint16_t v)
 	return 2u * (v & 0xff);
 }
 
+unsigned ata_erase_timeout_s(unsigned minutes, uint64_t sectors, uint32_t sector_size)
+{
+	uint64_t bytes = sectors * (sector_size ? sector_size : 512);
+	/* hdparm get_erase_timeout_secs: 1 s per 30 MiB of capacity, plus 30 minutes */
+	uint64_t bound = bytes / (30ull << 20) + 30 * 60;
+	/* the drive's estimate, doubled plus an hour as hdparm does ("wiggle room") */
+	uint64_t own = minutes ? (2ull * minutes + 60) * 60 : 0;
+	uint64_t t = own > bound ? own : bound;
+
+	return t > 0xffffffffull / 1000 ? 0xffffffffu / 1000 : (unsigned)t;
+}
+
 /* ACS-4 7.12.7 IDENTIFY DEVICE data */
 int ata_parse_identify(const uint8_t *b, size_t len, struct ata_info *o)
 {
@@ -262,6 +295,9 @@ int ata_parse_identify(const uint8_t *b, size_t len, struct ata_info *o)
 		o->hpa_supported = !!(w(b, 82) & 0x0400);
 		o->dco_supported = !!(w83 & 0x0800);
 	}
+	/* word 119 valid when bits 15:14 are 01b; bit 8: Accessible Max Address Configuration */
+	if ((w(b, 119) & 0xc000) == 0x4000)
+		o->ama_supported = !!(w(b, 119) & 0x0100);
 	if ((w(b, 86) & 0x8000) == 0 && (w84 & 0xc000) == 0x4000)
 		o->hpa_enabled = o->hpa_supported && (w(b, 85) & 0x0400);
 	if (o->lba48)
@@ -326,20 +362,44 @@ int ata_parse_dco(const uint8_t *b, size_t len, uint64_t *max_lba)
 	return 0;
 }
 
-/* ACS-4 7.36.9 SANITIZE STATUS EXT normal outputs */
+/* ACS-4 7.47.9 SANITIZE STATUS EXT: normal outputs, and error outputs */
 int ata_parse_sanitize_status(const struct ata_regs *r, struct ata_sanitize_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (r->status & (ATA_STATUS_ERR | ATA_STATUS_DF | ATA_STATUS_BSY))
+	st->fixed = r->fixed;
+	if (r->status & ATA_STATUS_BSY)
 		return -EINVAL;
+	if (r->status & (ATA_STATUS_ERR | ATA_STATUS_DF)) {
+		/* error outputs: LBA 7:0 is the SANITIZE DEVICE ERROR REASON (readable in either format) */
+		st->aborted = 1;
+		st->reason = (unsigned)(r->lba & 0xff);
+		return 0;
+	}
+	st->progress_raw = (unsigned)(r->lba & 0xffff);
+	st->progress = (double)st->progress_raw / 65536.0;
+	if (r->count_hi_unknown) {
+		st->flags_unknown = 1;
+		return 0;
+	}
 	st->completed = !!(r->count & 0x8000);
 	st->in_progress = !!(r->count & 0x4000);
 	st->frozen = !!(r->count & 0x2000);
 	st->antifreeze = !!(r->count & 0x1000);
 	if (st->completed && st->in_progress)
 		return -EINVAL;
-	st->progress = (double)(r->lba & 0xffff) / 65536.0;
 	return 0;
+}
+
+const char *ata_sanitize_reason_str(unsigned reason)
+{
+	switch (reason) {
+	case ATA_SANITIZE_REASON_NONE: return "reason not reported";
+	case ATA_SANITIZE_REASON_FAILED: return "the last sanitize operation completed unsuccessfully";
+	case ATA_SANITIZE_REASON_UNSUPPORTED: return "unsupported sanitize command";
+	case ATA_SANITIZE_REASON_FROZEN: return "the device is in the sanitize frozen state";
+	case ATA_SANITIZE_REASON_ANTIFREEZE: return "the sanitize antifreeze lock is enabled";
+	}
+	return "unknown reason";
 }
 
 int ata_hidden_compute(uint64_t current_sectors, int have_native, uint64_t native_max_lba,
@@ -453,27 +513,65 @@ int ata_probe_hidden(int fd, const struct ata_info *id, struct ata_hidden *h)
 	struct ata_regs r;
 	char err[160];
 	uint64_t native = 0, dco = 0;
-	int have_native = 0, have_dco = 0, rc;
+	int have_native = 0, have_dco = 0, ama = 0, rc;
+	const char *cmd = "read native max address ext";
 
-	if (id->lba48) {
+	memset(h, 0, sizeof(*h));
+	if (id->ama_supported) {
+		/* ACS-3 4.4: AMA replaces HPA and DCO; GET NATIVE MAX ADDRESS EXT is mandatory with it */
+		ata_get_native_max_tf(&tf);
+		cmd = "get native max address ext";
+		ama = 1;
+	} else {
 		ata_read_native_max_tf(&tf);
+	}
+	if (id->lba48 || ama) {
 		rc = ata_exec(fd, &tf, NULL, 0, 10000, &r, err, sizeof(err));
-		/* a device without the HPA feature set may abort it: unknown, not an error */
 		if (rc == 0 && r.valid) {
 			native = r.lba;
 			have_native = 1;
-		} else if (rc && rc != -EIO) {
+		} else if (rc == -ERANGE) {
+			snprintf(h->why, sizeof(h->why), "%s: the translator answered in fixed-format sense, which "
+				 "cannot carry LBA 47:24 of a maximum above 2^24 sectors", cmd);
+			h->undetermined = h->unreadable = 1;
+		} else if (rc == 0) {
+			snprintf(h->why, sizeof(h->why), "%s: the translator returned no registers", cmd);
+			h->undetermined = 1;
+		} else if (rc == -EIO && !ama && !id->hpa_supported) {
+			/* no HPA feature set: nothing can be hidden by one (ACS-3 4.11) */
+		} else if (rc == -EIO) {
+			snprintf(h->why, sizeof(h->why), "%s: %.100s", cmd, err);
+			h->undetermined = 1;
+		} else {
 			return rc;
 		}
+	} else if (id->hpa_supported) {
+		snprintf(h->why, sizeof(h->why), "a 28-bit drive with the hpa feature set: read native max address "
+			 "is not asked");
+		h->undetermined = 1;
 	}
-	if (id->dco_supported) {
+	if (id->dco_supported && !ama) {
 		memset(buf, 0, sizeof(buf));
 		ata_dco_identify_tf(&tf);
 		if (ata_exec(fd, &tf, buf, sizeof(buf), 10000, &r, err, sizeof(err)) == 0 &&
 		    ata_parse_dco(buf, sizeof(buf), &dco) == 0)
 			have_dco = 1;
+		else if (!h->undetermined) {
+			snprintf(h->why, sizeof(h->why), "device configuration identify failed on a drive that "
+				 "reports the dco feature set");
+			h->undetermined = 1;
+		}
 	}
-	return ata_hidden_compute(id->sectors, have_native, native, have_dco, dco, h);
+	{
+		struct ata_hidden keep = *h;
+
+		rc = ata_hidden_compute(id->sectors, have_native, native, have_dco, dco, h);
+		h->ama = ama && have_native;
+		h->undetermined = keep.undetermined;
+		h->unreadable = keep.unreadable;
+		memcpy(h->why, keep.why, sizeof(h->why));
+	}
+	return rc;
 }
 
 int ata_sanitize_status(int fd, struct ata_sanitize_status *st)
@@ -483,9 +581,11 @@ int ata_sanitize_status(int fd, struct ata_sanitize_status *st)
 	char err[160];
 	int rc;
 
+	memset(st, 0, sizeof(*st));
 	ata_sanitize_tf(&tf, ATA_SANITIZE_STATUS, 0, 0, 0);
 	rc = ata_exec(fd, &tf, NULL, 0, 10000, &r, err, sizeof(err));
-	if (rc)
+	/* -ERANGE: fixed format hid upper bytes; -EIO with registers: the error outputs */
+	if (rc && rc != -ERANGE && !(rc == -EIO && r.valid))
 		return rc;
 	if (!r.valid)	/* GOOD status without registers: nothing to read */
 		return -EPROTO;

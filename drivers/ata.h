@@ -17,11 +17,14 @@
 #include "drivers/scsi.h"
 
 #define ATA_CMD_READ_NATIVE_MAX_EXT 0x27
+#define ATA_CMD_AMAC 0x78		/* ACS-3 7.4 ACCESSIBLE MAX ADDRESS CONFIGURATION */
+#define ATA_AMAC_GET_NATIVE_MAX 0x0000	/* ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT */
 #define ATA_CMD_SANITIZE 0xb4
 #define ATA_CMD_DCO 0xb1
 #define ATA_CMD_IDENTIFY 0xec
 #define ATA_CMD_SEC_SET_PASS 0xf1
 #define ATA_CMD_SEC_ERASE_PREPARE 0xf3
+#define ATA_CMD_SEC_UNLOCK 0xf2
 #define ATA_CMD_SEC_ERASE_UNIT 0xf4
 #define ATA_CMD_SEC_DISABLE_PASS 0xf6
 
@@ -55,6 +58,15 @@ struct ata_regs {
 	uint64_t lba;
 	int ext;
 	int valid;		/* the device returned them */
+	/*
+	 * SAT-4 12.2.2.7 fixed-format sense carries ERROR, STATUS, DEVICE,
+	 * COUNT 7:0 and LBA 23:0 only, with flags saying whether the upper
+	 * bytes were non-zero: when a flag is set the value above is
+	 * incomplete and must not be used for a decision.
+	 */
+	int fixed;
+	int count_hi_unknown;	/* COUNT UPPER NONZERO: COUNT 15:8 not zero, and not known */
+	int lba_hi_unknown;	/* LBA UPPER NONZERO: LBA 47:24 not zero, and not known */
 };
 
 #define ATA_STATUS_ERR 0x01
@@ -75,12 +87,27 @@ struct ata_info {
 	int sec_master_max;		/* master password capability: maximum */
 	unsigned erase_minutes, enhanced_erase_minutes;	/* 0 = not given */
 	int hpa_supported, hpa_enabled, dco_supported;
+	int ama_supported;		/* word 119 bit 8: Accessible Max Address Configuration (ACS-3 4.4) */
 };
 
-/* SANITIZE STATUS EXT output (ACS-4 7.36.9: COUNT and LBA fields) */
+/* SANITIZE STATUS EXT output (ACS-4 7.47.9: COUNT and LBA fields) */
 struct ata_sanitize_status {
-	int completed, in_progress, frozen, antifreeze;
+	int completed, in_progress, frozen, antifreeze;	/* COUNT bits 15, 14, 13, 12 */
 	double progress;		/* LBA 15:0 / 65536 */
+	unsigned progress_raw;		/* LBA 15:0; FFFFh when no operation is in progress */
+	int aborted;			/* error outputs: ABORT set; reason below */
+	unsigned reason;		/* SANITIZE DEVICE ERROR REASON, LBA 7:0 of the error outputs */
+	int flags_unknown;		/* fixed-format sense hid COUNT 15:8: the four bits above are not known */
+	int fixed;			/* the registers came in fixed-format sense */
+};
+
+/* ACS-4 7.47.9 Table: SANITIZE DEVICE ERROR REASON */
+enum ata_sanitize_reason {
+	ATA_SANITIZE_REASON_NONE = 0,		/* reason not reported */
+	ATA_SANITIZE_REASON_FAILED = 1,		/* the last sanitize operation completed unsuccessfully */
+	ATA_SANITIZE_REASON_UNSUPPORTED = 2,	/* unsupported command */
+	ATA_SANITIZE_REASON_FROZEN = 3,		/* the device is in the Sanitize Frozen state */
+	ATA_SANITIZE_REASON_ANTIFREEZE = 4,	/* the antifreeze lock is enabled */
 };
 
 /* HPA/DCO: what the host cannot reach */
@@ -90,6 +117,10 @@ struct ata_hidden {
 	uint64_t dco_sectors;		/* DCO IDENTIFY maximum LBA + 1; 0 unknown */
 	uint64_t hpa_hidden;		/* native - current */
 	uint64_t dco_hidden;		/* dco - native */
+	int ama;			/* the native maximum came from GET NATIVE MAX ADDRESS EXT */
+	int undetermined;		/* the native maximum could not be read: see why */
+	int unreadable;			/* ... because the translator's fixed-format sense cannot carry it */
+	char why[160];
 };
 
 /* SAT-4 12.2.2 ATA PASS-THROUGH(16): pack tf into cdb.  0 or -EINVAL (lba beyond 28/48 bits). */
@@ -110,7 +141,7 @@ void ata_dco_identify_tf(struct ata_tf *tf);
  * pattern/invert for overwrite.  0 or -EINVAL.
  */
 int ata_sanitize_tf(struct ata_tf *tf, uint16_t feature, unsigned passes, uint32_t pattern, int invert);
-/* A security command (0xf1/0xf3/0xf4/0xf6). */
+/* A security command (0xf1/0xf2/0xf3/0xf4/0xf6). */
 void ata_security_tf(struct ata_tf *tf, uint8_t command);
 /*
  * The 512-byte SECURITY SET PASSWORD / ERASE UNIT / DISABLE PASSWORD data
@@ -123,8 +154,19 @@ void ata_security_data(uint8_t out[512], const char *pw, int enhanced);
 int ata_parse_identify(const uint8_t *b, size_t len, struct ata_info *out);
 /* DCO IDENTIFY data (ACS-3 7.9.4): maximum LBA into *max_lba.  0 or -EINVAL. */
 int ata_parse_dco(const uint8_t *b, size_t len, uint64_t *max_lba);
-/* SANITIZE STATUS EXT output registers into *st.  0 or -EINVAL (the device aborted it). */
+/*
+ * SANITIZE STATUS EXT output registers into *st: the normal outputs, or
+ * for a command the device aborted the error outputs (st->aborted, the
+ * reason from LBA 7:0).  When fixed-format sense hid COUNT 15:8,
+ * st->flags_unknown is set and the four state bits are left 0: the caller
+ * must not read "not frozen" or "not completed" into them.  0, or -EINVAL
+ * for BSY, or completed and in progress at once.
+ */
 int ata_parse_sanitize_status(const struct ata_regs *r, struct ata_sanitize_status *st);
+/* "the last sanitize operation completed unsuccessfully", ... ; "reason 0x%02x" as "unknown reason".  Cannot fail. */
+const char *ata_sanitize_reason_str(unsigned reason);
+/* ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT. */
+void ata_get_native_max_tf(struct ata_tf *tf);
 /*
  * Hidden sectors from the three maxima (native_max_lba/dco_max_lba are
  * LBAs; have_* 0 when unknown).  0, or -EINVAL when they contradict each
@@ -134,6 +176,13 @@ int ata_hidden_compute(uint64_t current_sectors, int have_native, uint64_t nativ
 		       int have_dco, uint64_t dco_max_lba, struct ata_hidden *out);
 /* Minutes to wait for SECURITY ERASE UNIT from word 89/90 (ACS-3 7.12.7.30). */
 unsigned ata_erase_minutes(uint16_t word);
+/*
+ * Seconds a SECURITY ERASE UNIT may take: never less than the drive's own
+ * estimate (minutes from word 89/90, 0 = none given) and never less than a
+ * capacity bound of one second per 30 MiB plus 30 minutes (hdparm's
+ * get_erase_timeout_secs), plus a margin.  Cannot fail.
+ */
+unsigned ata_erase_timeout_s(unsigned minutes, uint64_t sectors, uint32_t sector_size);
 
 /*
  * Run tf on fd.  data/len for PIO (512 bytes per sector).  0 when the
@@ -146,9 +195,21 @@ int ata_exec(int fd, const struct ata_tf *tf, void *data, size_t len, unsigned t
 
 /* IDENTIFY DEVICE: 0 or -errno. */
 int ata_identify(int fd, struct ata_info *out);
-/* READ NATIVE MAX ADDRESS EXT (and DCO IDENTIFY when supported) into *h. */
+/*
+ * The native maximum into *h: GET NATIVE MAX ADDRESS EXT when the drive
+ * has the Accessible Max Address feature set (ACS-3), else READ NATIVE MAX
+ * ADDRESS EXT (HPA), and DCO IDENTIFY when supported.  A maximum that
+ * cannot be read sets h->undetermined and h->why (h->unreadable when only
+ * the sense format is to blame) and returns 0: "could not determine" is
+ * not "nothing hidden".  -EINVAL for contradicting maxima, -errno of the
+ * transport.
+ */
 int ata_probe_hidden(int fd, const struct ata_info *id, struct ata_hidden *h);
-/* SANITIZE STATUS EXT. */
+/*
+ * SANITIZE STATUS EXT into *st (ata_parse_sanitize_status: an aborted
+ * status is 0 with st->aborted).  -EPROTO when the device returned no
+ * registers, -errno of the transport.
+ */
 int ata_sanitize_status(int fd, struct ata_sanitize_status *st);
 
 #endif

@@ -417,6 +417,7 @@ int blkdev_probe_name(const struct blkdev_env *env, const char *name, struct blk
 		(void)attr(env, id_of, "loop/backing_file", out->backing_file, sizeof(out->backing_file));
 		out->loop_offset = attr_u64(env, id_of, "loop/offset", 0);
 		out->loop_sizelimit = attr_u64(env, id_of, "loop/sizelimit", 0);
+		out->loop_autoclear = attr_u64(env, id_of, "loop/autoclear", 0) != 0;
 		/* the file may have grown since it was attached: its tail is then not on the device */
 		if (out->backing_file[0] && stat(out->backing_file, &st) == 0 && S_ISREG(st.st_mode))
 			out->backing_size = (uint64_t)st.st_size;
@@ -536,6 +537,22 @@ int blkdev_list(const struct blkdev_env *env, struct blkdev_info **out, size_t *
 	*out = v;
 	*n = k;
 	return 0;
+}
+
+int blkdev_gone(const struct blkdev_info *then)
+{
+	struct blkdev_env env;
+	struct blkdev_info *now = malloc(sizeof(*now));
+	int gone;
+
+	if (!now)
+		return 0;	/* cannot tell: not gone */
+	blkdev_env_default(&env);
+	env.no_blkid = 1;
+	gone = blkdev_probe_name(&env, then->name, now) < 0 || now->major != then->major ||
+	       now->minor != then->minor || now->size == 0 || (now->loop_autoclear && !then->loop_autoclear);
+	free(now);
+	return gone;
 }
 
 const char *blkdev_scope(const struct blkdev_info *d, char *why, size_t len)

@@ -47,6 +47,7 @@ struct blkdev_info {
 	char backing_file[PATH_MAX];	/* loop devices only */
 	/* loop devices: the window on the backing file (0 = none), and the file's size */
 	uint64_t loop_offset, loop_sizelimit, backing_size;
+	int loop_autoclear;		/* detach on last close: set by losetup -d on a device in use */
 	char identity[PATH_MAX + 8];	/* SPEC section 7; "" when the device has none */
 	unsigned nholders;
 	char holders[BLKDEV_MAX_HOLDERS][BLKDEV_NAME_MAX];
@@ -70,6 +71,14 @@ struct blkdev_info {
  * naming d->path.  Cannot fail; the string is static.
  */
 const char *blkdev_scope(const struct blkdev_info *d, char *why, size_t len);
+
+/*
+ * 1 if the drive probed as then is no longer there (issue 13: a drive
+ * pulled mid-wipe): its name is gone, has another device number or no
+ * size, or, for a loop device, a detach was asked for while it is open
+ * (autoclear set since).  Reads sysfs only.  0 if it is still there.
+ */
+int blkdev_gone(const struct blkdev_info *then);
 
 /* Fill env with the defaults (the real /sys and /proc, no state directory). */
 void blkdev_env_default(struct blkdev_env *env);

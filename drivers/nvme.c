@@ -79,6 +79,21 @@ int nvme_format_cmd(struct nvme_admin_cmd *c, uint32_t nsid, unsigned lbaf, enum
 	return 0;
 }
 
+/* NVMe 2.0 Base 5.23 Figure 368: LBAFL 3:0, MSET 4, PI 7:5, PIL 8, SES 11:9, LBAFU 13:12 */
+int nvme_format_cmd_keep(struct nvme_admin_cmd *c, uint32_t nsid, const struct nvme_ns_info *ns, enum nvme_ses ses)
+{
+	int rc = nvme_format_cmd(c, nsid, ns->flbas, ses);
+
+	if (rc)
+		return rc;
+	if (ns->mset > 1 || ns->pi > 3 || ns->pil > 1) {
+		memset(c, 0, sizeof(*c));
+		return -EINVAL;
+	}
+	c->cdw10 |= ns->mset << 4 | ns->pi << 5 | ns->pil << 8;
+	return 0;
+}
+
 /* NVMe 2.0 Base 5.17.2.1 Figure 275: Identify Controller data structure */
 int nvme_parse_id_ctrl(const uint8_t *b, size_t len, struct nvme_ctrl_info *o)
 {
@@ -129,6 +144,12 @@ int nvme_parse_id_ns(const uint8_t *b, size_t len, struct nvme_ns_info *o)
 	if (idx >= o->nlbaf)
 		return -EINVAL;
 	o->flbas = idx;
+	o->mset = (b[26] >> 4) & 1;	/* 5.17.2.1 Figure 277 FLBAS bit 4 */
+	o->pi = b[29] & 0x7;		/* DPS bits 2:0; 4..7 reserved */
+	o->pil = (b[29] >> 3) & 1;
+	o->dlfeat = b[33] & 0x7;
+	if (o->pi > 3)
+		return -EINVAL;
 	lbaf = le32(b + 128 + 4 * idx);
 	lbads = (lbaf >> 16) & 0xff;	/* log2 of the LBA data size */
 	if (lbads < 9 || lbads > 24)
@@ -292,6 +313,18 @@ int nvme_format(int fd, uint32_t nsid, unsigned lbaf, enum nvme_ses ses, unsigne
 	if (rc)
 		return rc;
 	/* Format NVM completes when the erase is done: minutes on a large drive */
+	c.timeout_ms = timeout_ms ? timeout_ms : 3600u * 1000;
+	return nvme_admin(fd, &c, status);
+}
+
+int nvme_format_keep(int fd, uint32_t nsid, const struct nvme_ns_info *ns, enum nvme_ses ses, unsigned timeout_ms,
+		     uint16_t *status)
+{
+	struct nvme_admin_cmd c;
+	int rc = nvme_format_cmd_keep(&c, nsid, ns, ses);
+
+	if (rc)
+		return rc;
 	c.timeout_ms = timeout_ms ? timeout_ms : 3600u * 1000;
 	return nvme_admin(fd, &c, status);
 }

@@ -59,6 +59,9 @@ struct nvme_ns_info {
 	unsigned nlbaf;			/* number of formats (1-based) */
 	unsigned flbas;			/* the format in use */
 	uint32_t lba_size;
+	unsigned mset;			/* FLBAS bit 4: metadata at the end of each LBA (extended) */
+	unsigned pi, pil;		/* DPS bits 2:0 (protection type) and bit 3 (PI first in metadata) */
+	unsigned dlfeat;		/* DLFEAT bits 2:0: 001b deallocated reads 0, 010b reads FFh, 000b not said */
 };
 
 /* NVMe 2.0 Base 5.16.1.25 Sanitize Status log */
@@ -88,6 +91,12 @@ int nvme_get_log_cmd(struct nvme_admin_cmd *c, uint8_t lid, uint32_t nsid, void 
 int nvme_sanitize_cmd(struct nvme_admin_cmd *c, enum nvme_sanact act, const struct nvme_sanitize_opts *o);
 /* NVMe 2.0 Base 5.23 Format NVM of nsid to format lbaf (0..63).  0 or -EINVAL. */
 int nvme_format_cmd(struct nvme_admin_cmd *c, uint32_t nsid, unsigned lbaf, enum nvme_ses ses);
+/*
+ * Format NVM of nsid that keeps the namespace's current format: LBAF from
+ * FLBAS, MSET from FLBAS bit 4, PI and PIL from DPS (5.23 Figure 368), so
+ * a purge never silently drops protection information.  0 or -EINVAL.
+ */
+int nvme_format_cmd_keep(struct nvme_admin_cmd *c, uint32_t nsid, const struct nvme_ns_info *ns, enum nvme_ses ses);
 
 /* Identify Controller data (>= 4096 bytes) into *o.  0 or -EINVAL. */
 int nvme_parse_id_ctrl(const uint8_t *b, size_t len, struct nvme_ctrl_info *o);
@@ -113,5 +122,8 @@ int nvme_sanitize_log(int fd, struct nvme_sanitize_status *o, uint16_t *status);
 int nvme_sanitize(int fd, enum nvme_sanact act, const struct nvme_sanitize_opts *o, uint16_t *status);
 int nvme_format(int fd, uint32_t nsid, unsigned lbaf, enum nvme_ses ses, unsigned timeout_ms,
 		uint16_t *status);
+/* Format NVM as nvme_format_cmd_keep.  As nvme_admin. */
+int nvme_format_keep(int fd, uint32_t nsid, const struct nvme_ns_info *ns, enum nvme_ses ses, unsigned timeout_ms,
+		     uint16_t *status);
 
 #endif

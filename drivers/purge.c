@@ -1,4 +1,4 @@
-#include "drivers/purge.h"
+#include "drivers/purge_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,15 +14,6 @@
 #include "drivers/interlock.h"
 #include "drivers/scsi.h"
 #include "sanitizerd/xio.h"
-
-struct purge_job {
-	struct purge_params p;
-	struct purge_result r;
-	volatile sig_atomic_t cancel;
-	purge_progress_fn progress;
-	void *ctx;
-	double t_cmd;
-};
 
 static const char *const method_names[PURGE_METHOD_COUNT] = {
 	"nvme-sanitize-crypto", "nvme-sanitize-block", "nvme-sanitize-overwrite",
@@ -182,7 +173,10 @@ void purge_caps_from_ata(const struct ata_info *id, const struct ata_hidden *h, 
 	c->enhanced_erase_minutes = id->enhanced_erase_minutes;
 	c->sectors = id->sectors;
 	if (h) {
-		c->hidden_known = h->native_sectors != 0;
+		c->hidden_known = h->native_sectors != 0 && !h->undetermined;
+		c->hidden_unreadable = h->unreadable;
+		if (h->undetermined)
+			snprintf(c->hidden_why, sizeof(c->hidden_why), "%s", h->why);
 		c->native_sectors = h->native_sectors;
 		c->hpa_hidden = h->hpa_hidden;
 		c->dco_hidden = h->dco_hidden;
@@ -222,6 +216,15 @@ int purge_caps_check(enum purge_method m, const struct purge_caps *c, char refus
 				      "cannot %s: %llu sectors hidden by hpa and %llu by dco are out of reach; "
 				      "remove them first", mn, (unsigned long long)c->hpa_hidden,
 				      (unsigned long long)c->dco_hidden);
+		/* a maximum this path cannot carry is not "nothing hidden": refuse, with the remedy */
+		if (c->hidden_unreadable)
+			return refuse(refusal, "hidden_unknown", -EPERM, msg, len,
+				      "cannot %s: the hidden area cannot be determined: %s; switch the translator to "
+				      "descriptor-format sense (D_SENSE in the control mode page) and retry", mn,
+				      c->hidden_why);
+		if (!secure && c->sanitize_unknown[0] && (c->methods & (1u << m)))
+			return refuse(refusal, "status_unknown", -EPERM, msg, len, "cannot %s: %s", mn,
+				      c->sanitize_unknown);
 		if (secure && c->sec_supported) {
 			if (c->sec_frozen)
 				return refuse(refusal, "frozen", -EPERM, msg, len,
@@ -293,7 +296,7 @@ void purge_job_free(struct purge_job *j)
 {
 	if (!j)
 		return;
-	explicit_bzero(j->r.ata_password, sizeof(j->r.ata_password));
+	explicit_bzero(j->ata_password, sizeof(j->ata_password));
 	free(j);
 }
 
@@ -307,7 +310,7 @@ const struct purge_result *purge_job_result(const struct purge_job *j)
 	return &j->r;
 }
 
-static void report(struct purge_job *j, enum purge_state st, const char *phase, double fraction)
+void purge_report(struct purge_job *j, enum purge_state st, const char *phase, double fraction)
 {
 	struct purge_progress p;
 
@@ -321,10 +324,7 @@ static void report(struct purge_job *j, enum purge_state st, const char *phase, 
 	j->progress(j->ctx, &p);
 }
 
-static int fail(struct purge_job *j, int rc, const char *refusal, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(struct purge_job *j, int rc, const char *refusal, const char *fmt, ...)
+int purge_fail(struct purge_job *j, int rc, const char *refusal, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -338,7 +338,7 @@ static int fail(struct purge_job *j, int rc, const char *refusal, const char *fm
 	return rc;
 }
 
-static void nap(double s)
+void purge_nap(double s)
 {
 	struct timespec ts;
 
@@ -353,7 +353,7 @@ static double poll_every(const struct purge_job *j)
 	return j->p.poll_interval > 0 ? j->p.poll_interval : 1.0;
 }
 
-static double wait_limit(const struct purge_job *j, double estimate)
+double purge_wait_limit(const struct purge_job *j, double estimate)
 {
 	if (j->p.max_seconds)
 		return j->p.max_seconds;
@@ -432,491 +432,163 @@ static int sentinels_check(int fd, struct sentinels *s, const uint8_t nonce[16],
 	return 0;
 }
 
-/* ---- NVMe ---- */
+/* ---- the read-back rule ---- */
 
-static int run_nvme(struct purge_job *j, int fd, const struct nvme_ctrl_info *ctrl, uint32_t nsid)
+unsigned purge_readback_rule(enum purge_method m, unsigned dlfeat, char *basis, size_t len, int *assumed)
 {
-	struct purge_result *r = &j->r;
-	enum purge_method m = j->p.method;
-	struct nvme_sanitize_status st;
-	struct nvme_admin_cmd c;
-	uint16_t status = 0;
-	int rc;
+	unsigned dealloc;
 
-	if (m == PURGE_NVME_FORMAT_CRYPTO || m == PURGE_NVME_FORMAT_USER) {
-		struct nvme_ns_info ns, after;
-		enum nvme_ses ses = m == PURGE_NVME_FORMAT_CRYPTO ? NVME_SES_CRYPTO : NVME_SES_USER;
-
-		rc = nvme_identify_ns(fd, nsid, &ns, &status);
-		if (rc)
-			return fail(j, rc, NULL, "cannot identify namespace %u of %s: %s", nsid, j->p.device,
-				    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-		/* FNA bits 0/1: a format (or its erase) would take every namespace with it */
-		if ((ctrl->fna_all_ns || (ctrl->fna_erase_all_ns)) && ctrl->nn > 1) {
-			uint32_t list[1024] __attribute__((aligned(64)));
-			unsigned active = 0;
-
-			memset(list, 0, sizeof(list));
-			nvme_identify_cmd(&c, 2, 0, list);
-			rc = nvme_admin(fd, &c, &status);
-			if (rc)
-				return fail(j, rc, NULL, "cannot list the namespaces of %s: %s", j->p.device,
-					    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-			while (active < 1024 && list[active])
-				active++;
-			if (active > 1)
-				return fail(j, -EPERM, "multiple_namespaces",
-					    "cannot %s %s: the controller formats all %u namespaces at once (FNA 0x%02x)",
-					    r->method, j->p.device, active, ctrl->fna);
-		}
-		nvme_format_cmd(&c, nsid, ns.flbas, ses);
-		snprintf(r->command, sizeof(r->command), "nvme format nvm (0x80) nsid=%u cdw10=0x%08x", nsid, c.cdw10);
-		if (j->cancel)
-			return fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
-		j->t_cmd = xmono();
-		report(j, PURGE_RUNNING, "erasing", -1);
-		r->command_sent = 1;
-		rc = nvme_format(fd, nsid, ns.flbas, ses, j->p.max_seconds ? j->p.max_seconds * 1000u : 0, &status);
-		if (rc == -EIO) {
-			snprintf(r->device_status, sizeof(r->device_status), "%s (status 0x%04x)",
-				 nvme_status_str(status), status);
-			return fail(j, -EOPNOTSUPP, "device_refused", "cannot %s %s: the controller rejected format nvm: %s",
-				    r->method, j->p.device, r->device_status);
-		}
-		if (rc)
-			return fail(j, rc, NULL, "cannot %s %s: format nvm: %s", r->method, j->p.device, strerror(-rc));
-		snprintf(r->device_status, sizeof(r->device_status), "success");
-		report(j, PURGE_RUNNING, "confirming", 1);
-		rc = nvme_identify_ns(fd, nsid, &after, &status);
-		if (rc)
-			return fail(j, rc, NULL, "cannot confirm the format of %s: identify namespace: %s", j->p.device,
-				    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-		if (after.flbas != ns.flbas || after.lba_size != ns.lba_size)
-			return fail(j, -EPROTO, NULL, "cannot confirm the format of %s: lba format changed from %u to %u",
-				    j->p.device, ns.flbas, after.flbas);
-		r->confirmed = 1;
-		snprintf(r->confirmation, sizeof(r->confirmation),
-			 "identify namespace re-read: format %u (%u-byte blocks) kept, %llu of %llu blocks in use",
-			 after.flbas, after.lba_size, (unsigned long long)after.nuse, (unsigned long long)after.nsze);
-		return 0;
-	}
-
-	/* Sanitize */
-	{
-		struct nvme_sanitize_opts o;
-		enum nvme_sanact act = m == PURGE_NVME_SANITIZE_CRYPTO ? NVME_SANACT_CRYPTO :
-				       m == PURGE_NVME_SANITIZE_BLOCK ? NVME_SANACT_BLOCK : NVME_SANACT_OVERWRITE;
-		double estimate = -1, t0, limit;
-
-		memset(&o, 0, sizeof(o));
-		o.owpass = j->p.overwrite_passes ? j->p.overwrite_passes : 1;
-		o.pattern = j->p.overwrite_pattern;
-		rc = nvme_sanitize_log(fd, &st, &status);
-		if (rc)
-			return fail(j, rc, NULL, "cannot read the sanitize status log of %s: %s", j->p.device,
-				    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-		if (st.state == NVME_SSTAT_IN_PROGRESS)
-			return fail(j, -EBUSY, "busy", "cannot %s %s: a sanitize is already in progress", r->method,
-				    j->p.device);
-		if (act == NVME_SANACT_CRYPTO && st.etce != 0xffffffffu)
-			estimate = st.etce;
-		else if (act == NVME_SANACT_BLOCK && st.etbe != 0xffffffffu)
-			estimate = st.etbe;
-		else if (act == NVME_SANACT_OVERWRITE && st.eto != 0xffffffffu)
-			estimate = st.eto;
-		nvme_sanitize_cmd(&c, act, &o);
-		snprintf(r->command, sizeof(r->command), "nvme sanitize (0x84) cdw10=0x%08x cdw11=0x%08x", c.cdw10, c.cdw11);
-		if (j->cancel)
-			return fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
-		j->t_cmd = t0 = xmono();
-		report(j, PURGE_RUNNING, "command", 0);
-		r->command_sent = 1;
-		rc = nvme_sanitize(fd, act, &o, &status);
-		if (rc == -EIO) {
-			snprintf(r->device_status, sizeof(r->device_status), "%s (status 0x%04x)",
-				 nvme_status_str(status), status);
-			return fail(j, -EOPNOTSUPP, "device_refused", "cannot %s %s: the controller rejected sanitize: %s",
-				    r->method, j->p.device, r->device_status);
-		}
-		if (rc)
-			return fail(j, rc, NULL, "cannot %s %s: sanitize: %s", r->method, j->p.device, strerror(-rc));
-		snprintf(r->device_status, sizeof(r->device_status), "accepted");
-		limit = wait_limit(j, estimate);
-		/* NVMe 2.0 Base 8.21: the operation runs in the background; the log page tells */
-		for (;;) {
-			rc = nvme_sanitize_log(fd, &st, &status);
-			if (rc)
-				return fail(j, rc, NULL, "cannot poll the sanitize status of %s: %s", j->p.device,
-					    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-			if (st.state != NVME_SSTAT_IN_PROGRESS)
-				break;
-			report(j, PURGE_RUNNING, "erasing", st.progress);
-			if (xmono() - t0 > limit)
-				return fail(j, -ETIMEDOUT, NULL, "cannot %s %s: still in progress after %.0f s",
-					    r->method, j->p.device, limit);
-			nap(poll_every(j));
-		}
-		report(j, PURGE_RUNNING, "confirming", 1);
-		if (st.state == NVME_SSTAT_FAILED)
-			return fail(j, -EIO, NULL, "cannot %s %s: the sanitize status log says it failed (SSTAT 0x%04x)",
-				    r->method, j->p.device, st.sstat);
-		if ((st.state != NVME_SSTAT_COMPLETED && st.state != NVME_SSTAT_COMPLETED_NDA) ||
-		    (st.scdw10 & 0x7) != (uint32_t)act)
-			return fail(j, -EPROTO, NULL, "cannot confirm %s on %s: the log shows SSTAT 0x%04x for "
-				    "action %u", r->method, j->p.device, st.sstat, st.scdw10 & 0x7);
-		r->confirmed = 1;
-		snprintf(r->confirmation, sizeof(r->confirmation),
-			 "sanitize status log: completed (SSTAT 0x%04x, SCDW10 0x%08x%s)", st.sstat, st.scdw10,
-			 st.global_erased ? ", global data erased" : "");
-		return 0;
-	}
-}
-
-/* ---- ATA ---- */
-
-static int ata_wait_sanitize(struct purge_job *j, int fd, double limit)
-{
-	struct purge_result *r = &j->r;
-	struct ata_sanitize_status st;
-	double t0 = xmono();
-	int rc;
-
-	for (;;) {
-		rc = ata_sanitize_status(fd, &st);
-		if (rc == -EIO)
-			return fail(j, -EIO, NULL, "cannot %s %s: the sanitize operation failed (status ext aborted)",
-				    r->method, j->p.device);
-		if (rc)
-			return fail(j, rc, NULL, "cannot poll the sanitize status of %s: %s", j->p.device, strerror(-rc));
-		if (!st.in_progress)
+	*assumed = 0;
+	switch (m) {
+	case PURGE_ATA_SECURE_ERASE:
+		snprintf(basis, len, "ata normal security erase writes binary zeroes or ones, the vendor's choice "
+			 "(ACS-3 7.45)");
+		return PURGE_RB_ZEROS | PURGE_RB_ONES;
+	case PURGE_ATA_SANITIZE_OVERWRITE:
+	case PURGE_SCSI_SANITIZE_OVERWRITE:
+		snprintf(basis, len, "the overwrite action writes the zero pattern we send");
+		return PURGE_RB_ZEROS;
+	case PURGE_NVME_SANITIZE_CRYPTO:
+	case PURGE_NVME_SANITIZE_BLOCK:
+	case PURGE_NVME_SANITIZE_OVERWRITE:
+		/* NVMe 2.0 Base 8.21: without No-Deallocate After Sanitize the user data ends deallocated */
+		switch (dlfeat & 0x7) {
+		case 1:
+			dealloc = PURGE_RB_ZEROS;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, which read as "
+				 "zeros (DLFEAT 001b)");
 			break;
-		report(j, PURGE_RUNNING, "erasing", st.progress);
-		if (xmono() - t0 > limit)
-			return fail(j, -ETIMEDOUT, NULL, "cannot %s %s: still in progress after %.0f s", r->method,
-				    j->p.device, limit);
-		nap(poll_every(j));
-	}
-	report(j, PURGE_RUNNING, "confirming", 1);
-	if (!st.completed)
-		return fail(j, -EIO, NULL, "cannot %s %s: sanitize status does not report completion", r->method,
-			    j->p.device);
-	r->confirmed = 1;
-	snprintf(r->confirmation, sizeof(r->confirmation),
-		 "sanitize status ext: operation completed without error");
-	return 0;
-}
-
-static int run_ata(struct purge_job *j, int fd, const struct ata_info *id)
-{
-	struct purge_result *r = &j->r;
-	enum purge_method m = j->p.method;
-	struct ata_tf tf;
-	struct ata_regs regs;
-	char err[192];
-	int rc;
-
-	if (m == PURGE_ATA_SANITIZE_CRYPTO || m == PURGE_ATA_SANITIZE_BLOCK || m == PURGE_ATA_SANITIZE_OVERWRITE) {
-		uint16_t feat = m == PURGE_ATA_SANITIZE_CRYPTO ? ATA_SANITIZE_CRYPTO :
-				m == PURGE_ATA_SANITIZE_BLOCK ? ATA_SANITIZE_BLOCK : ATA_SANITIZE_OVERWRITE;
-
-		rc = ata_sanitize_tf(&tf, feat, j->p.overwrite_passes ? j->p.overwrite_passes : 1,
-				     j->p.overwrite_pattern, 0);
-		if (rc)
-			return fail(j, rc, NULL, "cannot %s: bad overwrite parameters", r->method);
-		snprintf(r->command, sizeof(r->command), "ata sanitize ext (0xb4) feature=0x%04x count=0x%04x lba=0x%012llx",
-			 tf.feature, tf.count, (unsigned long long)tf.lba);
-		if (j->cancel)
-			return fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
-		j->t_cmd = xmono();
-		report(j, PURGE_RUNNING, "command", 0);
-		r->command_sent = 1;
-		rc = ata_exec(fd, &tf, NULL, 0, 60000, &regs, err, sizeof(err));
-		if (rc == -EIO || rc == -EOPNOTSUPP) {
-			snprintf(r->device_status, sizeof(r->device_status), "%s", err);
-			return fail(j, -EOPNOTSUPP, "device_refused", "cannot %s %s: the drive rejected sanitize: %s",
-				    r->method, j->p.device, err);
-		}
-		if (rc && rc != -ERANGE)
-			return fail(j, rc, NULL, "cannot %s %s: %s", r->method, j->p.device, err);
-		snprintf(r->device_status, sizeof(r->device_status), "accepted");
-		return ata_wait_sanitize(j, fd, wait_limit(j, -1));
-	}
-
-	/* ACS-4 7.44 SECURITY ERASE UNIT, after SET PASSWORD and ERASE PREPARE */
-	{
-		int enhanced = m == PURGE_ATA_SECURE_ERASE_ENHANCED;
-		unsigned minutes = enhanced ? id->enhanced_erase_minutes : id->erase_minutes;
-		double est = minutes ? minutes * 60.0 : 12 * 3600.0;
-		unsigned timeout_ms;
-		uint8_t data[512], rnd[8];
-		struct ata_info after;
-
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return fail(j, -EIO, NULL, "cannot draw a temporary password");
-		for (size_t i = 0; i < sizeof(rnd); i++)
-			snprintf(r->ata_password + 2 * i, 3, "%02x", rnd[i]);
-		snprintf(r->command, sizeof(r->command), "ata security set password (0xf1), erase prepare (0xf3), "
-			 "erase unit (0xf4)%s", enhanced ? " enhanced" : "");
-		if (j->cancel)
-			return fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
-		j->t_cmd = xmono();
-		report(j, PURGE_RUNNING, "command", 0);
-		r->command_sent = 1;
-		ata_security_tf(&tf, ATA_CMD_SEC_SET_PASS);
-		ata_security_data(data, r->ata_password, 0);
-		rc = ata_exec(fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err));
-		if (rc) {
-			r->ata_password[0] = 0;	/* not set: nothing to unlock */
-			snprintf(r->device_status, sizeof(r->device_status), "%s", err);
-			return fail(j, rc == -EIO || rc == -EOPNOTSUPP ? -EOPNOTSUPP : rc, "device_refused",
-				    "cannot %s %s: the drive rejected security set password: %s", r->method,
-				    j->p.device, err);
-		}
-		rc = ata_identify(fd, &after);
-		if (rc || !after.sec_enabled)
-			return fail(j, rc ? rc : -EPROTO, NULL, "cannot %s %s: security is not enabled after set password",
-				    r->method, j->p.device);
-		ata_security_tf(&tf, ATA_CMD_SEC_ERASE_PREPARE);
-		rc = ata_exec(fd, &tf, NULL, 0, 30000, &regs, err, sizeof(err));
-		if (rc && rc != -ERANGE)
-			goto undo;
-		ata_security_tf(&tf, ATA_CMD_SEC_ERASE_UNIT);
-		ata_security_data(data, r->ata_password, enhanced);
-		/* the erase runs inside this one command: wait for the drive's estimate and more */
-		timeout_ms = (unsigned)(wait_limit(j, est) > 86400 ? 86400000u : wait_limit(j, est) * 1000);
-		report(j, PURGE_RUNNING, "erasing", -1);
-		rc = ata_exec(fd, &tf, data, sizeof(data), timeout_ms, &regs, err, sizeof(err));
-		if (rc)
-			goto undo;
-		snprintf(r->device_status, sizeof(r->device_status), "erase unit completed");
-		report(j, PURGE_RUNNING, "confirming", 1);
-		rc = ata_identify(fd, &after);
-		if (rc)
-			return fail(j, rc, NULL, "cannot confirm the erase of %s: identify device: %s", j->p.device,
-				    strerror(-rc));
-		if (after.sec_enabled || after.sec_locked)
-			return fail(j, -EPROTO, NULL, "cannot confirm the erase of %s: security is still %s "
-				    "(temporary password %s)", j->p.device, after.sec_locked ? "locked" : "enabled",
-				    r->ata_password);
-		r->confirmed = 1;
-		snprintf(r->confirmation, sizeof(r->confirmation),
-			 "identify device re-read: security disabled again after erase unit");
-		explicit_bzero(r->ata_password, sizeof(r->ata_password));
-		return 0;
-undo:
-		snprintf(r->device_status, sizeof(r->device_status), "%s", err);
-		ata_security_tf(&tf, ATA_CMD_SEC_DISABLE_PASS);
-		ata_security_data(data, r->ata_password, 0);
-		if (ata_exec(fd, &tf, data, sizeof(data), 30000, &regs, err, sizeof(err)) == 0)
-			r->ata_password[0] = 0;
-		return fail(j, rc == -EOPNOTSUPP ? -EOPNOTSUPP : (rc ? rc : -EIO), "device_refused",
-			    "cannot %s %s: the drive rejected the erase: %s%s%s", r->method, j->p.device,
-			    r->device_status, r->ata_password[0] ? "; temporary password left set: " : "",
-			    r->ata_password);
-	}
-}
-
-/* ---- SCSI ---- */
-
-static int run_scsi(struct purge_job *j, int fd)
-{
-	struct purge_result *r = &j->r;
-	enum purge_method m = j->p.method;
-	enum scsi_sanitize_sa sa = m == PURGE_SCSI_SANITIZE_CRYPTO ? SCSI_SANITIZE_CRYPTO_ERASE :
-				   m == PURGE_SCSI_SANITIZE_BLOCK ? SCSI_SANITIZE_BLOCK_ERASE : SCSI_SANITIZE_OVERWRITE;
-	uint8_t params[8], cdb[10];
-	size_t plen = 0;
-	struct scsi_sense sense;
-	char words[160];
-	double t0, limit;
-	int rc;
-
-	if (sa == SCSI_SANITIZE_OVERWRITE) {
-		uint8_t pat[4] = { (uint8_t)(j->p.overwrite_pattern >> 24), (uint8_t)(j->p.overwrite_pattern >> 16),
-				   (uint8_t)(j->p.overwrite_pattern >> 8), (uint8_t)j->p.overwrite_pattern };
-		rc = scsi_sanitize_overwrite_params(params, sizeof(params),
-						    j->p.overwrite_passes ? j->p.overwrite_passes : 1, 0, pat,
-						    sizeof(pat), &plen);
-		if (rc)
-			return fail(j, rc, NULL, "cannot %s: bad overwrite parameters", r->method);
-	}
-	scsi_sanitize_cdb(cdb, sa, 1, 0, (uint16_t)plen);
-	snprintf(r->command, sizeof(r->command), "scsi sanitize (0x48) service action 0x%02x immed cdb[1]=0x%02x",
-		 sa, cdb[1]);
-	if (j->cancel)
-		return fail(j, -ECANCELED, NULL, "cancelled before the command was sent");
-	j->t_cmd = t0 = xmono();
-	report(j, PURGE_RUNNING, "command", 0);
-	r->command_sent = 1;
-	rc = scsi_sanitize(fd, sa, 1, plen ? params : NULL, plen, &sense);
-	if (rc == -EIO) {
-		scsi_sense_str(&sense, r->device_status, sizeof(r->device_status));
-		return fail(j, -EOPNOTSUPP, "device_refused", "cannot %s %s: the device rejected sanitize: %s",
-			    r->method, j->p.device, r->device_status);
-	}
-	if (rc)
-		return fail(j, rc, NULL, "cannot %s %s: sanitize: %s", r->method, j->p.device, strerror(-rc));
-	snprintf(r->device_status, sizeof(r->device_status), "accepted");
-	limit = wait_limit(j, -1);
-	/* SBC-4 4.11.4: while it runs, REQUEST SENSE answers NOT READY, 04h/1Bh, with progress */
-	for (;;) {
-		rc = scsi_request_sense(fd, &sense);
-		if (rc)
-			return fail(j, rc, NULL, "cannot poll the sanitize progress of %s: %s", j->p.device, strerror(-rc));
-		if (!(sense.key == SCSI_KEY_NOT_READY && sense.asc == 0x04 && sense.ascq == 0x1b))
+		case 2:
+			dealloc = PURGE_RB_ONES;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, which read as "
+				 "ones (DLFEAT 010b)");
 			break;
-		report(j, PURGE_RUNNING, "erasing", sense.has_progress ? sense.progress : -1);
-		if (xmono() - t0 > limit)
-			return fail(j, -ETIMEDOUT, NULL, "cannot %s %s: still in progress after %.0f s", r->method,
-				    j->p.device, limit);
-		nap(poll_every(j));
+		default:
+			dealloc = PURGE_RB_ZEROS | PURGE_RB_ONES;
+			*assumed = 1;
+			snprintf(basis, len, "sanitize without no-deallocate leaves deallocated blocks, whose pattern "
+				 "the controller does not report (DLFEAT %u%u%ub): zeros or ones accepted",
+				 (dlfeat >> 2) & 1, (dlfeat >> 1) & 1, dlfeat & 1);
+			break;
+		}
+		return m == PURGE_NVME_SANITIZE_OVERWRITE ? dealloc | PURGE_RB_ZEROS : dealloc;
+	default:
+		snprintf(basis, len, "%s leaves content its standard does not define: only readability is "
+			 "checked, the sentinels show the old content gone", purge_method_name(m));
+		return PURGE_RB_ANY;
 	}
-	report(j, PURGE_RUNNING, "confirming", 1);
-	scsi_sense_str(&sense, words, sizeof(words));
-	/* SBC-4 4.11.4: a failed sanitize leaves MEDIUM ERROR, 31h/03h on every medium access */
-	if (sense.key != SCSI_KEY_NO_SENSE && sense.key != SCSI_KEY_UNIT_ATTENTION)
-		return fail(j, -EIO, NULL, "cannot confirm %s on %s: request sense says %s", r->method,
-			    j->p.device, words);
-	r->confirmed = 1;
-	snprintf(r->confirmation, sizeof(r->confirmation), "request sense after sanitize: %s", words);
-	return 0;
+}
+
+const char *purge_readback_name(unsigned accept)
+{
+	if (accept & PURGE_RB_ANY)
+		return "readable";
+	if ((accept & (PURGE_RB_ZEROS | PURGE_RB_ONES)) == (PURGE_RB_ZEROS | PURGE_RB_ONES))
+		return "zeros-or-ones";
+	return accept & PURGE_RB_ONES ? "ones" : "zeros";
+}
+
+void purge_job_set_readback(struct purge_job *j, purge_readback_fn fn, void *ctx)
+{
+	j->readback = fn;
+	j->readback_ctx = ctx;
 }
 
 /* ---- the runner ---- */
 
-static int device_identity(struct purge_job *j, int fd, const struct blkdev_info *d, struct purge_caps *caps,
-			   struct nvme_ctrl_info *ctrl, uint32_t *nsid, struct ata_info *ata)
+static const struct purge_ops *const backends[] = {
+	[PURGE_NVME] = &purge_nvme_ops,
+	[PURGE_ATA] = &purge_ata_ops,
+	[PURGE_SCSI] = &purge_scsi_ops,
+};
+
+void purge_job_set_ops(struct purge_job *j, const struct purge_ops *ops)
 {
-	enum purge_transport t = purge_method_transport(j->p.method);
-	uint16_t status = 0;
+	j->ops = ops;
+}
+
+static const struct purge_ops *job_ops(const struct purge_job *j)
+{
+	return j->ops ? j->ops : backends[purge_method_transport(j->p.method)];
+}
+
+/* The backend's identify, then: the device on this descriptor is the one sysfs and the caller named. */
+static int device_identity(struct purge_job *j, int fd, const struct blkdev_info *d, struct purge_caps *caps)
+{
 	int rc;
 
 	memset(caps, 0, sizeof(*caps));
-	if (t == PURGE_NVME) {
-		rc = nvme_nsid(fd, nsid);
-		if (!rc)
-			rc = nvme_identify_ctrl(fd, ctrl, &status);
-		if (rc)
-			return fail(j, rc, NULL, "cannot identify %s: %s", j->p.device,
-				    rc == -EIO ? nvme_status_str(status) : strerror(-rc));
-		purge_caps_from_nvme(ctrl, caps);
-	} else if (t == PURGE_ATA) {
-		struct ata_hidden h;
-		struct ata_sanitize_status ss;
-		int frozen = 0;
-
-		rc = ata_identify(fd, ata);
-		if (rc)
-			return fail(j, rc, rc == -EOPNOTSUPP ? "unsupported_device" : NULL,
-				    "cannot identify %s as an ata drive: %s", j->p.device,
-				    rc == -EOPNOTSUPP ? "no ata pass-through" : strerror(-rc));
-		rc = ata_probe_hidden(fd, ata, &h);
-		if (rc)
-			return fail(j, rc, NULL, "cannot read the native max address of %s: %s", j->p.device,
-				    rc == -EINVAL ? "inconsistent maxima" : strerror(-rc));
-		if (ata->sanitize && ata_sanitize_status(fd, &ss) == 0)
-			frozen = ss.frozen;
-		purge_caps_from_ata(ata, &h, frozen, caps);
-		j->r.hpa_hidden = h.hpa_hidden;
-		j->r.dco_hidden = h.dco_hidden;
-	} else {
-		struct scsi_ident id;
-		int sup = 0;
-
-		rc = scsi_identify(fd, &id);
-		if (rc)
-			return fail(j, rc, NULL, "cannot identify %s: %s", j->p.device, strerror(-rc));
-		snprintf(caps->transport, sizeof(caps->transport), "scsi");
-		snprintf(caps->model, sizeof(caps->model), "%s %s", id.vendor, id.product);
-		snprintf(caps->serial, sizeof(caps->serial), "%s", id.serial);
-		snprintf(caps->firmware, sizeof(caps->firmware), "%s", id.revision);
-		snprintf(caps->wwn, sizeof(caps->wwn), "%s", id.wwn);
-		for (int m = PURGE_SCSI_SANITIZE_CRYPTO; m <= PURGE_SCSI_SANITIZE_OVERWRITE; m++) {
-			enum scsi_sanitize_sa sa = m == PURGE_SCSI_SANITIZE_CRYPTO ? SCSI_SANITIZE_CRYPTO_ERASE :
-						   m == PURGE_SCSI_SANITIZE_BLOCK ? SCSI_SANITIZE_BLOCK_ERASE :
-						   SCSI_SANITIZE_OVERWRITE;
-			rc = scsi_sanitize_supported(fd, sa, &sup);
-			if (rc == -EOPNOTSUPP) {
-				caps->unknown = 1;
-				break;
-			}
-			if (rc == 0 && sup)
-				caps->methods |= 1u << m;
-		}
-	}
+	rc = job_ops(j)->identify(j, fd, caps);
+	if (rc)
+		return rc;
 	snprintf(j->r.transport, sizeof(j->r.transport), "%s", caps->transport);
 	snprintf(j->r.model, sizeof(j->r.model), "%s", caps->model);
 	snprintf(j->r.serial, sizeof(j->r.serial), "%s", caps->serial);
 	snprintf(j->r.firmware, sizeof(j->r.firmware), "%s", caps->firmware);
-	/* the device answering on this descriptor must be the one sysfs and the caller named */
 	if (d->serial[0] && strcmp(d->serial, caps->serial))
-		return fail(j, -EPERM, "changed", "cannot purge %s: the device reports serial '%s', sysfs '%s'",
-			    j->p.device, caps->serial, d->serial);
+		return purge_fail(j, -EPERM, "changed", "cannot purge %s: the device reports serial '%s', sysfs '%s'",
+				  j->p.device, caps->serial, d->serial);
 	if (j->p.expected_identity[0] && strcmp(j->p.expected_identity, caps->serial) &&
 	    !(caps->wwn[0] && !strcmp(j->p.expected_identity, caps->wwn)) &&
 	    !(caps->serial[0] == 0 && blkdev_identity_matches(d, j->p.expected_identity)))
-		return fail(j, -EPERM, "identity_mismatch", "cannot purge %s: the device reports serial '%s', "
-			    "expected '%s'", j->p.device, caps->serial[0] ? caps->serial : "(none)",
-			    j->p.expected_identity);
+		return purge_fail(j, -EPERM, "identity_mismatch", "cannot purge %s: the device reports serial '%s', "
+				  "expected '%s'", j->p.device, caps->serial[0] ? caps->serial : "(none)",
+				  j->p.expected_identity);
 	return 0;
 }
 
-int purge_job_run(struct purge_job *j, purge_progress_fn progress, void *ctx)
+/* start, poll until the device says it finished (or the limit passes), confirm */
+static int run_command(struct purge_job *j, int fd)
+{
+	const struct purge_ops *ops = job_ops(j);
+	struct purge_result *r = &j->r;
+	double estimate = -1, limit, t0, fraction;
+	int rc;
+
+	rc = ops->start(j, fd, &estimate);
+	if (rc)
+		return rc;
+	t0 = j->t_cmd > 0 ? j->t_cmd : xmono();
+	limit = purge_wait_limit(j, estimate);
+	for (;;) {
+		fraction = -1;
+		rc = ops->poll(j, fd, &fraction);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break;
+		purge_report(j, PURGE_RUNNING, "erasing", fraction);
+		if (xmono() - t0 > limit)
+			return purge_fail(j, -ETIMEDOUT, NULL, "cannot %s %s: still in progress after %.0f s", r->method,
+					  j->p.device, limit);
+		purge_nap(poll_every(j));
+	}
+	purge_report(j, PURGE_RUNNING, "confirming", 1);
+	return ops->confirm(j, fd);
+}
+
+int purge_job_run_fd(struct purge_job *j, int fd, const struct blkdev_info *d)
 {
 	struct purge_result *r = &j->r;
-	struct blkdev_env env;
-	struct blkdev_info *d = NULL;
-	struct interlock_result ir;
+	const struct purge_ops *ops = job_ops(j);
 	struct purge_caps caps;
-	struct nvme_ctrl_info ctrl;
-	struct ata_info ata;
 	struct sentinels s;
 	uint8_t nonce[16];
-	uint32_t nsid = 0;
-	char msg[512];
-	double t_start = xmono();
-	int fd = -1, rc;
+	int rc;
 
-	j->progress = progress;
-	j->ctx = ctx;
 	memset(&s, 0, sizeof(s));
-	r->state = PURGE_RUNNING;
-	xtime_rfc3339(r->started_at);
-	report(j, PURGE_RUNNING, "checking", -1);
-
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		rc = fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
-		goto out;
-	}
-	blkdev_env_default(&env);
-	env.state_dir = j->p.state_dir[0] ? j->p.state_dir : NULL;
-	rc = blkdev_probe_path(&env, j->p.device, d);
-	if (rc) {
-		rc = fail(j, rc, rc == -ENOTBLK ? "not_block_device" : NULL, "cannot purge %s: %s", j->p.device,
-			  rc == -ENOTBLK ? "not a block device" : strerror(-rc));
-		goto out;
-	}
-	snprintf(r->identity, sizeof(r->identity), "%s", d->identity);
-	rc = purge_name_check(j->p.method, d->name, d->transport, msg, sizeof(msg));
-	if (rc) {
-		rc = fail(j, rc, "unsupported_device", "%s", msg);
-		goto out;
-	}
-	rc = interlock_check(d, j->p.expected_identity[0] ? j->p.expected_identity : NULL, &ir);
-	if (rc) {
-		rc = fail(j, rc, interlock_reason_name(ir.reason), "%s", ir.message);
-		goto out;
-	}
-	rc = interlock_open(d, 1, &fd, &ir);
-	if (rc) {
-		rc = fail(j, rc, ir.reason ? interlock_reason_name(ir.reason) : NULL, "%s",
-			  ir.message[0] ? ir.message : strerror(-rc));
-		goto out;
-	}
-	rc = device_identity(j, fd, d, &caps, &ctrl, &nsid, &ata);
+	j->dev = d;
+	if (!j->env.mountinfo && !j->env.sys)
+		blkdev_env_default(&j->env);
+	rc = device_identity(j, fd, d, &caps);
 	if (rc)
 		goto out;
+	/* what else the command reaches is an interlock: checked before what the device can do */
+	if (ops->check) {
+		rc = ops->check(j, fd);
+		if (rc)
+			goto out;
+	}
 	rc = purge_caps_check(j->p.method, &caps, r->refusal, r->error, sizeof(r->error));
 	if (rc) {
 		r->state = PURGE_FAILED;
@@ -925,47 +597,110 @@ int purge_job_run(struct purge_job *j, purge_progress_fn progress, void *ctx)
 	}
 	if (j->p.precheck) {
 		if (posix_memalign((void **)&s.blk, PURGE_BLOCK, 2 * PURGE_BLOCK)) {
-			rc = fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
+			rc = purge_fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
 			goto out;
 		}
-		report(j, PURGE_RUNNING, "sentinels", -1);
+		purge_report(j, PURGE_RUNNING, "sentinels", -1);
 		if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce) ||
 		    sentinels_plan(&s, d->size) < 0) {
-			rc = fail(j, -EIO, NULL, "cannot plan the sentinels of %s", j->p.device);
+			rc = purge_fail(j, -EIO, NULL, "cannot plan the sentinels of %s", j->p.device);
 			goto out;
 		}
 		rc = sentinels_write(fd, &s, nonce);
 		if (rc) {
-			rc = fail(j, rc, NULL, "cannot write the sentinels to %s: %s", j->p.device, strerror(-rc));
+			rc = purge_fail(j, rc, NULL, "cannot write the sentinels to %s: %s", j->p.device, strerror(-rc));
 			goto out;
 		}
 	}
-	switch (purge_method_transport(j->p.method)) {
-	case PURGE_NVME: rc = run_nvme(j, fd, &ctrl, nsid); break;
-	case PURGE_ATA: rc = run_ata(j, fd, &ata); break;
-	case PURGE_SCSI: rc = run_scsi(j, fd); break;
-	}
+	r->readback_accept = purge_readback_rule(j->p.method, j->ns.dlfeat, r->readback_basis,
+						 sizeof(r->readback_basis), &r->readback_assumed);
+	rc = run_command(j, fd);
 	if (rc)
 		goto out;
 	if (j->p.precheck) {
-		report(j, PURGE_VERIFYING, "verifying", 1);
+		purge_report(j, PURGE_VERIFYING, "verifying", 1);
 		rc = sentinels_check(fd, &s, nonce, r);
 		if (rc == -EILSEQ) {
-			rc = fail(j, rc, NULL, "cannot certify %s on %s: a sentinel survived at offset %lld",
-				  r->method, j->p.device, (long long)r->verify.survivor_offset);
+			rc = purge_fail(j, rc, NULL, "cannot certify %s on %s: a sentinel survived at offset %lld",
+					r->method, j->p.device, (long long)r->verify.survivor_offset);
 			goto out;
 		}
 		if (rc) {
-			rc = fail(j, rc, NULL, "cannot read back %s after %s: %s", j->p.device, r->method, strerror(-rc));
+			rc = purge_fail(j, rc, NULL, "cannot read back %s after %s: %s", j->p.device, r->method,
+					strerror(-rc));
+			goto out;
+		}
+	}
+	if (j->readback) {
+		purge_report(j, PURGE_VERIFYING, "readback", 0);
+		rc = j->readback(j->readback_ctx, fd, r);
+		if (rc) {
+			rc = purge_fail(j, rc, NULL, "the read-back of %s after %s failed: %s", j->p.device, r->method,
+					strerror(-rc));
 			goto out;
 		}
 	}
 	r->state = PURGE_COMPLETED;
 	rc = 0;
 out:
+	free(s.blk);
+	while (j->nheld)
+		xclose(j->held[--j->nheld]);
+	j->dev = NULL;
+	return rc;
+}
+
+int purge_job_run(struct purge_job *j, purge_progress_fn progress, void *ctx)
+{
+	struct purge_result *r = &j->r;
+	struct blkdev_env env;
+	struct blkdev_info *d = NULL;
+	struct interlock_result ir;
+	char msg[512];
+	double t_start = xmono();
+	int fd = -1, rc;
+
+	j->progress = progress;
+	j->ctx = ctx;
+	r->state = PURGE_RUNNING;
+	xtime_rfc3339(r->started_at);
+	purge_report(j, PURGE_RUNNING, "checking", -1);
+
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		rc = purge_fail(j, -ENOMEM, NULL, "cannot purge %s: out of memory", j->p.device);
+		goto out;
+	}
+	blkdev_env_default(&env);
+	env.state_dir = j->p.state_dir[0] ? j->p.state_dir : NULL;
+	j->env = env;
+	rc = blkdev_probe_path(&env, j->p.device, d);
+	if (rc) {
+		rc = purge_fail(j, rc, rc == -ENOTBLK ? "not_block_device" : NULL, "cannot purge %s: %s", j->p.device,
+				rc == -ENOTBLK ? "not a block device" : strerror(-rc));
+		goto out;
+	}
+	snprintf(r->identity, sizeof(r->identity), "%s", d->identity);
+	rc = purge_name_check(j->p.method, d->name, d->transport, msg, sizeof(msg));
+	if (rc) {
+		rc = purge_fail(j, rc, "unsupported_device", "%s", msg);
+		goto out;
+	}
+	rc = interlock_check(d, j->p.expected_identity[0] ? j->p.expected_identity : NULL, &ir);
+	if (rc) {
+		rc = purge_fail(j, rc, interlock_reason_name(ir.reason), "%s", ir.message);
+		goto out;
+	}
+	rc = interlock_open(d, 1, &fd, &ir);
+	if (rc) {
+		rc = purge_fail(j, rc, ir.reason ? interlock_reason_name(ir.reason) : NULL, "%s",
+				ir.message[0] ? ir.message : strerror(-rc));
+		goto out;
+	}
+	rc = purge_job_run_fd(j, fd, d);
+out:
 	if (fd >= 0)
 		xclose(fd);
-	free(s.blk);
 	free(d);
 	r->seconds = xmono() - t_start;
 	xtime_rfc3339(r->finished_at);
@@ -978,15 +713,18 @@ int purge_probe(const char *path, struct purge_caps *caps)
 {
 	struct blkdev_env env;
 	struct blkdev_info *d;
-	struct purge_job j;
+	struct purge_job *j = NULL;
 	enum purge_method m;
 	char msg[256];
 	int fd = -1, rc;
 
 	memset(caps, 0, sizeof(*caps));
 	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
+	j = calloc(1, sizeof(*j));
+	if (!d || !j) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	blkdev_env_default(&env);
 	rc = blkdev_probe_path(&env, path, d);
 	if (rc)
@@ -1004,25 +742,19 @@ int purge_probe(const char *path, struct purge_caps *caps)
 	rc = xopen(d->path, O_RDONLY | O_NONBLOCK, 0, &fd);
 	if (rc)
 		goto out;
-	memset(&j, 0, sizeof(j));
-	j.p.method = m;
-	snprintf(j.p.device, sizeof(j.p.device), "%s", d->path);
-	{
-		struct nvme_ctrl_info ctrl;
-		struct ata_info ata;
-		uint32_t nsid;
-
-		rc = device_identity(&j, fd, d, caps, &ctrl, &nsid, &ata);
-		/* a SATA disk without pass-through is still a SCSI disk */
-		if (rc == -EOPNOTSUPP && m == PURGE_ATA_SECURE_ERASE) {
-			memset(&j.r, 0, sizeof(j.r));
-			j.p.method = PURGE_SCSI_SANITIZE_BLOCK;
-			rc = device_identity(&j, fd, d, caps, &ctrl, &nsid, &ata);
-		}
+	j->p.method = m;
+	snprintf(j->p.device, sizeof(j->p.device), "%s", d->path);
+	rc = device_identity(j, fd, d, caps);
+	/* a SATA disk without pass-through is still a SCSI disk */
+	if (rc == -EOPNOTSUPP && m == PURGE_ATA_SECURE_ERASE) {
+		memset(&j->r, 0, sizeof(j->r));
+		j->p.method = PURGE_SCSI_SANITIZE_BLOCK;
+		rc = device_identity(j, fd, d, caps);
 	}
 out:
 	if (fd >= 0)
 		xclose(fd);
+	free(j);
 	free(d);
 	return rc;
 }
@@ -1073,6 +805,8 @@ json_t *purge_caps_to_json(const struct purge_caps *c)
 			bad |= json_object_set_new(sec, "enhanced_erase_minutes", json_integer(c->enhanced_erase_minutes));
 			bad |= json_object_set_new(o, "sanitize_frozen", json_boolean(c->sanitize_frozen));
 			bad |= json_object_set_new(hid, "known", json_boolean(c->hidden_known));
+			bad |= json_object_set_new(hid, "undetermined", str_or_null(c->hidden_why));
+			bad |= json_object_set_new(o, "sanitize_unknown", str_or_null(c->sanitize_unknown));
 			bad |= json_object_set_new(hid, "sectors", json_integer((json_int_t)c->sectors));
 			bad |= json_object_set_new(hid, "native_sectors", json_integer((json_int_t)c->native_sectors));
 			bad |= json_object_set_new(hid, "hpa_hidden", json_integer((json_int_t)c->hpa_hidden));
@@ -1112,7 +846,11 @@ json_t *purge_result_to_json(const struct purge_result *r)
 	bad |= json_object_set_new(o, "device_status", str_or_null(r->device_status));
 	bad |= json_object_set_new(o, "confirmed", json_boolean(r->confirmed));
 	bad |= json_object_set_new(o, "confirmation", str_or_null(r->confirmation));
-	bad |= json_object_set_new(o, "ata_password", str_or_null(r->ata_password));
+	bad |= json_object_set_new(o, "ata_password_file", str_or_null(r->ata_password_file));
+	bad |= json_object_set_new(o, "readback_rule", r->readback_accept ?
+				   json_pack("{s:s, s:s, s:b}", "accepts", purge_readback_name(r->readback_accept),
+					     "basis", r->readback_basis, "assumed", r->readback_assumed) : json_null());
+	bad |= json_object_set_new(o, "hidden_undetermined", str_or_null(r->hidden_undetermined));
 	bad |= json_object_set_new(o, "hpa_hidden_sectors", json_integer((json_int_t)r->hpa_hidden));
 	bad |= json_object_set_new(o, "dco_hidden_sectors", json_integer((json_int_t)r->dco_hidden));
 	bad |= json_object_set_new(v, "performed", json_boolean(r->verify.performed));

@@ -14,9 +14,16 @@
  *      read-only, expected identity) and the O_EXCL open;
  *   3. the serial the device itself reports through the command set must
  *      be the one sysfs reported and, when given, the expected identity;
- *   4. the capability the method needs, read from the device (SANICAP,
+ *   4. what else the command reaches: an NVMe Sanitize (and a Format NVM
+ *      with FNA bit 0 or 1) erases every namespace of the NVM subsystem, so
+ *      each of them must pass the interlocks too and is held O_EXCL;
+ *   5. the capability the method needs, read from the device (SANICAP,
  *      FNA, IDENTIFY word 59 and 128, REPORT SUPPORTED OPERATION CODES),
- *      and for ATA no sectors hidden by HPA or DCO.
+ *      and for ATA no sectors hidden by HPA, DCO or AMA, and registers the
+ *      decision needs readable through the translator's sense format.
+ * The backends live in purge_nvme.c, purge_ata.c, purge_scsi.c behind
+ * struct purge_ops (purge_int.h).  The device stays open O_EXCL from the
+ * checks through the read-back (purge_job_set_readback).
  * A refusal fills result.refusal with a stable name and result.error with
  * the reason; a command the device rejects is a failure, never a success.
  */
@@ -96,16 +103,31 @@ struct purge_caps {
 	unsigned erase_minutes, enhanced_erase_minutes;
 	uint64_t sectors, native_sectors, hpa_hidden, dco_hidden;
 	int hidden_known;
+	int hidden_unreadable;		/* the maximum cannot be read through this path (fixed-format sense) */
+	char hidden_why[160];		/* why the hidden area is undetermined; "" when it is known */
+	char sanitize_unknown[192];	/* why SANITIZE STATUS EXT cannot be relied on; "" when it can */
 };
+
+/*
+ * What the read-back after the command may find (issue 10 item 5): the
+ * content each method's standard defines.  PURGE_RB_ANY: not defined (a
+ * crypto erase, a block erase, a format), only readability is checked;
+ * the sentinel check is what shows the old content gone.
+ */
+#define PURGE_RB_ZEROS 0x1u
+#define PURGE_RB_ONES 0x2u
+#define PURGE_RB_ANY 0x4u
 
 struct purge_result {
 	enum purge_state state;
 	char device[PATH_MAX];
 	char method[32];
 	char identity[PATH_MAX + 8];
-	char refusal[24];	/* interlock_reason_name, "unsupported_device", "not_supported",
-				   "frozen", "locked", "security_enabled", "hidden_sectors", "busy",
-				   "multiple_namespaces", "device_refused", or "" */
+	char refusal[24];	/* interlock_reason_name (also for another namespace of the NVM
+				   subsystem), "unsupported_device", "not_supported", "frozen",
+				   "locked", "security_enabled", "hidden_sectors", "hidden_unknown",
+				   "status_unknown", "busy", "subsystem_unknown", "password_pending",
+				   "no_state_dir", "device_refused", or "" */
 	char error[768];	/* "" unless failed or cancelled */
 	int err;		/* positive errno, 0 if none */
 	char transport[8], model[64], serial[128], firmware[16];
@@ -114,9 +136,14 @@ struct purge_result {
 	int command_sent;
 	int confirmed;		/* the re-read after the command agrees it completed */
 	char confirmation[192];
-	char ata_password[24];	/* the temporary user password of a secure erase: the way to
-				   unlock the drive if the erase was interrupted; "" otherwise */
+	char ata_password_file[PATH_MAX];	/* ATA secure erase left its temporary password set: the
+					   0600 file in the state directory that holds it; "" otherwise
+					   (the password itself is never in a result) */
+	unsigned readback_accept;	/* PURGE_RB_* */
+	char readback_basis[192];	/* why, in words, with the clause */
+	int readback_assumed;		/* the device does not say which pattern: zeros or ones accepted */
 	uint64_t hpa_hidden, dco_hidden;
+	char hidden_undetermined[160];	/* ATA: why the hidden area could not be determined; "" known */
 	struct {
 		int performed, passed;
 		unsigned sentinels, zero_blocks;
@@ -169,6 +196,47 @@ int purge_caps_check(enum purge_method m, const struct purge_caps *c, char refus
 void purge_caps_from_nvme(const struct nvme_ctrl_info *id, struct purge_caps *c);
 void purge_caps_from_ata(const struct ata_info *id, const struct ata_hidden *h, int sanitize_frozen,
 			 struct purge_caps *c);
+/*
+ * What a SANITIZE STATUS EXT answer (rc of ata_sanitize_status, *st) says
+ * before a sanitize is sent: 0 with *frozen when the state is known; -1
+ * with why (for purge_caps.sanitize_unknown) when it cannot be relied on:
+ * the command failed, the device's reason does not exclude the frozen
+ * state, or the registers came in fixed-format sense (COUNT 15:8, where
+ * the frozen and completed bits are, does not fit in it, so completion
+ * could not be confirmed either).  Cannot fail otherwise.
+ */
+int purge_ata_sanitize_precheck(int rc, const struct ata_sanitize_status *st, int *frozen, char *why, size_t len);
+/*
+ * One poll of a running ATA sanitize from SANITIZE STATUS EXT: 1 still
+ * running, 0 completed, -EIO aborted (msg names the ACS-4 reason), -EPROTO
+ * when the status cannot tell (msg says why).  Cannot fail otherwise.
+ */
+int purge_ata_sanitize_decide(const struct ata_sanitize_status *st, char *msg, size_t len);
+
+/*
+ * The read-back rule of method m (PURGE_RB_*) on a namespace whose DLFEAT
+ * bits 2:0 are dlfeat (NVMe; 0 elsewhere): ATA normal secure erase zeros or
+ * ones (ACS-3 7.45: the vendor's choice); NVMe Sanitize, which we send
+ * without No-Deallocate, the deallocated pattern DLFEAT reports (NVMe 2.0
+ * Base 5.17.2.1 Figure 277; 000b: not reported, zeros or ones accepted and
+ * *assumed set); the overwrite actions our zero pattern; everything else
+ * any content.  basis says it in words.  Cannot fail.
+ */
+unsigned purge_readback_rule(enum purge_method m, unsigned dlfeat, char *basis, size_t len, int *assumed);
+/* "zeros", "ones", "zeros-or-ones", "readable".  Cannot fail. */
+const char *purge_readback_name(unsigned accept);
+
+/*
+ * A read-back run by purge_job_run on its own O_EXCL descriptor, after the
+ * command was confirmed and the sentinels checked and before the
+ * descriptor is closed, so no other opener can come between check, command
+ * and read-back (issue 10 item 8).  fd was opened O_DIRECT; r is the
+ * result so far (readback_accept says what may be found).  0, or -errno to
+ * fail the job.  The callback keeps its own report.
+ */
+typedef int (*purge_readback_fn)(void *ctx, int fd, const struct purge_result *r);
+/* Set the read-back for j (NULL: none).  Cannot fail. */
+void purge_job_set_readback(struct purge_job *j, purge_readback_fn fn, void *ctx);
 
 /* Reports for `sanitizerd wipe` and the job API.  NULL on ENOMEM. */
 json_t *purge_result_to_json(const struct purge_result *r);

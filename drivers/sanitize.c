@@ -29,11 +29,15 @@ struct sanitize_job {
 	void *ctx;
 	uint64_t size;		/* purge: the device's, for the progress mapping */
 	double t0, last;
-	/* the read-back after a purge */
+	/* the read-back after a purge, run on the runner's descriptor */
 	struct {
-		int performed, passed, zeros;
+		int performed, passed;
+		unsigned accept;	/* PURGE_RB_* */
+		int seen;		/* the pattern found so far: 1 zeros, 2 ones */
 		uint64_t bytes, total;
 		int64_t mismatch;
+		int rc;			/* its failure, applied once the runner's result is copied */
+		char msg[768];
 	} rb;
 };
 
@@ -116,6 +120,39 @@ static enum purge_state to_purge_state(enum wipe_state s)
 	return PURGE_FAILED;
 }
 
+/*
+ * Record what the job could not establish (sanitize.h "exceptions"); one
+ * entry per kind, the first detail kept.  Cannot fail: past the cap the
+ * last entry says that more were dropped.
+ */
+static void add_exception(struct sanitize_result *r, const char *kind, int64_t off, uint64_t len, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void add_exception(struct sanitize_result *r, const char *kind, int64_t off, uint64_t len, const char *fmt, ...)
+{
+	struct sanitize_exception *e;
+	va_list ap;
+
+	for (unsigned i = 0; i < r->exceptions.n; i++)
+		if (!strcmp(r->exceptions.e[i].kind, kind))
+			return;
+	if (r->exceptions.n >= SANITIZE_EXCEPTIONS_MAX) {
+		e = &r->exceptions.e[SANITIZE_EXCEPTIONS_MAX - 1];
+		snprintf(e->kind, sizeof(e->kind), "exceptions_truncated");
+		snprintf(e->detail, sizeof(e->detail), "more exceptions than the report holds");
+		e->offset = -1;
+		e->length = 0;
+		return;
+	}
+	e = &r->exceptions.e[r->exceptions.n++];
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+	e->offset = off;
+	e->length = len;
+}
+
 /* Copy the engine's own result (already in r->engine) into the common fields. */
 static void sync_common(struct sanitize_job *j)
 {
@@ -139,6 +176,7 @@ static void sync_common(struct sanitize_job *j)
 		snprintf(r->finished_at, sizeof(r->finished_at), "%s", e->finished_at);
 		snprintf(r->verify.mode, sizeof(r->verify.mode), "%s", verify_mode_name(j->p.verify));
 		snprintf(r->verify.check, sizeof(r->verify.check), "%s", j->p.verify == VERIFY_NONE ? "" :
+			 e->readback_accept ? purge_readback_name(e->readback_accept) :
 			 sanitize_purge_zeroes(j->pm) ? "zeros" : "readable");
 		r->verify.performed = e->verify.performed || j->rb.performed;
 		r->verify.passed = e->verify.passed && (!j->rb.performed || j->rb.passed);
@@ -150,9 +188,13 @@ static void sync_common(struct sanitize_job *j)
 		r->readback.passed = j->rb.passed;
 		r->readback.bytes = j->rb.bytes;
 		r->readback.mismatch_offset = j->rb.mismatch;
-		r->hidden.checked = !strcmp(e->transport, "ata");
+		r->hidden.checked = !strcmp(e->transport, "ata") && !e->hidden_undetermined[0];
 		r->hidden.hpa = e->hpa_hidden;
 		r->hidden.dco = e->dco_hidden;
+		if (e->hidden_undetermined[0])
+			add_exception(r, "hidden_area_undetermined", -1, 0, "hpa/dco/accessible max address could not "
+				      "be determined (%s): sectors beyond the reported maximum may not be covered",
+				      e->hidden_undetermined);
 		return;
 	}
 	{
@@ -346,10 +388,7 @@ void sanitize_job_free(struct sanitize_job *j)
 	if (!j)
 		return;
 	wipe_job_free(j->wj);
-	purge_job_free(j->pj);
-	/* a copy of the temporary ATA password may sit in the result */
-	if (j->kind == SANITIZE_PURGE)
-		explicit_bzero(j->r.engine.purge.ata_password, sizeof(j->r.engine.purge.ata_password));
+	purge_job_free(j->pj);	/* wipes the temporary ATA password; results never hold it */
 	free(j);
 }
 
@@ -434,6 +473,13 @@ static int hidden_probe(const struct blkdev_info *d, int *checked, struct ata_hi
 			 rc == -EINVAL ? "inconsistent maxima" : strerror(-rc));
 		return rc;
 	}
+	if (h->unreadable) {
+		/* a maximum this path cannot carry is not "nothing hidden" (issue 10 item 3) */
+		snprintf(msg, msglen, "cannot certify %s: the hidden area cannot be determined: %s; switch the "
+			 "translator to descriptor-format sense (D_SENSE in the control mode page) and retry", d->path,
+			 h->why);
+		return -ENODATA;
+	}
 	*checked = 1;
 	return sanitize_hidden_check(d->path, h, msg, msglen);
 }
@@ -498,18 +544,6 @@ static void on_purge(void *ctx, const struct purge_progress *pp)
 
 /* ---- the read-back after a purge ---- */
 
-static int rb_zero(void *ctx, const void *buf, uint64_t off, size_t len, uint64_t *bad)
-{
-	size_t k = pattern_first_not(buf, len, 0);
-
-	(void)ctx;
-	if (k < len) {
-		*bad = off + k;
-		return -EILSEQ;
-	}
-	return 0;
-}
-
 static int rb_any(void *ctx, const void *buf, uint64_t off, size_t len, uint64_t *bad)
 {
 	(void)ctx, (void)buf, (void)off, (void)len, (void)bad;
@@ -542,46 +576,81 @@ static int rb_tick(void *ctx, uint64_t done)
 	return atomic_load(&j->cancel);
 }
 
-/*
- * Read the verify.h plan back through a fresh O_EXCL descriptor (the
- * runner's is closed by now): zeros where the method defines them, else
- * every sampled block readable.
- */
-static int readback(struct sanitize_job *j)
+/* rb_fail: a read-back failure, kept until the runner's result has been copied (run_purge applies it) */
+static int rb_fail(struct sanitize_job *j, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int rb_fail(struct sanitize_job *j, int rc, const char *fmt, ...)
 {
-	struct blkdev_env env;
-	struct blkdev_info *d;
-	struct interlock_result ir;
+	va_list ap;
+
+	j->rb.rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(j->rb.msg, sizeof(j->rb.msg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sanitize_readback_check(unsigned accept, int *seen, const void *buf, size_t len, size_t *bad)
+{
+	const uint8_t *b = buf;
+	uint8_t want;
+	size_t k;
+
+	*bad = 0;
+	if (accept & PURGE_RB_ANY)
+		return 0;
+	if (!len)
+		return 0;
+	if (*seen)
+		want = *seen == 2 ? 0xff : 0x00;
+	else if ((accept & PURGE_RB_ZEROS) && b[0] == 0x00)
+		want = 0x00;
+	else if ((accept & PURGE_RB_ONES) && b[0] == 0xff)
+		want = 0xff;
+	else
+		return -EILSEQ;
+	k = pattern_first_not(buf, len, want);
+	if (k < len) {
+		*bad = k;
+		return -EILSEQ;
+	}
+	*seen = want ? 2 : 1;
+	return 0;
+}
+
+static int rb_pattern(void *ctx, const void *buf, uint64_t off, size_t len, uint64_t *bad)
+{
+	struct sanitize_job *j = ctx;
+	size_t k = 0;
+	int rc = sanitize_readback_check(j->rb.accept, &j->rb.seen, buf, len, &k);
+
+	if (rc)
+		*bad = off + k;
+	return rc;
+}
+
+/*
+ * The verify.h plan read back on the purge runner's own O_EXCL descriptor
+ * (purge_job_set_readback: nothing else can open the device between the
+ * command and this): the content the method's rule accepts
+ * (purge_readback_rule), else every sampled block readable.
+ */
+static int readback_fd(void *ctx, int fd, const struct purge_result *pr)
+{
+	struct sanitize_job *j = ctx;
 	struct verify_plan *plan = NULL;
 	struct ioq *q = NULL;
 	struct ioq_ops ops = { 0 };
 	struct ioq_status st;
 	uint64_t size = 0, seed = 0;
-	int fd = -1, lbs = 0, e = 0, rc;
+	int lbs = 0, e = 0, rc;
 
-	d = malloc(sizeof(*d));
-	if (!d)
-		return fail(j, -ENOMEM, NULL, "cannot read back %s: out of memory", j->p.device);
-	blkdev_env_for(&j->p, &env);
-	rc = blkdev_probe_path(&env, j->p.device, d);
-	if (rc < 0) {
-		rc = fail(j, rc, NULL, "cannot read back %s after %s: %s", j->p.device, j->p.method, strerror(-rc));
-		goto out;
-	}
-	rc = interlock_open(d, 1, &fd, &ir);
-	if (rc < 0) {
-		rc = fail(j, rc, ir.reason ? interlock_reason_name(ir.reason) : NULL, "cannot read back %s after %s: %s",
-			  j->p.device, j->p.method, ir.message[0] ? ir.message : strerror(-rc));
-		goto out;
-	}
 	if (ioctl(fd, BLKGETSIZE64, &size) < 0 || ioctl(fd, BLKSSZGET, &lbs) < 0)
 		e = errno;
 	else if (lbs <= 0 || size == 0)
 		e = EINVAL;
-	if (e) {
-		rc = fail(j, -e, NULL, "cannot read the size of %s: %s", j->p.device, strerror(e));
-		goto out;
-	}
+	if (e)
+		return rb_fail(j, -e, "cannot read the size of %s: %s", j->p.device, strerror(e));
 	j->size = size;
 	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		seed = (uint64_t)(xmono() * 1e9);
@@ -589,46 +658,43 @@ static int readback(struct sanitize_job *j)
 	if (rc == 0)
 		rc = ioq_new(fd, WIPE_DEFAULT_DEPTH, WIPE_DEFAULT_IO_SIZE, &q);
 	if (rc < 0) {
-		rc = fail(j, rc, NULL, "cannot plan the read-back of %s: %s", j->p.device, strerror(-rc));
+		rc = rb_fail(j, rc, "cannot plan the read-back of %s: %s", j->p.device, strerror(-rc));
 		goto out;
 	}
-	j->rb.zeros = sanitize_purge_zeroes(j->pm);
+	j->rb.accept = pr->readback_accept ? pr->readback_accept : PURGE_RB_ANY;
+	j->rb.seen = 0;
 	j->rb.total = plan->bytes;
-	ops.check = j->rb.zeros ? rb_zero : rb_any;
+	ops.check = j->rb.accept & PURGE_RB_ANY ? rb_any : rb_pattern;
 	ops.tick = rb_tick;
 	ops.ctx = j;
 	j->t0 = j->last = xmono();
-	j->r.engine.purge.state = PURGE_VERIFYING;
 	rc = ioq_run(q, 0, plan->r, plan->n, &ops, &st);
 	j->rb.bytes = st.bytes_done;
 	if (rc == -ECANCELED) {
-		rc = fail(j, rc, NULL, "%s of %s cancelled during the read-back (the purge itself completed)",
-			  j->p.method, j->p.device);
+		rc = rb_fail(j, rc, "%s of %s cancelled during the read-back (the purge itself completed)",
+			     j->p.method, j->p.device);
 		goto out;
 	}
 	j->rb.performed = 1;
 	if (rc == -EILSEQ) {
 		j->rb.mismatch = (int64_t)st.fail_off;
-		rc = fail(j, rc, NULL, "verification failed on %s at offset %llu: %s should leave zeros",
-			  j->p.device, (unsigned long long)st.fail_off, j->p.method);
+		rc = rb_fail(j, rc, "verification failed on %s at offset %llu: %s should leave %s (%s)", j->p.device,
+			     (unsigned long long)st.fail_off, j->p.method, purge_readback_name(j->rb.accept),
+			     pr->readback_basis);
 		goto out;
 	}
 	if (rc < 0) {
 		e = st.err ? st.err : -rc;
-		rc = fail(j, -e, NULL, "cannot read %s at offset %llu after %s: %s", j->p.device,
-			  (unsigned long long)st.fail_off, j->p.method, strerror(e));
+		rc = rb_fail(j, -e, "cannot read %s at offset %llu after %s: %s", j->p.device,
+			     (unsigned long long)st.fail_off, j->p.method, strerror(e));
 		goto out;
 	}
 	j->rb.passed = 1;
-	j->r.engine.purge.state = PURGE_COMPLETED;
-	xtime_rfc3339(j->r.engine.purge.finished_at);
-	sync_common(j);
+	if (pr->readback_assumed)
+		add_exception(&j->r, "readback_pattern_assumed", -1, 0, "%s", pr->readback_basis);
 out:
 	ioq_free(q);
 	verify_plan_free(plan);
-	if (fd >= 0)
-		xclose(fd);
-	free(d);
 	return rc;
 }
 
@@ -653,10 +719,12 @@ static int run_purge(struct sanitize_job *j)
 	if (blkdev_probe_path(&env, j->p.device, d) == 0)
 		j->size = d->size;
 	free(d);
+	if (j->p.verify != VERIFY_NONE)
+		purge_job_set_readback(j->pj, readback_fd, j);
 	rc = purge_job_run(j->pj, j->fn ? on_purge : NULL, j);
 	sync_engine(j);
-	if (rc == 0 && j->p.verify != VERIFY_NONE)
-		rc = readback(j);
+	if (j->rb.rc)
+		rc = fail(j, j->rb.rc, NULL, "%s", j->rb.msg);
 	j->r.engine.purge.seconds = xmono() - t;
 	sync_common(j);
 	return rc;
@@ -684,9 +752,13 @@ static int run_overwrite(struct sanitize_job *j)
 	    interlock_check(d, j->p.expected_identity[0] ? j->p.expected_identity : NULL, &ir) == 0 &&
 	    sanitize_hidden_applies(d)) {
 		rc = hidden_probe(d, &checked, &h, msg, sizeof(msg));
-		j->r.hidden.checked = checked;
+		j->r.hidden.checked = checked && !h.undetermined;
 		j->r.hidden.hpa = h.hpa_hidden;
 		j->r.hidden.dco = h.dco_hidden;
+		if (rc == 0 && h.undetermined)
+			add_exception(&j->r, "hidden_area_undetermined", -1, 0, "hpa/dco/accessible max address could "
+				      "not be determined (%s): sectors beyond the reported maximum may not be "
+				      "overwritten", h.why);
 		if (rc < 0) {
 			free(d);
 			return fail(j, -EPERM, rc == -EPERM ? "hidden_sectors" : "hidden_unknown", "%s", msg);
@@ -821,9 +893,50 @@ json_t *sanitize_result_to_json(const struct sanitize_result *r)
 			x = json_pack("{s:I, s:I}", "hpa", (json_int_t)r->hidden.hpa, "dco", (json_int_t)r->hidden.dco);
 		bad |= json_object_set_new(o, "hidden_sectors", x ? x : json_null());
 	}
+	{
+		json_t *a = json_array();
+
+		bad |= !a;
+		for (unsigned i = 0; a && i < r->exceptions.n && i < SANITIZE_EXCEPTIONS_MAX; i++) {
+			const struct sanitize_exception *e = &r->exceptions.e[i];
+
+			bad |= json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:I}", "kind", e->kind, "detail",
+								  e->detail, "offset", e->offset >= 0 ?
+								  json_integer(e->offset) : json_null(),
+								  "length", (json_int_t)e->length));
+		}
+		bad |= json_object_set_new(o, "exceptions", a ? a : json_null());
+	}
 	if (bad) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
+}
+
+int sanitize_result_passed(const struct sanitize_result *r, char *why, size_t len)
+{
+	int exempt = 0;
+
+	for (unsigned i = 0; i < r->exceptions.n && i < SANITIZE_EXCEPTIONS_MAX; i++)
+		if (!strcmp(r->exceptions.e[i].kind, "readback_not_applicable") && r->exceptions.e[i].detail[0])
+			exempt = 1;
+	if (r->state != WIPE_COMPLETED) {
+		snprintf(why, len, "the job did not complete (state %s)", wipe_state_name(r->state));
+		return 0;
+	}
+	if (r->verify.performed && r->verify.passed) {
+		snprintf(why, len, "completed, verification (%s) passed", r->verify.check[0] ? r->verify.check : "read-back");
+		return 1;
+	}
+	if (r->verify.performed) {
+		snprintf(why, len, "the verification failed");
+		return 0;
+	}
+	if (exempt) {
+		snprintf(why, len, "completed; no read-back applies to %s, as its exception says", r->method);
+		return 1;
+	}
+	snprintf(why, len, "no verification was performed and no exception says a read-back does not apply");
+	return 0;
 }

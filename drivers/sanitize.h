@@ -24,18 +24,28 @@
  *
  *  - For purge methods, verify "full" or "sample" turns on the runner's
  *    sentinel precheck (sentinels written before the command, none may
- *    survive), and after the purge a read-back with the plan of verify.h:
- *      * methods whose result is defined as zeros (nvme-, ata- and
- *        scsi-sanitize-overwrite with the default zero pattern, and ATA
- *        normal security erase, ACS-3 7.45: "write binary zeroes") must
- *        read back as zeros: a non-zero byte fails the job (-EILSEQ);
- *      * the others (crypto erase yields random-looking data; block erase,
- *        format and enhanced erase leave vendor-specific content) are read
- *        back only to prove every sampled block is readable (a failed
- *        sanitize leaves medium errors, SBC-4 4.11.4), and the sentinel
- *        check is what shows the old content gone.
- *    verification.check names which ("pattern", "zeros", "readable",
- *    "luks-header").
+ *    survive), and after the purge a read-back with the plan of verify.h,
+ *    on the runner's own O_EXCL descriptor (purge_job_set_readback), by
+ *    purge_readback_rule:
+ *      * ATA normal security erase: zeros or ones, one of them for the whole
+ *        device (ACS-3 7.45: the vendor's choice);
+ *      * NVMe Sanitize (sent without No-Deallocate): the deallocated pattern
+ *        Identify Namespace DLFEAT reports, zeros or ones when it reports
+ *        none (then an exception "readback_pattern_assumed" says so); the
+ *        overwrite action its zeros too;
+ *      * ATA and SCSI overwrite: zeros;
+ *      * the others (crypto erase, block erase, format, enhanced erase)
+ *        leave content their standards do not define: read back only to
+ *        prove every sampled block readable (a failed sanitize leaves
+ *        medium errors, SBC-4 4.11.4); the sentinels show the old content
+ *        gone.
+ *    verification.check names which ("pattern", "zeros", "ones",
+ *    "zeros-or-ones", "readable", "luks-header").
+ *
+ *  - What the job could not establish goes into result.exceptions
+ *    ("hidden_area_undetermined", "readback_pattern_assumed", ...) and the
+ *    report's "exceptions" array; sanitize_result_passed is the one rule
+ *    for success.
  */
 #ifndef SZ_SANITIZE_H
 #define SZ_SANITIZE_H
@@ -223,5 +233,23 @@ void sanitize_progress_from_purge(const struct purge_progress *pp, uint64_t size
  * reference, NULL on ENOMEM.
  */
 json_t *sanitize_result_to_json(const struct sanitize_result *r);
+
+/*
+ * The one rule for success, for the ledger and the certificate (the CLI
+ * and the API both call it): 1 when the job completed AND either its
+ * verification was performed and passed, or the method's read-back does
+ * not apply and an exception of kind "readback_not_applicable" says so
+ * plainly; else 0.  why (len bytes) says which, in words.  Cannot fail.
+ */
+int sanitize_result_passed(const struct sanitize_result *r, char *why, size_t len);
+
+/*
+ * One read-back buffer against a purge_readback_rule (PURGE_RB_*): 0 when
+ * it holds what the rule accepts; *seen (0 at the start of a device) keeps
+ * the pattern found first, so zeros-or-ones means one of them for the whole
+ * device.  -EILSEQ with *bad the offset in buf of the first wrong byte.
+ * Cannot fail otherwise.
+ */
+int sanitize_readback_check(unsigned accept, int *seen, const void *buf, size_t len, size_t *bad);
 
 #endif

@@ -22,14 +22,19 @@ static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
 	"                        [--tls-cert F --tls-key F] [--log FILE] [--threads N]\n"
 	"                        [--max-jobs N] [--checkpoint-every N] [--checkpoint-interval MS]\n"
-	"                        [--conn-limit N] [--conn-timeout S]\n"
+	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
+	"                        [--header-timeout S] [--request-timeout S]\n"
 	"                        [--org-name S] [--org-location S] [--org-phone S] [--public-url URL]\n"
 	"\n"
 	"Run the daemon (default 127.0.0.1:8420, state " SZ_DEFAULT_STATE_DIR ").  The state\n"
 	"is initialised on first start.  A checkpoint is signed at least every N entries\n"
 	"(default 256) and every MS milliseconds (default 5000), and on demand.\n"
-	"At most --conn-limit connections (default 512); an idle one is closed after\n"
-	"--conn-timeout seconds (default 30).\n"
+	"At most --conn-limit connections (default 512), --conn-per-ip from one client\n"
+	"address (default 64); an idle one is closed after --conn-timeout seconds\n"
+	"(default 30), one that has not sent its headers --header-timeout seconds after\n"
+	"it opened or its last answer (default 10), or its whole request within\n"
+	"--request-timeout seconds (default 60).  A request line with more than 64 query\n"
+	"parameters is cut off.\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
@@ -58,6 +63,9 @@ int cmd_serve(int argc, char **argv)
 		{ "conn-timeout", required_argument, NULL, 'T' },
 		{ "checkpoint-every", required_argument, NULL, 'n' },
 		{ "checkpoint-interval", required_argument, NULL, 'i' },
+		{ "conn-per-ip", required_argument, NULL, 'I' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "request-timeout", required_argument, NULL, 'R' },
 		{ "org-name", required_argument, NULL, 'O' },
 		{ "org-location", required_argument, NULL, 'A' },
 		{ "org-phone", required_argument, NULL, 'P' },
@@ -75,7 +83,7 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_FAIL;
 	a->cfg = (struct api_config){
 		.listen = "127.0.0.1:8420", .state_dir = SZ_DEFAULT_STATE_DIR, .threads = 64,
-		.conn_limit = 512, .conn_timeout = 30, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
+		.conn_limit = 512, .conn_timeout = 30, .conn_per_ip = 64, .header_timeout = 10, .request_timeout = 60, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
 		.max_jobs = 4, .org_name = "", .org_location = "", .org_phone = "",
 		.public_url = "http://127.0.0.1:8420",
 	};
@@ -91,6 +99,9 @@ int cmd_serve(int argc, char **argv)
 		case 'j': rc = parse_uint(optarg, 1, 64, &a->cfg.max_jobs); goto check;
 		case 'C': rc = parse_uint(optarg, 1, 65536, &a->cfg.conn_limit); goto check;
 		case 'T': rc = parse_uint(optarg, 1, 3600, &a->cfg.conn_timeout); goto check;
+		case 'I': rc = parse_uint(optarg, 1, 65536, &a->cfg.conn_per_ip); goto check;
+		case 'H': rc = parse_uint(optarg, 1, 3600, &a->cfg.header_timeout); goto check;
+		case 'R': rc = parse_uint(optarg, 1, 3600, &a->cfg.request_timeout); goto check;
 		case 'n': rc = parse_uint(optarg, 1, 1000000, &a->cfg.ckpt_every_n); goto check;
 		case 'i': rc = parse_uint(optarg, 10, 3600000, &a->cfg.ckpt_every_ms); goto check;
 		case 'O': a->cfg.org_name = optarg; break;

@@ -34,6 +34,16 @@ static json_t *exceptions_json(const struct sanitize_result *r)
 	return a;
 }
 
+/* "passed", "failed", or "not_applicable" where an exception says plainly that no read-back applies */
+static const char *verification_result(const struct sanitize_result *r)
+{
+	char why[256];
+
+	if (r->verify.performed)
+		return r->verify.passed ? "passed" : "failed";
+	return sanitize_result_passed(r, why, sizeof(why)) ? "not_applicable" : "failed";
+}
+
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type, uint64_t capacity)
 {
@@ -47,7 +57,7 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 		      " s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}",
 		      "job_id", job_id, "method", r->method, "category", category, "technique", technique,
 		      "verification", "method", r->verify.mode,
-		      "result", r->verify.performed && r->verify.passed ? "passed" : "failed",
+		      "result", verification_result(r),
 		      "bytes_read", (json_int_t)r->verify.bytes,
 		      "passes", (int)r->passes, "bytes_written", (json_int_t)r->bytes_written,
 		      "duration_ms", (json_int_t)(r->seconds * 1000),
@@ -85,6 +95,45 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 		return NULL;
 	}
 	return d;
+}
+
+/* One DMI attribute, trimmed, or NULL when absent or empty. */
+static json_t *dmi_attr(const char *dir, const char *name)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0, n;
+	json_t *v = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    xread_file(path, 256, &buf, &len) < 0)
+		return json_null();
+	n = strnlen(buf, len);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n)
+		v = json_stringn(buf, n);	/* NULL if it is not UTF-8: shown as null */
+	free(buf);
+	return v ? v : json_null();
+}
+
+json_t *wiprec_station(const char *dmi_dir)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname", host,
+			 "sys_vendor", dmi_attr(dmi_dir, "sys_vendor"), "product_name", dmi_attr(dmi_dir, "product_name"),
+			 "product_serial", dmi_attr(dmi_dir, "product_serial"),
+			 "product_uuid", dmi_attr(dmi_dir, "product_uuid"), "board_serial", dmi_attr(dmi_dir, "board_serial"),
+			 "chassis_serial", dmi_attr(dmi_dir, "chassis_serial"));
+}
+
+json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
+		       const char *identity)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "job_id", job_id, "method", method, "verify", verify,
+			 "device", device, "identity", identity, "station", wiprec_station("/sys/class/dmi/id"));
 }
 
 json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanitize_result *r)
@@ -323,4 +372,147 @@ int wiprec_pending_replay(const char *state_dir, wiprec_replay_fn cb, void *ctx,
 	free(names);
 	free(buf);
 	return rc < 0 ? rc : bad ? -EBADMSG : 0;
+}
+
+/* ---- jobs read back from the ledger ---- */
+
+/* The view of the job that started with entry text start (at seq), given its end entry text or NULL. */
+static json_t *job_view(uint64_t seq, const char *start, const char *end)
+{
+	json_t *st = json_loads(start, 0, NULL), *en = end ? json_loads(end, 0, NULL) : NULL;
+	json_t *sd = json_object_get(st, "data"), *ed = json_object_get(en, "data"), *v = NULL;
+	const char *subject = json_string_value(json_object_get(st, "subject"));
+	const char *type = json_string_value(json_object_get(en, "type"));
+	const char *reason = json_string_value(json_object_get(ed, "reason"));
+	const char *state = !en ? "running" : type && !strcmp(type, "sanitize_completed") ? "completed"
+			    : reason && !strcmp(reason, "cancelled") ? "cancelled" : "failed";
+	json_int_t bytes = json_integer_value(json_object_get(ed, "bytes_written"));
+	const char *error = json_string_value(json_object_get(ed, "error"));
+
+	if (st && subject && !strncmp(subject, "asset:", 6))
+		v = json_pack("{s:O?, s:s, s:O?, s:O?, s:O?, s:s, s:i, s:i, s:I, s:I, s:i, s:i, s:s?, s:s,"
+			      " s:I, s:O?, s:O?}",
+			      "id", json_object_get(sd, "job_id"), "asset_id", subject + 6,
+			      "device", json_object_get(sd, "device"), "method", json_object_get(sd, "method"),
+			      "verify", json_object_get(sd, "verify"), "state", state,
+			      "pass", 0, "passes", (int)json_integer_value(json_object_get(ed, "passes")),
+			      "bytes_done", bytes, "bytes_total", bytes, "rate_bytes_per_s", 0, "eta_s", -1,
+			      "error", error && error[0] ? error : NULL, "record", en ? "written" : "none",
+			      "started_seq", (json_int_t)seq, "started_at", json_object_get(st, "time"),
+			      "report", ed);
+	if (v)
+		json_object_set_new(v, "reason", reason && strcmp(state, "completed") ? json_string(reason) : json_null());
+	if (v && !json_object_get(v, "error"))
+		json_object_set_new(v, "error", json_null());
+	json_decref(st);
+	json_decref(en);
+	return v;
+}
+
+/* The end entry of job id (text, caller frees), or NULL. */
+static char *job_end_entry(sqlite3 *db, const char *id, uint64_t after_seq)
+{
+	sqlite3_stmt *s = NULL;
+	char *out = NULL;
+
+	/* the first IN repeats the index's own condition, so that SQLite uses it */
+	if (sqlite3_prepare_v2(db, "SELECT entry FROM entries WHERE json_extract(entry, '$.data.job_id') = ?1"
+			       " AND type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed')"
+			       " AND type IN ('sanitize_completed', 'sanitize_failed') AND seq > ?2"
+			       " ORDER BY seq LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after_seq);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		out = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+int wiprec_job_get(struct ledger *l, const char *job_id, json_t **out)
+{
+	sqlite3 *db = ledger_sqlite(l);
+	sqlite3_stmt *s = NULL;
+	int rc = -ENOENT;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, entry FROM entries WHERE json_extract(entry, '$.data.job_id') = ?1"
+			       " AND type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed')"
+			       " AND type = 'sanitize_started' ORDER BY seq LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, job_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		char *end = job_end_entry(db, job_id, seq);
+		*out = job_view(seq, (const char *)sqlite3_column_text(s, 1), end);
+		free(end);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int wiprec_job_list(struct ledger *l, const struct wiprec_job_filter *f, json_t *(*live)(void *ctx, const char *id),
+		    void *ctx, json_t **jobs, uint64_t *next)
+{
+	sqlite3 *db = ledger_sqlite(l);
+	sqlite3_stmt *s = NULL;
+	json_t *a = json_array();
+	char subject[200];
+	unsigned examined = 0;
+	int rc = 0;
+
+	*next = 0;
+	if (!a)
+		return -ENOMEM;
+	snprintf(subject, sizeof(subject), "asset:%.180s", f->asset_id ? f->asset_id : "");
+	/* newest first; the partial index on starts keeps this off the rest of the ledger */
+	if (sqlite3_prepare_v2(db, "SELECT seq, entry FROM entries WHERE type = 'sanitize_started' AND seq < ?1"
+			       " AND (?2 IS NULL OR subject = ?2) ORDER BY seq DESC", -1, &s, NULL) != SQLITE_OK) {
+		json_decref(a);
+		return -EIO;
+	}
+	sqlite3_bind_int64(s, 1, f->before_seq ? (sqlite3_int64)f->before_seq : INT64_MAX);
+	if (f->asset_id)
+		sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		const char *start = (const char *)sqlite3_column_text(s, 1);
+		json_t *st = json_loads(start, 0, NULL), *v = NULL;
+		const char *id = json_string_value(json_object_get(json_object_get(st, "data"), "job_id"));
+		const char *time = json_string_value(json_object_get(st, "time"));
+
+		/* entry times never go back (audit/ledger.c): older starts are older still */
+		if (f->since && time && strcmp(time, f->since) < 0) {
+			json_decref(st);
+			break;
+		}
+		if (json_array_size(a) == f->limit || ++examined > 10000) {
+			*next = seq + 1;
+			json_decref(st);
+			break;
+		}
+		if (id && live)
+			v = live(ctx, id);
+		if (!v && id) {
+			char *end = job_end_entry(db, id, seq);
+			v = job_view(seq, start, end);
+			free(end);
+		}
+		json_decref(st);
+		if (v && f->state && strcmp(json_string_value(json_object_get(v, "state")) ?: "", f->state)) {
+			json_decref(v);
+			continue;
+		}
+		if (v && json_array_append_new(a, v))
+			rc = -ENOMEM;
+	}
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		json_decref(a);
+		return rc;
+	}
+	*jobs = a;
+	return 0;
 }

@@ -26,6 +26,16 @@ struct blkdev_info;
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type, uint64_t capacity);
 /*
+ * sanitize_started's data: job_id, method, verify, device, identity, and
+ * "station", the wipe station's own identifiers (hostname, and DMI's vendor,
+ * product, serial and UUID where /sys/class/dmi/id has them; null where it
+ * does not).  A new reference or NULL (ENOMEM).
+ */
+json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
+		       const char *identity);
+/* The station's identifiers as in wiprec_started, read below dmi_dir ("/sys/class/dmi/id"; tests point elsewhere). */
+json_t *wiprec_station(const char *dmi_dir);
+/*
  * sanitize_failed's data: reason is interrupted, cancelled,
  * verification_failed or failed; a refusal's name and, for a purge,
  * whether the command reached the drive.  A new reference or NULL.
@@ -76,6 +86,34 @@ void wiprec_pending_close(struct wiprec_pending *p, int remove);
  */
 typedef int (*wiprec_replay_fn)(void *ctx, const char *subject, const char *type, const char *actor, json_t *data);
 int wiprec_pending_replay(const char *state_dir, wiprec_replay_fn cb, void *ctx, char *err, size_t errlen);
+
+/*
+ * Jobs read back from the ledger (issue 13: jobs of earlier runs): a job is
+ * its sanitize_started entry and the sanitize_completed or sanitize_failed
+ * entry with the same job_id.  The view has the SPEC section 6 job fields,
+ * "record":"written", "started_seq", and the end entry's data as "report";
+ * a job with no end yet has state "running" (its live view, when the daemon
+ * has one, is better).
+ */
+/* 0 with *out (new reference), -ENOENT when no job has that id, -EIO, -ENOMEM. */
+int wiprec_job_get(struct ledger *l, const char *job_id, json_t **out);
+struct wiprec_job_filter {
+	const char *state;	/* NULL: any */
+	const char *asset_id;	/* NULL: any */
+	const char *since;	/* started at or after this entry time; NULL: any */
+	uint64_t before_seq;	/* started before this seq (the page cursor); 0: from the newest */
+	unsigned limit;		/* 1..200 */
+};
+/*
+ * Jobs newest first into *jobs (a new array), at most f->limit, and *next
+ * the cursor of the next page (0 when there is none).  live(ctx, id), when
+ * not NULL, returns the daemon's live view of a job (a new reference) or
+ * NULL; it replaces the ledger's view and is what the state filter sees.
+ * At most 10,000 starts are examined per call; *next then points past them.
+ * 0, -EIO, -ENOMEM.
+ */
+int wiprec_job_list(struct ledger *l, const struct wiprec_job_filter *f, json_t *(*live)(void *ctx, const char *id),
+		    void *ctx, json_t **jobs, uint64_t *next);
 
 int wiprec_find_asset(struct ledger *l, const char *identity, const char *wwn, char *id, size_t idlen,
 		      char *media_type, size_t mtlen);

@@ -74,7 +74,7 @@ test_expect_success_here 'issue: the certificate and its certificate_issued entr
 	[ "$(sqlite3 st/ledger.db "select max(size) from checkpoints")" = "$(count)" ]
 '
 
-test_expect_success 'the payload: Appendix G fields, category from the NIST table' '
+test_expect_success 'the payload: the Rev. 2 record fields, category from the NIST table' '
 	cut -d. -f2 <c.jws | tr -d "\\n" | b64url_d >payload.json &&
 	[ "$(jq -r .media.serial payload.json)" = SN-CERT-0001 ] &&
 	[ "$(jq -r .media.make payload.json)" = WDC ] &&
@@ -84,6 +84,12 @@ test_expect_success 'the payload: Appendix G fields, category from the NIST tabl
 	[ "$(jq -r .performed_by.name payload.json)" = "Ann Tech" ] &&
 	[ "$(jq -r .organization.name payload.json)" = "Acme Recycling" ] &&
 	[ "$(jq -r .ledger.origin payload.json)" = test.example/sz ] &&
+	[ "$(jq -r .standard payload.json)" = "NIST SP 800-88 Rev. 2" ] &&
+	[ "$(jq -r .validation.recorded payload.json)" = false ] && [ "$(jq -r .validated_by payload.json)" = null ] &&
+	[ "$(jq -r .sanitization.category_basis.confirmed payload.json)" = true ] &&
+	jq -r .sanitization.category_basis.clause payload.json | grep -q "Rev. 2 3.1.1" &&
+	[ "$(jq -r .sanitization.outcome payload.json)" = passed ] &&
+	[ "$(jq -r .sanitization.coverage.scope payload.json)" = "not recorded" ] &&
 	cut -d. -f1 <c.jws | b64url_d >header.json &&
 	[ "$(jq -r .alg header.json)" = EdDSA ] &&
 	[ "$(jq -r .kid header.json)" = "$(jq -r ".keys[0].kid" jwks.json)" ]
@@ -186,11 +192,11 @@ test_expect_success 'the PDF: one A4 page with the serial, the id and the JWS ha
 	head -c 5 cert.pdf | grep -q "^%PDF-" &&
 	pdftoppm -r 40 -png cert.pdf page &&
 	[ "$(ls page*.png | wc -l)" = 1 ] &&
-	pdftotext cert.pdf cert.txt &&
+	pdftotext -q cert.pdf cert.txt &&
 	grep -q SN-CERT-0001 cert.txt && grep -q "$ID" cert.txt &&
 	grep -q "$(jq -r .sha256 cert.json)" cert.txt &&
 	grep -q "Purge\\|Clear" cert.txt && grep -q "ShredCo Plant 2" cert.txt &&
-	grep -q "https://wipe.example/v1/certificates/$ID" cert.txt &&
+	grep -q "https://wipe.example/verify/$ID" cert.txt && ! grep -q "/v1/certificates" cert.txt &&
 	test_expect_code 2 "$SZ" cert pdf "$ID" --state-dir st 2>/dev/null &&
 	test_expect_code 1 "$SZ" cert pdf "$ID" --state-dir st --out cert.pdf 2>err && grep -q "cannot write cert.pdf" err
 '
@@ -199,6 +205,16 @@ test_expect_success 'the ledger still verifies with the certificates table in it
 	"$SZ" ledger verify --state-dir st >/dev/null &&
 	! sqlite3 st/ledger.db "update certificates set jws = '"'"'x'"'"'" 2>err &&
 	grep -q "append-only" err
+'
+
+test_expect_success 'the clock behind the previous entry: issued_at is that entry'"'"'s time, issuance succeeds' '
+	enrol c1 SN-CLOCK && ev c1 retired && ev c1 sanitize_started && completed c1 passed &&
+	ahead=$(date -u -d "+2 minutes" +%Y-%m-%dT%H:%M:%S.000Z) &&
+	"$SZ" ledger append --state-dir st --subject asset:c1 --type note --time "$ahead" --data "{}" >/dev/null &&
+	"$SZ" cert issue c1 --state-dir st >c1.json &&
+	jws=$(jq -r .jws c1.json) && echo "$jws" | cut -d. -f2 | b64url_d >c1.payload &&
+	[ "$(jq -r .issued_at c1.payload)" = "$ahead" ] &&
+	"$SZ" ledger verify --state-dir st >/dev/null
 '
 
 test_done

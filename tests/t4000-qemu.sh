@@ -43,14 +43,14 @@ add_mod() {
 	for d in $deps; do add_mod "$d"; done
 	case " $ordered " in *" $1 "*) ;; *) ordered="$ordered $1" ;; esac
 }
-for m in crct10dif_common crct10dif_generic crc64_rocksoft_generic nvme ahci virtio_pci virtio_scsi sd_mod; do
+for m in crct10dif_common crct10dif_generic crc64_rocksoft_generic nvme ahci virtio_pci virtio_scsi sd_mod crc32c_generic ext4; do
 	add_mod "$m"
 done
 
 build_guest() {
 	gcc -std=gnu11 -D_GNU_SOURCE -I"$TOP" -O2 -Wall -static -o "$TRASH/sz-guest" \
 		"$TOP/tests/qemu/sz-guest.c" "$TOP"/drivers/nvme.c "$TOP"/drivers/ata.c "$TOP"/drivers/scsi.c \
-		"$TOP"/drivers/sgio.c "$TOP"/drivers/ident.c "$TOP"/drivers/purge.c "$TOP"/drivers/blkdev.c "$TOP"/drivers/interlock.c \
+		"$TOP"/drivers/sgio.c "$TOP"/drivers/ident.c "$TOP"/drivers/purge.c "$TOP"/drivers/purge_nvme.c "$TOP"/drivers/purge_ata.c "$TOP"/drivers/purge_scsi.c "$TOP"/drivers/blkdev.c "$TOP"/drivers/interlock.c \
 		"$TOP"/sanitizerd/xio.c $(pkg-config --cflags jansson blkid) -lblkid -ljansson -luuid
 }
 
@@ -77,7 +77,7 @@ test_expect_success 'an initramfs with busybox, the modules and the guest binary
 	for m in $(cat /mods/order); do insmod /mods/$m.ko 2>/dev/null || echo "SZ insmod-failed $m"; done
 	i=0
 	while [ $i -lt 100 ]; do
-		[ -b /dev/nvme0n1 ] && [ -b /dev/sda ] && [ -b /dev/sdb ] && break
+		[ -b /dev/nvme0n1 ] && [ -b /dev/nvme0n2 ] && [ -b /dev/sda ] && [ -b /dev/sdb ] && break
 		sleep 0.1; i=$((i + 1))
 	done
 	echo "SZ guest-start"
@@ -92,14 +92,18 @@ test_expect_success 'an initramfs with busybox, the modules and the guest binary
 	test -s "$TRASH/initrd.gz"
 '
 
-test_expect_success 'boot the guest with nvme, ahci and virtio-scsi disks' '
+test_expect_success 'boot the guest with nvme (two namespaces), ahci and virtio-scsi disks' '
 	for d in nvme ata scsi; do truncate -s 64M "$TRASH/$d.img" || exit 1; done &&
+	truncate -s 16M "$TRASH/nvme2.img" && mkfs.ext2 -q -F "$TRASH/nvme2.img" &&
 	timeout 180 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
 		-display none -serial file:"$TRASH/console.log" \
 		-kernel "$KDIR/boot/vmlinuz-$kver" -initrd "$TRASH/initrd.gz" \
 		-append "console=ttyS0 sz_guest=1 panic=-1 loglevel=3" \
+		-device nvme,id=nvme0,serial=NVME0001 \
 		-drive file="$TRASH/nvme.img",if=none,id=n0,format=raw \
-		-device nvme,serial=NVME0001,drive=n0 \
+		-device nvme-ns,drive=n0,bus=nvme0,nsid=1 \
+		-drive file="$TRASH/nvme2.img",if=none,id=n1,format=raw \
+		-device nvme-ns,drive=n1,bus=nvme0,nsid=2 \
 		-drive file="$TRASH/ata.img",if=none,id=a0,format=raw \
 		-device ahci,id=ahci -device ide-hd,drive=a0,bus=ahci.0,serial=ATA0001 \
 		-drive file="$TRASH/scsi.img",if=none,id=s0,format=raw \
@@ -135,6 +139,12 @@ test_expect_success 'hpa/dco: the ata disk reports its native max and no hidden 
 	[ "$(field native "$l")" = "$(field sectors "$l")" ]
 '
 
+test_expect_success 'read native max through libata: registers decoded (fixed or descriptor sense), lba = native - 1' '
+	l=$(grep "^SZ ata-sense " "$L") && echo "$l" &&
+	[ "$(field rc "$l")" = 0 ] && [ "$(field valid "$l")" = 1 ] &&
+	[ $(( $(field lba "$l") + 1 )) = "$(field native "$(grep "^SZ ident ata " "$L")")" ]
+'
+
 test_expect_success 'a wrong expected identity is refused before anything is written' '
 	expect_method nvme-format-user /dev/nvme failed identity_mismatch "sent=0"
 '
@@ -143,6 +153,40 @@ test_expect_success 'a method of another command set is refused as unsupported_d
 	expect_method ata-secure-erase /dev/nvme failed unsupported_device "sent=0" &&
 	expect_method scsi-sanitize-block /dev/nvme failed unsupported_device "sent=0" &&
 	grep "^SZ method nvme-format-user /dev/sd" "$L" | grep -q "refusal=unsupported_device"
+'
+
+test_expect_success 'nvme sanitize of namespace 1 refused while namespace 2 of the subsystem is mounted' '
+	grep "^SZ ns2-mount /dev/nvme0n2 rc=0 marker=1" "$L" &&
+	for a in block crypto overwrite; do
+		l=$(grep "^SZ ns2 nvme-sanitize-$a /dev/nvme0n1 " "$L") && echo "$l" &&
+		[ "$(field state "$l")" = failed ] && [ "$(field refusal "$l")" = mounted ] &&
+		[ "$(field sent "$l")" = 0 ] && echo "$l" | grep -q "error=.*whole_nvm_subsystem.*namespace_nvme0n2_is_in_use:_device_is_mounted_on_/mnt/n2" || exit 1
+	done
+'
+
+test_expect_success 'nvme format with FNA 0 acts on namespace 1 alone: allowed, namespace 2 keeps its file' '
+	fna=$(field fna "$(grep "^SZ ident nvme " "$L")") &&
+	if [ $(( fna & 3 )) = 0 ]; then
+		expect_method nvme-format-user "/dev/nvme0n1 rc=0" completed - "sent=1 confirmed=1" &&
+		grep "^SZ ns2-after-format marker=1" "$L" && grep "^SZ ns2-umount rc=0" "$L"
+	else
+		expect_method nvme-format-user "/dev/nvme0n1" failed mounted "sent=0 .*nvme0n2"
+	fi
+'
+
+test_expect_success 'format nvm keeps the namespace format: cdw10 is lbaf|ses only when no PI/metadata' '
+	l=$(grep "^SZ method nvme-format-user /dev/nvme0n1 rc=0" "$L") &&
+	echo "$l" | grep -q "command=nvme_format_nvm_(0x80)_nsid=1_cdw10=0x00000200"
+'
+
+test_expect_success 'the job holds the device O_EXCL at every phase, and reads back on its own descriptor' '
+	grep "^SZ excl-done /dev/nvme0n1 rc=0 state=completed" "$L" &&
+	for ph in sentinels erasing confirming verifying readback readback-callback; do
+		grep "^SZ excl /dev/nvme0n1 phase=$ph ebusy=1$" "$L" || { echo "phase $ph"; exit 1; }
+	done &&
+	! grep "^SZ excl /dev/nvme0n1 phase=[a-z-]* ebusy=0" "$L" | grep -v "phase=after" &&
+	grep "^SZ excl /dev/nvme0n1 phase=after ebusy=0" "$L" &&
+	grep "^SZ excl-readback /dev/nvme0n1 accepts=readable block1_zeros=1" "$L"
 '
 
 test_expect_success 'nvme-format-user erases the pattern for real (sentinels gone, zeros)' '

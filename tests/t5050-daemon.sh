@@ -8,10 +8,18 @@ command -v openssl >/dev/null || skip_all "openssl is not installed"
 test_expect_success_here 'HTTPS: the daemon serves TLS with the given certificate' '
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 		-subj /CN=127.0.0.1 -keyout tls.key -out tls.crt 2>/dev/null && chmod 600 tls.key &&
-	PORT=$((20000 + RANDOM % 20000)) &&
-	{ "$SZ" serve --state-dir st --listen 127.0.0.1:$PORT --tls-cert tls.crt --tls-key tls.key \
-		--log "$TRASH/d.log" 2>serve.err & } && SZPID=$! && pid_register $SZPID &&
-	for i in $(seq 100); do curl -s -m 1 --cacert tls.crt https://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.05; done &&
+	for try in 1 2 3 4 5; do
+		PORT=$((20000 + RANDOM % 20000))
+		{ "$SZ" serve --state-dir st --listen 127.0.0.1:$PORT --tls-cert tls.crt --tls-key tls.key \
+			--log "$TRASH/d.log" 2>serve.err & } && SZPID=$! && pid_register $SZPID
+		up=
+		for i in $(seq 200); do
+			curl -s -m 1 --cacert tls.crt https://127.0.0.1:$PORT/healthz >/dev/null && { up=1; break; }
+			kill -0 $SZPID 2>/dev/null || break	# the port was taken: another one
+			sleep 0.05
+		done
+		[ -n "$up" ] && break
+	done &&
 	[ "$(curl -s -m 5 --cacert tls.crt https://127.0.0.1:$PORT/healthz)" = "{\"status\":\"ok\"}" ] &&
 	! curl -s -m 5 http://127.0.0.1:$PORT/healthz >/dev/null
 '

@@ -25,11 +25,21 @@ test_expect_success_here 'setup: two retired assets over loop devices' '
 
 test_expect_success 'SIGTERM at any point of POST /v1/jobs: exit 0, no ASan report, nothing left sanitizing' '
 	for round in $(seq 30); do
-		PORT=$((20000 + RANDOM % 20000)); URL="http://127.0.0.1:$PORT"
-		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "$ASZ" serve --state-dir st --listen 127.0.0.1:$PORT \
-			--max-jobs 1 >>serve.log 2>&1 &
-		pid=$! && echo "$pid" >>"$TRASH/.cleanup-pids" &&
-		for i in $(seq 200); do curl -s -m 1 "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.02; done &&
+		for try in 1 2 3 4 5; do	# another port when this one is taken
+			PORT=$((20000 + RANDOM % 20000)); URL="http://127.0.0.1:$PORT"
+			ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 "$ASZ" serve --state-dir st --listen 127.0.0.1:$PORT \
+				--max-jobs 1 >>serve.log 2>&1 &
+			pid=$! && echo "$pid" >>"$TRASH/.cleanup-pids"
+			up=
+			for i in $(seq 200); do
+				curl -s -m 1 "$URL/healthz" >/dev/null 2>&1 && { up=1; break; }
+				kill -0 $pid 2>/dev/null || break
+				sleep 0.02
+			done
+			[ -n "$up" ] && break
+			wait $pid 2>/dev/null
+		done &&
+		[ -n "$up" ] &&
 		for x in a b; do
 			d=$DA; [ $x = b ] && d=$DB
 			curl -s -m 10 -o /dev/null -H "Authorization: Bearer $(cat st/admin.token)" -H "Content-Type: application/json" \

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "drivers/ata.h"
 #include "drivers/blkdev.h"
@@ -46,7 +48,7 @@ static void clean(char *s)
 			*s = '_';
 }
 
-static int find_disks(char *nvme, char *ata, char *scsi, size_t len)
+static int find_disks(char *nvme, char *nvme2, char *ata, char *scsi, size_t len)
 {
 	struct blkdev_env env;
 	struct blkdev_info *d = NULL;
@@ -59,8 +61,10 @@ static int find_disks(char *nvme, char *ata, char *scsi, size_t len)
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(d[i].name, "nvme", 4))
+		if (!strcmp(d[i].name, "nvme0n1"))
 			snprintf(nvme, len, "%s", d[i].path);
+		else if (!strcmp(d[i].name, "nvme0n2"))
+			snprintf(nvme2, len, "%s", d[i].path);
 		else if (!strncmp(d[i].name, "sd", 2) && !strcmp(d[i].transport, "sata"))
 			snprintf(ata, len, "%s", d[i].path);
 		else if (!strncmp(d[i].name, "sd", 2))
@@ -115,6 +119,18 @@ static void ident_ata(const char *dev)
 		printf("SZ ident ata %s rc=%d\n", dev, rc);
 		close(fd);
 		return;
+	}
+	{
+		/* which sense format libata returns the registers in on this kernel (issue 10 item 3) */
+		struct ata_tf tf;
+		struct ata_regs r;
+		char err[160];
+		int xrc;
+
+		ata_read_native_max_tf(&tf);
+		xrc = ata_exec(fd, &tf, NULL, 0, 10000, &r, err, sizeof(err));
+		printf("SZ ata-sense %s rc=%d valid=%d fixed=%d lba=%llu\n", dev, xrc, r.valid, r.fixed,
+		       (unsigned long long)r.lba);
 	}
 	rc = ata_probe_hidden(fd, &a, &h);
 	clean(a.model);
@@ -180,18 +196,18 @@ static int zeros(const char *dev)
 	return rc;
 }
 
-static int run(const char *dev, const char *method, const char *expected, int precheck)
+static int run_tag(const char *tag, const char *dev, const char *method, const char *expected, int precheck)
 {
 	struct purge_params p;
 	struct purge_job *j;
 	const struct purge_result *r;
-	char err[768];
+	char err[768], cmd[128];
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	snprintf(p.device, sizeof(p.device), "%s", dev);
 	if (purge_method_parse(method, &p.method)) {
-		printf("SZ method %s %s rc=-22 state=bad_method\n", method, dev);
+		printf("SZ %s %s %s rc=-22 state=bad_method\n", tag, method, dev);
 		return -EINVAL;
 	}
 	if (expected)
@@ -201,20 +217,121 @@ static int run(const char *dev, const char *method, const char *expected, int pr
 	p.max_seconds = 60;
 	rc = purge_job_new(&p, &j);
 	if (rc) {
-		printf("SZ method %s %s rc=%d state=bad_params\n", method, dev, rc);
+		printf("SZ %s %s %s rc=%d state=bad_params\n", tag, method, dev, rc);
 		return rc;
 	}
 	rc = purge_job_run(j, NULL, NULL);
 	r = purge_job_result(j);
 	snprintf(err, sizeof(err), "%s", r->error[0] ? r->error : "-");
 	clean(err);
-	printf("SZ method %s %s rc=%d state=%s refusal=%s sent=%d confirmed=%d verify=%s sentinels=%u "
-	       "zero_blocks=%u serial=%s error=%s\n", method, dev, rc, purge_state_name(r->state),
+	snprintf(cmd, sizeof(cmd), "%s", r->command[0] ? r->command : "-");
+	clean(cmd);
+	printf("SZ %s %s %s rc=%d state=%s refusal=%s sent=%d confirmed=%d verify=%s sentinels=%u "
+	       "zero_blocks=%u serial=%s command=%s error=%s\n", tag, method, dev, rc, purge_state_name(r->state),
 	       r->refusal[0] ? r->refusal : "-", r->command_sent, r->confirmed,
 	       !r->verify.performed ? "none" : r->verify.passed ? "passed" : "failed", r->verify.sentinels,
-	       r->verify.zero_blocks, r->serial[0] ? r->serial : "-", err);
+	       r->verify.zero_blocks, r->serial[0] ? r->serial : "-", cmd, err);
 	purge_job_free(j);
 	return rc;
+}
+
+static int run(const char *dev, const char *method, const char *expected, int precheck)
+{
+	return run_tag("method", dev, method, expected, precheck);
+}
+
+/* the marker file on the mounted second namespace: 1 if it reads back, 0 if not */
+static int marker(int write_it)
+{
+	static const char want[] = "sz-guest namespace 2 marker\n";
+	char got[64];
+	ssize_t n;
+	int fd = open("/mnt/n2/marker", write_it ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return 0;
+	if (write_it) {
+		n = write(fd, want, sizeof(want) - 1);
+		n = n == (ssize_t)sizeof(want) - 1 && fsync(fd) == 0 ? n : -1;
+	} else {
+		n = read(fd, got, sizeof(got));
+	}
+	close(fd);
+	return n == (ssize_t)sizeof(want) - 1 && (write_it || !memcmp(got, want, sizeof(want) - 1));
+}
+
+/*
+ * issue 10 item 8: while a purge job runs, nobody else may open the device
+ * O_EXCL, at every phase the progress function sees and in the read-back,
+ * which runs on the job's own descriptor.
+ */
+struct excl {
+	const char *dev;
+	char last[16];
+	int readback_rc;
+};
+
+static void excl_probe(const char *dev, const char *phase)
+{
+	int fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC), busy = fd < 0 && errno == EBUSY;
+
+	if (fd >= 0)
+		close(fd);
+	printf("SZ excl %s phase=%s ebusy=%d\n", dev, phase, busy);
+}
+
+static void on_progress(void *ctx, const struct purge_progress *p)
+{
+	struct excl *x = ctx;
+
+	if (!strcmp(x->last, p->phase))
+		return;
+	snprintf(x->last, sizeof(x->last), "%s", p->phase);
+	if (strcmp(p->phase, "checking"))	/* before the open: nothing held yet */
+		excl_probe(x->dev, p->phase);
+}
+
+static int on_readback(void *ctx, int fd, const struct purge_result *r)
+{
+	struct excl *x = ctx;
+	uint8_t *b;
+	int z = -1;
+
+	excl_probe(x->dev, "readback-callback");
+	if (posix_memalign((void **)&b, 4096, 4096) == 0) {
+		z = pread(fd, b, 4096, 4096) == 4096;
+		for (int i = 0; z == 1 && i < 4096; i++)
+			if (b[i])
+				z = 0;
+		free(b);
+	}
+	printf("SZ excl-readback %s accepts=%s block1_zeros=%d\n", x->dev, purge_readback_name(r->readback_accept), z);
+	return x->readback_rc;
+}
+
+static void run_excl(const char *dev)
+{
+	struct purge_params p;
+	struct purge_job *j;
+	struct excl x;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&x, 0, sizeof(x));
+	x.dev = dev;
+	snprintf(p.device, sizeof(p.device), "%s", dev);
+	p.method = PURGE_NVME_FORMAT_USER;
+	snprintf(p.expected_identity, sizeof(p.expected_identity), "NVME0001");
+	p.precheck = 1;
+	p.poll_interval = 0.2;
+	p.max_seconds = 60;
+	if (purge_job_new(&p, &j))
+		return;
+	purge_job_set_readback(j, on_readback, &x);
+	rc = purge_job_run(j, on_progress, &x);
+	printf("SZ excl-done %s rc=%d state=%s\n", dev, rc, purge_state_name(purge_job_result(j)->state));
+	purge_job_free(j);
+	excl_probe(dev, "after");
 }
 
 static void raw_nvme(const char *dev)
@@ -283,7 +400,7 @@ static void raw_scsi(const char *dev)
 
 int main(void)
 {
-	char nvme[64] = "", ata[64] = "", scsi[64] = "";
+	char nvme[64] = "", nvme2[64] = "", ata[64] = "", scsi[64] = "";
 	static const char *const nvme_m[] = { "nvme-sanitize-crypto", "nvme-sanitize-block",
 					      "nvme-sanitize-overwrite", "nvme-format-crypto" };
 	static const char *const ata_m[] = { "ata-sanitize-crypto", "ata-sanitize-block", "ata-sanitize-overwrite",
@@ -296,8 +413,8 @@ int main(void)
 		fprintf(stderr, "sz-guest: refusing to run outside the test guest (no sz_guest=1 on the kernel command line)\n");
 		return 2;
 	}
-	if (find_disks(nvme, ata, scsi, sizeof(nvme)) < 0 || !nvme[0] || !ata[0] || !scsi[0])
-		printf("SZ warn missing disks nvme=%s ata=%s scsi=%s\n", nvme, ata, scsi);
+	if (find_disks(nvme, nvme2, ata, scsi, sizeof(nvme)) < 0 || !nvme[0] || !nvme2[0] || !ata[0] || !scsi[0])
+		printf("SZ warn missing disks nvme=%s nvme2=%s ata=%s scsi=%s\n", nvme, nvme2, ata, scsi);
 	if (nvme[0])
 		ident_nvme(nvme);
 	if (ata[0])
@@ -316,12 +433,38 @@ int main(void)
 	if (access("/dev/vda", F_OK) == 0)
 		run("/dev/vda", "nvme-format-user", NULL, 0);
 
+	/*
+	 * issue 10 item 2: the second namespace of the same controller is
+	 * mounted.  Sanitize acts on the whole subsystem: refused naming
+	 * nvme0n2, before the capability check.  Format NVM with FNA 0 (QEMU's)
+	 * acts on nvme0n1 alone: allowed, and nvme0n2's file survives.
+	 */
+	if (nvme[0] && nvme2[0]) {
+		int rc;
+
+		mkdir("/mnt", 0755);
+		mkdir("/mnt/n2", 0755);
+		rc = mount(nvme2, "/mnt/n2", "ext2", 0, NULL) ? -errno : 0;
+		printf("SZ ns2-mount %s rc=%d marker=%d\n", nvme2, rc, rc ? 0 : marker(1));
+		run_tag("ns2", nvme, "nvme-sanitize-block", "NVME0001", 1);
+		run_tag("ns2", nvme, "nvme-sanitize-crypto", "NVME0001", 1);
+		run_tag("ns2", nvme, "nvme-sanitize-overwrite", "NVME0001", 0);
+	}
 	/* the real erase: sentinels written, format nvm, none may survive */
 	if (nvme[0]) {
 		fill(nvme, 0x5a);
 		printf("SZ pattern-before %s zeros=%d\n", nvme, zeros(nvme));
 		run(nvme, "nvme-format-user", "NVME0001", 1);
 		printf("SZ pattern-after nvme-format-user %s zeros=%d\n", nvme, zeros(nvme));
+		if (nvme2[0]) {
+			int rc;
+
+			printf("SZ ns2-after-format marker=%d\n", marker(0));
+			rc = umount("/mnt/n2") ? -errno : 0;
+			printf("SZ ns2-umount rc=%d\n", rc);
+		}
+		fill(nvme, 0x77);
+		run_excl(nvme);
 		for (size_t i = 0; i < sizeof(nvme_m) / sizeof(nvme_m[0]); i++)
 			run(nvme, nvme_m[i], "NVME0001", 1);
 		raw_nvme(nvme);

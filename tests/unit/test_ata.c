@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "drivers/ata.h"
+#include "drivers/purge.h"
 #include "tests/unit/tap.h"
 
 static int cdb_is(const uint8_t *got, const uint8_t *want)
@@ -193,6 +194,23 @@ int main(void)
 		CHECK_EQ_INT(ata_regs_from_sense(s, sizeof(s), &r), -EINVAL, "unknown response code refused");
 	}
 
+	/* issue 10 item 4: ACS-3 7.4.2 GET NATIVE MAX ADDRESS EXT, 78h / FEATURE 0000h, 48-bit, registers back */
+	{
+		struct ata_tf t2;
+
+		ata_get_native_max_tf(&t2);
+		CHECK_EQ_INT(ata_pt16_cdb(cdb, &t2), 0, "get native max address ext packs");
+	}
+	CHECK(cdb_is(cdb, (const uint8_t[16]){ 0x85, 0x07, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x78, 0 }),
+	      "  85h, non-data 48-bit, CK_COND, feature 0000h, device 40h, command 78h");
+	identify(b);
+	setw(b, 119, 0x4100);		/* valid (01b in 15:14), bit 8: Accessible Max Address Configuration */
+	checksum(b);
+	CHECK(ata_parse_identify(b, 512, &a) == 0 && a.ama_supported, "identify word 119 bit 8: ama supported");
+	setw(b, 119, 0x0100);		/* bit 8 without the validity bits */
+	checksum(b);
+	CHECK(ata_parse_identify(b, 512, &a) == 0 && !a.ama_supported, "  not when word 119 is not valid");
+
 	/* IDENTIFY DEVICE */
 	identify(b);
 	CHECK_EQ_INT(ata_parse_identify(b, 512, &a), 0, "identify device parses");
@@ -297,7 +315,114 @@ int main(void)
 	CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), -EINVAL, "completed and in progress at once refused");
 	r.count = 0x8000;
 	r.status = 0x51;
-	CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), -EINVAL, "an aborted status command refused");
+	r.lba = 0x01;
+	CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), 0, "an aborted status command: the error outputs");
+	CHECK(ss.aborted && ss.reason == ATA_SANITIZE_REASON_FAILED && !ss.completed,
+	      "  aborted, reason from LBA 7:0 (ACS-4 7.47.9), not completed");
+	CHECK_STR(ata_sanitize_reason_str(1), "the last sanitize operation completed unsuccessfully", "  reason 1 in words");
+	CHECK_STR(ata_sanitize_reason_str(3), "the device is in the sanitize frozen state", "  reason 3 in words");
+	CHECK_STR(ata_sanitize_reason_str(0x77), "unknown reason", "  a reserved reason");
+	r.status = 0xd0;
+	CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), -EINVAL, "BSY refused");
+
+	/*
+	 * issue 10 item 3: SANITIZE STATUS EXT answered in fixed-format sense
+	 * (SAT-4 12.2.2.7; libata's default).  Built from the layout: byte 0
+	 * 70h, byte 2 sense key RECOVERED ERROR, INFORMATION bytes 3-6 =
+	 * ERROR, STATUS, DEVICE, COUNT 7:0, byte 7 additional length 0Ah,
+	 * COMMAND-SPECIFIC INFORMATION byte 8 = EXTEND 80h | COUNT UPPER
+	 * NONZERO 40h | LBA UPPER NONZERO 20h, bytes 9-11 = LBA 7:0, 15:8,
+	 * 23:16, ASC/ASCQ 00h/1Dh ATA PASS-THROUGH INFORMATION AVAILABLE.
+	 */
+	{
+		/* a sanitize a quarter done: COUNT 4000h (bit 14 in progress) does not fit; LBA 15:0 = 4000h does */
+		static const uint8_t running[18] = { 0x70, 0, 0x01, 0x00, 0x50, 0x40, 0x00, 0x0a,
+						     0xc0, 0x00, 0x40, 0x00, 0x00, 0x1d, 0, 0, 0, 0 };
+		/* finished: COUNT 8000h (bit 15), progress FFFFh */
+		static const uint8_t done[18] = { 0x70, 0, 0x01, 0x00, 0x50, 0x40, 0x00, 0x0a,
+						  0xc0, 0xff, 0xff, 0x00, 0x00, 0x1d, 0, 0, 0, 0 };
+		/* the drive never sanitized, not frozen: COUNT 0000h, the flag says so */
+		static const uint8_t idle[18] = { 0x70, 0, 0x01, 0x00, 0x50, 0x40, 0x00, 0x0a,
+						  0x80, 0xff, 0xff, 0x00, 0x00, 0x1d, 0, 0, 0, 0 };
+		/* aborted: ABORTED COMMAND, STATUS 51h ERR, ERROR 04h ABRT, LBA 7:0 = 01h "completed unsuccessfully" */
+		static const uint8_t failed[18] = { 0x70, 0, 0x0b, 0x04, 0x51, 0x40, 0x00, 0x0a,
+						    0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0 };
+		/* descriptor format of the same running sanitize: COUNT 15:8 = 40h is there */
+		static const uint8_t running_desc[22] = { 0x72, 0x01, 0x00, 0x1d, 0, 0, 0, 14,
+							  0x09, 0x0c, 0x01, 0x00, 0x40, 0x00, 0x00, 0x00,
+							  0x00, 0x40, 0x00, 0x00, 0x40, 0x50 };
+		/* READ NATIVE MAX ADDRESS EXT of a 4 TB drive: LBA 1D1C0BEAFh does not fit in 23:0 */
+		static const uint8_t native[18] = { 0x70, 0, 0x01, 0x00, 0x50, 0x40, 0x00, 0x0a,
+						    0xa0, 0xaf, 0xbe, 0xc0, 0x00, 0x1d, 0, 0, 0, 0 };
+		char why[256], msg[256];
+		int frozen = -1;
+
+		CHECK_EQ_INT(ata_regs_from_sense(running, sizeof(running), &r), -ERANGE,
+			     "fixed format, sanitize running: COUNT 15:8 cannot be carried (-ERANGE)");
+		CHECK(r.valid && r.fixed && r.count_hi_unknown && !r.lba_hi_unknown && r.lba == 0x4000,
+		      "  registers valid, fixed, COUNT UPPER NONZERO, LBA 23:0 = 4000h");
+		CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), 0, "  parses as a status");
+		CHECK(ss.flags_unknown && !ss.in_progress && !ss.completed && !ss.frozen && ss.progress_raw == 0x4000,
+		      "  the state bits are unknown, not zero; progress 4000h");
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), 1,
+			     "  a running sanitize is still running, not failed at the first poll");
+		CHECK_EQ_INT(ata_regs_from_sense(running_desc, sizeof(running_desc), &r), 0, "descriptor format, same state");
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK(ss.in_progress && !ss.flags_unknown && ss.progress == 0.25, "  in progress, a quarter done");
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), 1, "  running");
+		r.count = 0x8000;
+		r.lba = 0xffff;
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), 0, "descriptor format, bit 15: completed");
+		r.count = 0x0000;
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), -EPROTO,
+			     "neither in progress nor completed: not a success");
+
+		ata_regs_from_sense(done, sizeof(done), &r);
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), -EPROTO,
+			     "fixed format, progress FFFFh, COUNT 15:8 hidden: completion is not assumed");
+		CHECK(strstr(msg, "COUNT 15:8") != NULL, "  saying why");
+
+		CHECK_EQ_INT(ata_regs_from_sense(failed, sizeof(failed), &r), 0, "fixed format, aborted: registers");
+		CHECK_EQ_INT(ata_parse_sanitize_status(&r, &ss), 0, "  the error outputs parse");
+		CHECK(ss.aborted && ss.reason == 1, "  aborted, reason 01h from LBA 7:0");
+		CHECK_EQ_INT(purge_ata_sanitize_decide(&ss, msg, sizeof(msg)), -EIO, "  the sanitize failed");
+		CHECK_STR(msg, "the drive reports the sanitize failed: the last sanitize operation completed unsuccessfully "
+			  "(reason 0x01)", "  with the reason in words");
+		CHECK_EQ_INT(purge_ata_sanitize_precheck(0, &ss, &frozen, why, sizeof(why)), 0,
+			     "  before a sanitize: a failed one (SD3) is not the frozen state: allowed");
+		CHECK_EQ_INT(frozen, 0, "  not frozen");
+
+		/* the frozen pre-check */
+		ata_regs_from_sense(running, sizeof(running), &r);
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK_EQ_INT(purge_ata_sanitize_precheck(0, &ss, &frozen, why, sizeof(why)), -1,
+			     "pre-check with COUNT 15:8 hidden: not \"not frozen\"");
+		CHECK(strstr(why, "frozen state is unknown") && strstr(why, "D_SENSE"), "  why, and the remedy");
+		CHECK_EQ_INT(ata_regs_from_sense(idle, sizeof(idle), &r), 0, "fixed format, flags clear: COUNT known 0");
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK(!ss.flags_unknown && ss.fixed && !ss.frozen, "  not frozen");
+		CHECK_EQ_INT(purge_ata_sanitize_precheck(0, &ss, &frozen, why, sizeof(why)), -1,
+			     "  still refused: completion could not be confirmed through this path");
+		CHECK(strstr(why, "completion could not be confirmed") != NULL, "  saying so");
+		CHECK_EQ_INT(purge_ata_sanitize_precheck(-EIO, &ss, &frozen, why, sizeof(why)), -1,
+			     "a failed status command: unknown, not \"not frozen\"");
+		ata_regs_from_sense(running_desc, sizeof(running_desc), &r);
+		r.count = 0x2000;
+		ata_parse_sanitize_status(&r, &ss);
+		CHECK_EQ_INT(purge_ata_sanitize_precheck(0, &ss, &frozen, why, sizeof(why)), 0, "descriptor format: known");
+		CHECK_EQ_INT(frozen, 1, "  frozen (bit 13)");
+		r.count = 0x0000;
+		ata_parse_sanitize_status(&r, &ss);
+		purge_ata_sanitize_precheck(0, &ss, &frozen, why, sizeof(why));
+		CHECK(frozen == 0 && why[0] == 0, "  idle: not frozen, nothing unknown");
+
+		CHECK_EQ_INT(ata_regs_from_sense(native, sizeof(native), &r), -ERANGE,
+			     "fixed format, a native max above 2^24: -ERANGE");
+		CHECK(r.lba_hi_unknown && !r.count_hi_unknown && r.lba == 0xc0beaf, "  LBA UPPER NONZERO, only 23:0 known");
+	}
 
 	CHECK_EQ_INT(ata_exec(-1, &tf, NULL, 0, 1000, &r, (char[64]){ 0 }, 64), -EINVAL,
 		     "a non-data command with a 49-bit LBA is refused before any I/O");

@@ -1,7 +1,7 @@
 /*
  * Certificates over a real ledger file: issuance rules (state, verification,
  * one per sanitization, request validation, nothing written on refusal), the
- * payload's Appendix G fields, the certificate_issued entry and its proof
+ * payload's NIST SP 800-88 Rev. 2 record fields, the certificate_issued entry and its proof
  * checked independently, status after shipping and destruction, online and
  * offline verification with hostile twins, the PDF.
  */
@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/b64.h"
@@ -348,16 +349,38 @@ static void test_status_and_verify(void)
 	proof_json = json_dumps(cert, JSON_COMPACT);
 
 	/* online: POST /v1/verify */
-	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res), 0, "cert_verify");
+	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, NULL), 0, "cert_verify");
 	CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
 	      "valid and in the ledger");
 	CHECK_STR(PSTR(res, "status", "state"), "destroyed", "with the current status");
 	CHECK_STR(PSTR(res, "id"), id, "and the id");
+	CHECK_STR(PSTR(res, "status", "destroyed", "witness"), "Eve", "the full answer has the custody data");
 	json_decref(res);
+	{
+		/* issue 11: the public answer keeps the verdict and the state, nothing of the custody */
+		char *tn = NULL, *text;
+		CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, &tn), 0, "cert_verify with the tenant");
+		CHECK_STR(tn, "acme", "the asset's tenant comes back");
+		cert_verify_public(res);
+		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
+		      "the public answer keeps the verdict");
+		CHECK_STR(PSTR(res, "id"), id, "and the id");
+		CHECK_STR(PSTR(res, "status", "state"), "destroyed", "and the state");
+		CHECK_STR(PSTR(res, "status", "asset_state"), "destroyed", "and the asset's state");
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "and nothing else in status");
+		text = json_dumps(res, JSON_COMPACT);
+		CHECK(text && !strstr(text, "ShredCo") && !strstr(text, "Eve") && !strstr(text, "UPS") &&
+		      !strstr(text, "SEAL-9") && !strstr(text, "1Z"), "no custody value: %s", text ? text : "");
+		free(text);
+		cert_verify_public(res);	/* twice is harmless */
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "reducing twice");
+		json_decref(res);
+		free(tn);
+	}
 	{
 		char *t = strdup(jws);
 		t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
-		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res), 0, "cert_verify of a changed signature");
+		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res, NULL), 0, "cert_verify of a changed signature");
 		CHECK(json_is_false(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")),
 		      "invalid, not in the ledger: %s", PSTR(res, "reason"));
 		json_decref(res);
@@ -368,14 +391,18 @@ static void test_status_and_verify(void)
 		json_t *pl = json_pack("{s:s}", "cert_id", "crt_forgedforged");
 		char *f = NULL;
 		jws_sign_json(key, pl, &f);
-		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res), 0, "cert_verify of an unissued JWS");
+		char *tn = (char *)"unset";
+		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res, &tn), 0, "cert_verify of an unissued JWS");
 		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")) &&
 		      json_is_null(json_object_get(res, "status")), "valid signature, not in the ledger");
+		CHECK(tn == NULL, "no tenant for a certificate the ledger does not hold");
+		cert_verify_public(res);
+		CHECK(json_is_null(json_object_get(res, "status")), "a null status stays null");
 		json_decref(res);
 		free(f);
 		json_decref(pl);
 	}
-	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res), 0, "cert_verify of garbage");
+	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res, NULL), 0, "cert_verify of garbage");
 	CHECK(json_is_false(json_object_get(res, "valid")) && json_is_null(json_object_get(res, "kid")),
 	      "invalid, no kid");
 	json_decref(res);
@@ -459,16 +486,20 @@ static void test_status_and_verify(void)
 	{
 		uint8_t *pdf = NULL;
 		size_t len = 0;
-		char *url = cert_verify_url(cfg.base_url, id), want[128];
+		char *url = NULL, want[128];
 		json_t *empty = json_object();
+		struct cert_pdf_opts po;
 
-		snprintf(want, sizeof(want), "https://wipe.example/v1/certificates/%s", id);
-		CHECK_STR(url, want, "the verification URL");
-		CHECK_EQ_INT(cert_pdf(cert, url, &pdf, &len), 0, "render the PDF");
+		CHECK_EQ_INT(cert_verify_url(cfg.base_url, id, &url), 0, "the verification URL");
+		snprintf(want, sizeof(want), "https://wipe.example/verify/%s", id);
+		CHECK_STR(url, want, "the public page of SPEC section 10, not an authenticated route");
+		po = (struct cert_pdf_opts){ .verify_url = url };
+		CHECK_EQ_INT(cert_pdf(cert, &po, &pdf, &len), 0, "render the PDF");
 		CHECK(pdf && len > 1000 && !memcmp(pdf, "%PDF-", 5), "a PDF of %zu bytes", len);
 		CHECK(len >= 6 && memmem(pdf, len, "%%EOF", 5), "complete (%%EOF)");
+		CHECK(len < CERTPDF_MAX / 4, "with its font subsets, %zu bytes", len);
 		free(pdf);
-		CHECK_EQ_INT(cert_pdf(empty, url, &pdf, &len), -EINVAL, "no payload: refused");
+		CHECK_EQ_INT(cert_pdf(empty, &po, &pdf, &len), -EINVAL, "no payload: refused");
 		json_decref(empty);
 		free(url);
 	}
@@ -493,7 +524,7 @@ static void test_storage(void)
 	int src;
 
 	CHECK_EQ_INT(cert_get(l, "crt_AAAAAAAAAAAA", &cert, NULL), -ENOENT, "a ledger without certificates: -ENOENT");
-	sanitized(l, "d3", "hdd", "ata-secure-erase", "purge", "passed");
+	sanitized(l, "d3", "hdd", "ata-secure-erase", "clear", "passed");
 	CHECK_EQ_INT(issue(l, "d3", NULL, &out, err, sizeof(err)), 0, "issue (%s)", err);
 	id = strdup(json_string_value(json_object_get(out, "id")));
 	json_decref(out);
@@ -510,12 +541,485 @@ static void test_storage(void)
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	CHECK_EQ_INT(ledger_open(path, LEDGER_RDONLY, &ro, err, sizeof(err)), 0, "open read-only");
 	CHECK_EQ_INT(cert_get(ro, id, &cert, NULL), 0, "an auditor's read-only copy reads it");
-	CHECK_STR(PSTR(cert, "payload", "sanitization", "method_type"), "Purge", "ATA secure erase on a hard disk: Purge");
+	CHECK_STR(PSTR(cert, "payload", "sanitization", "method_type"), "Clear",
+		  "ATA normal secure erase on a hard disk: Clear, not Purge (issue 10)");
 	json_decref(cert);
 	CHECK_EQ_INT(issue(ro, "d3", NULL, &out, err, sizeof(err)), -EROFS, "no issuance through a read-only ledger");
 	ledger_close(ro);
 	free(id);
 	ledger_close(l);
+}
+
+/* sanitized() with members merged into the sanitize_completed data (coverage, exceptions, ...) */
+static void sanitized_with(struct ledger *l, const char *asset, const char *media, const char *method,
+			   const char *category, const char *extra)
+{
+	char data[2048], *text;
+	json_t *d, *x = json_loads(extra, 0, NULL);
+
+	snprintf(data, sizeof(data), "{\"serial\":\"SN-%s\",\"model\":\"M\",\"media_type\":\"%s\","
+		 "\"capacity_bytes\":4096,\"tenant\":\"acme\"}", asset, media);
+	add(l, asset, "enrolled", data);
+	add(l, asset, "retired", "{}");
+	add(l, asset, "sanitize_started", "{}");
+	snprintf(data, sizeof(data), completed_fmt, method, category, "passed", asset);
+	d = json_loads(data, 0, NULL);
+	json_object_update(d, x);
+	text = json_dumps(d, JSON_COMPACT);
+	add(l, asset, "sanitize_completed", text);
+	free(text);
+	json_decref(d);
+	json_decref(x);
+}
+
+/* issue, and the signed payload (new reference) or NULL */
+static json_t *issued_payload(struct ledger *l, const char *asset, const char *request, const char *what)
+{
+	char err[512] = "";
+	json_t *out = NULL, *p;
+
+	CHECK_EQ_INT(issue(l, asset, request, &out, err, sizeof(err)), 0, "%s: issued (%s)", what, err);
+	p = payload_of(json_string_value(json_object_get(out, "jws")));
+	json_decref(out);
+	return p;
+}
+
+/*
+ * Issue 10, NIST SP 800-88 Rev. 2: the payload cites Rev. 2 and its table
+ * row; validation (4.5.2) is a named person with a date, or "not recorded";
+ * coverage and exceptions are carried, and an exception is never a plain pass.
+ */
+static void test_rev2_record(void)
+{
+	struct ledger *l = fresh("rev2.db");
+	json_t *p;
+
+	/* RFC 3339 dates, ranges checked */
+	CHECK(cert_date_valid("2026-01-31") && cert_date_valid("2024-02-29") && cert_date_valid("2026-01-31T10:20:00Z") &&
+	      cert_date_valid("2026-01-31T10:20:00.123Z") && cert_date_valid("2000-02-29"), "valid dates accepted");
+	CHECK(!cert_date_valid("2026-02-30") && !cert_date_valid("2025-02-29") && !cert_date_valid("1900-02-29") &&
+	      !cert_date_valid("2026-13-01") && !cert_date_valid("2026-00-10") && !cert_date_valid("2026-04-31") &&
+	      !cert_date_valid("2026-01-31T25:00:00Z") && !cert_date_valid("2026-01-31T10:61:00Z") &&
+	      !cert_date_valid("2026-01-31T10:20:00+02:00") && !cert_date_valid("2026-01-31T10:20:00") &&
+	      !cert_date_valid("2026-01-31T10:20:00.Z") && !cert_date_valid("yesterday") && !cert_date_valid("") &&
+	      !cert_date_valid("2026-1-31") && !cert_date_valid("2026-01-31 ") && !cert_date_valid(NULL),
+	      "impossible or malformed dates refused");
+
+	/* an older record: no coverage, no exceptions; no validator named */
+	sanitized(l, "old", "hdd", "clear-zero", "clear", "passed");
+	p = issued_payload(l, "old", "{\"performed_by\":{\"name\":\"Ann\"}}", "an older record");
+	CHECK_STR(PSTR(p, "standard"), "NIST SP 800-88 Rev. 2", "the payload cites Rev. 2");
+	CHECK(json_is_false(PATH(p, "validation", "recorded")) && !PATH(p, "validated_by"),
+	      "no validated_by: validation recorded false, nothing implied");
+	CHECK_STR(PSTR(p, "validation", "standard"), "NIST SP 800-88 Rev. 2 4.5.2", "validation cites 4.5.2");
+	CHECK_STR(PSTR(p, "performed_by", "date"), "2026-01-01T00:00:05.000Z",
+		  "performed_by's date defaults to the sanitization's completion");
+	CHECK_STR(PSTR(p, "sanitization", "coverage", "scope"), "not recorded", "coverage not recorded, said so");
+	CHECK(json_array_size(PATH(p, "sanitization", "exceptions")) == 0, "no exceptions");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed", "outcome: passed");
+	CHECK(json_is_true(PATH(p, "sanitization", "category_basis", "confirmed")), "clear-zero on hdd: confirmed row");
+	CHECK(strstr(PSTR(p, "sanitization", "category_basis", "clause") ?: "", "3.1.1") != NULL,
+	      "the clause is carried: %s", PSTR(p, "sanitization", "category_basis", "clause"));
+	json_decref(p);
+
+	/* a validator with date and place; coverage and two exceptions */
+	sanitized_with(l, "exc", "nvme", "nvme-sanitize-block", "purge",
+		       "{\"coverage\":{\"scope\":\"whole_device\",\"bytes\":4096,\"capacity_bytes\":4096},"
+		       "\"hidden_sectors\":{\"hpa\":0,\"dco\":0},"
+		       "\"exceptions\":[{\"kind\":\"hidden_area_undetermined\",\"detail\":\"no IDENTIFY\",\"offset\":-1,"
+		       "\"length\":0},{\"kind\":\"readback_not_applicable\",\"detail\":\"deallocated\",\"offset\":-1,"
+		       "\"length\":0},7]}");
+	p = issued_payload(l, "exc", "{\"validated_by\":{\"name\":\"Bob\",\"title\":\"QA\",\"organization\":\"Acme\","
+			   "\"location\":\"DC1\",\"phone\":\"1\",\"date\":\"2026-01-02\"},\"performed_by\":{\"name\":\"Ann\","
+			   "\"date\":\"2026-01-01\"}}", "with exceptions");
+	CHECK(json_is_true(PATH(p, "validation", "recorded")), "validated_by: validation recorded");
+	CHECK_STR(PSTR(p, "validated_by", "date"), "2026-01-02", "validated_by's date carried");
+	CHECK_STR(PSTR(p, "validated_by", "location"), "DC1", "and where");
+	CHECK_STR(PSTR(p, "performed_by", "date"), "2026-01-01", "performed_by's own date kept");
+	CHECK_EQ_INT(json_array_size(PATH(p, "sanitization", "exceptions")), 2,
+		     "both exceptions carried, the non-object dropped");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed with 2 exception(s)", "never a plain pass");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(PATH(p, "sanitization", "exceptions"), 0), "kind")),
+		  "hidden_area_undetermined", "the first exception's kind");
+	CHECK(json_integer_value(PATH(p, "sanitization", "coverage", "bytes")) == 4096, "coverage bytes carried");
+	CHECK(PATH(p, "sanitization", "hidden_sectors") != NULL, "hidden sectors carried");
+	CHECK(json_is_false(PATH(p, "sanitization", "category_basis", "confirmed")),
+	      "NVMe Sanitize: the certificate says the row is unconfirmed");
+	CHECK_STR(PSTR(p, "sanitization", "method_used"), "Block Erase", "technique");
+	json_decref(p);
+
+	/* refusals: a bad date, a partial coverage, a single pass on USB flash */
+	sanitized(l, "vd", "hdd", "clear-zero", "clear", "passed");
+	refused(l, "vd", "{\"validated_by\":{\"name\":\"Bob\",\"date\":\"2026-02-30\"}}", -EINVAL,
+		"validated_by.date must be an RFC 3339 date", "validation dated February 30th");
+	refused(l, "vd", "{\"performed_by\":{\"date\":\"soon\"}}", -EINVAL, "performed_by.date must be",
+		"a date that is not a date");
+	refused(l, "vd", "{\"validated_by\":{\"date\":\"2026-01-02\",\"title\":\"QA\"}}", -EINVAL,
+		"validated_by needs the validator's name", "a validation without a name");
+	refused(l, "vd", "{\"validated_by\":{}}", -EINVAL, "validated_by needs the validator's name",
+		"an empty validated_by");
+	sanitized_with(l, "part", "hdd", "clear-zero", "clear",
+		       "{\"coverage\":{\"scope\":\"partition\",\"bytes\":2048,\"capacity_bytes\":4096}}");
+	refused(l, "part", NULL, -EPROTO, "covered 2048 of 4096 bytes (scope partition), not the whole drive",
+		"a partition's sanitization gets no certificate");
+	sanitized_with(l, "short", "hdd", "clear-zero", "clear",
+		       "{\"coverage\":{\"scope\":\"whole_device\",\"bytes\":2048,\"capacity_bytes\":4096}}");
+	refused(l, "short", NULL, -EPROTO, "covered 2048 of 4096 bytes", "fewer bytes than the capacity");
+	sanitized_with(l, "odd", "hdd", "clear-zero", "clear", "{\"coverage\":{\"scope\":\"whole_device\"}}");
+	refused(l, "odd", NULL, -EPROTO, "not the whole drive", "a coverage without its byte counts");
+	sanitized(l, "stick", "usb", "clear-zero", "clear", "passed");
+	refused(l, "stick", NULL, -EPROTO, "clear-zero on usb is neither Clear nor Purge",
+		"one pass of zeros on USB flash: no certificate");
+	/* no read-back applies: certified only when an exception says so in words, never as a plain pass */
+	sanitized_with(l, "na", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\",\"bytes_read\":0},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"crypto erase leaves"
+		       " ciphertext that no pattern check can judge\",\"offset\":-1,\"length\":0}]}");
+	p = issued_payload(l, "na", NULL, "read-back not applicable, said so");
+	CHECK_STR(PSTR(p, "sanitization", "outcome"), "passed with 1 exception(s)", "not a plain pass");
+	CHECK_STR(PSTR(p, "sanitization", "verification", "result"), "not_applicable", "the verification says so");
+	json_decref(p);
+	sanitized_with(l, "na2", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\",\"bytes_read\":0}}");
+	refused(l, "na2", NULL, -EPROTO, "has no passed verification (result not_applicable)",
+		"no read-back and no exception saying why: refused");
+	sanitized_with(l, "na3", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"full\",\"result\":\"failed\",\"bytes_read\":0},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"x\"}]}");
+	refused(l, "na3", NULL, -EPROTO, "has no passed verification (result failed)",
+		"a failed read-back is never excused by an exception");
+	sanitized_with(l, "na4", "nvme", "nvme-format-crypto", "purge",
+		       "{\"verification\":{\"method\":\"none\",\"result\":\"not_applicable\"},"
+		       "\"exceptions\":[{\"kind\":\"readback_not_applicable\",\"detail\":\"\"}]}");
+	refused(l, "na4", NULL, -EPROTO, "has no passed verification", "an exception without words: refused");
+	sanitized(l, "stick3", "usb", "dod-3pass", "clear", "passed");
+	p = issued_payload(l, "stick3", NULL, "dod-3pass on USB flash");
+	CHECK_STR(PSTR(p, "sanitization", "method_type"), "Clear", "dod-3pass on USB flash: Clear");
+	json_decref(p);
+	ledger_close(l);
+}
+
+/*
+ * The page as text: pdftotext -layout by execvp, no shell.  Returns a new
+ * string, or NULL if pdftotext is missing or fails (the caller skips).
+ */
+static char *pdf_text(const uint8_t *pdf, size_t len)
+{
+	char in[256], out[256], *text = NULL;
+	FILE *f;
+	pid_t pid;
+	int status = 0;
+	long n;
+
+	snprintf(in, sizeof(in), "%s/page.pdf", dir);
+	snprintf(out, sizeof(out), "%s/page.txt", dir);
+	f = fopen(in, "wb");
+	if (!f || fwrite(pdf, 1, len, f) != len) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execlp("pdftotext", "pdftotext", "-q", "-layout", in, out, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		goto done;
+	f = fopen(out, "rb");
+	if (!f)
+		goto done;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = n >= 0 ? calloc(1, (size_t)n + 1) : NULL;
+	if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+done:
+	unlink(in);
+	unlink(out);
+	return text;
+}
+
+/* The value printed after label on its line, whitespace trimmed, into buf; NULL if no such line. */
+static const char *pdf_row(const char *text, const char *label, char *buf, size_t cap)
+{
+	const char *p = text;
+	size_t ll = strlen(label);
+
+	while ((p = strstr(p, label))) {
+		const char *e, *v = p + ll;
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && v[0] == ' ' && v[1] == ' ') {
+			while (*v == ' ')
+				v++;
+			e = strchr(v, '\n');
+			if (!e)
+				e = v + strlen(v);
+			while (e > v && (e[-1] == ' ' || e[-1] == '\r'))
+				e--;
+			snprintf(buf, cap, "%.*s", (int)(e - v), v);
+			return buf;
+		}
+		p = v;
+	}
+	return NULL;
+}
+
+/*
+ * Issue 10 item 11: each printed value comes from its own member.  Payloads
+ * the ledger would refuse (a capacity that is not an integer) are rendered
+ * too: the page must show what the payload says, never a leftover buffer.
+ */
+static void test_pdf_values(void)
+{
+	static const struct {
+		const char *media, *type_row, *backed_row, *what;
+	} cases[] = {
+		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":true}",
+		  "hdd, 4.00 TB (4,000,787,030,016 bytes)", "Yes", "backed up: Yes, not the capacity" },
+		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":false}",
+		  "hdd, 4.00 TB (4,000,787,030,016 bytes)", "No", "not backed up: No" },
+		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":true}",
+		  "ssd, 4 TB", "Yes", "a string capacity: printed as given, backed up still Yes" },
+		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":\"offsite tape\"}",
+		  "ssd, 4 TB", "offsite tape", "a string backup note: printed as given" },
+		{ "{\"media_type\":\"usb\"}", "usb", "Unknown", "neither: Unknown" },
+		{ "{\"capacity_bytes\":[1],\"data_backed_up\":{\"x\":1}}", "-", "Unknown",
+		  "wrong types: nothing invented" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *media = json_loads(cases[i].media, 0, NULL);
+		json_t *cert = json_pack("{s:s, s:s, s:{s:s, s:o, s:{s:s, s:I}}}", "id", "crt_AAAAAAAAAAAA",
+					 "sha256", "00", "payload", "asset_id", "a1", "media", media, "ledger",
+					 "origin", "o", "seq", (json_int_t)7);
+		uint8_t *pdf = NULL;
+		size_t len = 0;
+		char *text, b1[256], b2[256];
+
+		CHECK_EQ_INT(cert_pdf(cert, &(struct cert_pdf_opts){ .verify_url = "https://wipe.example/verify/crt_AAAAAAAAAAAA" },
+				      &pdf, &len), 0, "render case %zu", i);
+		text = pdf ? pdf_text(pdf, len) : NULL;
+		if (!text) {
+			printf("ok %d # skip pdftotext is missing or failed\n", ++tap_n);
+		} else {
+			CHECK_STR(pdf_row(text, "Data Backed Up", b1, sizeof(b1)), cases[i].backed_row, "%s", cases[i].what);
+			CHECK_STR(pdf_row(text, "Media Type", b2, sizeof(b2)), cases[i].type_row, "%s: media type row",
+				  cases[i].what);
+			CHECK_STR(pdf_row(text, "Ledger", b2, sizeof(b2)), "o, sanitization entry 7", "%s: ledger row",
+				  cases[i].what);
+		}
+		free(text);
+		free(pdf);
+		json_decref(cert);
+	}
+
+	/* a hostile record: an exception of 10,000 characters is printed up to a cap and marked as cut */
+	{
+		char *big = malloc(10001), *text;
+		json_t *cert;
+		uint8_t *pdf = NULL;
+		size_t len = 0;
+
+		memset(big, 'w', 10000);
+		for (int i = 7; i < 10000; i += 8)
+			big[i] = ' ';
+		big[10000] = 0;
+		cert = json_pack("{s:s, s:s, s:{s:s, s:{s:[{s:s, s:s, s:i, s:i}]}}}", "id", "crt_AAAAAAAAAAAA",
+				 "sha256", "00", "payload", "asset_id", "a1", "sanitization", "exceptions", "kind",
+				 "io_retry", "detail", big, "offset", -1, "length", 0);
+		CHECK_EQ_INT(cert_pdf(cert, NULL, &pdf, &len), 0, "render a 10,000-character exception");
+		text = pdf ? pdf_text(pdf, len) : NULL;
+		if (!text)
+			printf("ok %d # skip pdftotext is missing or failed\n", ++tap_n);
+		else
+			CHECK(strstr(text, "[...]") && strstr(text, "page 2 (continued)"),
+			      "it runs onto a second page and says where it is cut");
+		free(text);
+		free(pdf);
+		free(big);
+		json_decref(cert);
+	}
+}
+
+/* Issue 15: the public verification URL, never loopback or an authenticated route. */
+static void test_verify_url(void)
+{
+	static const struct {
+		const char *base, *want;
+		int rc;
+	} cases[] = {
+		{ "https://wipe.example", "https://wipe.example/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://wipe.example///", "https://wipe.example/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://wipe.example/sz", "https://wipe.example/sz/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "HTTP://wipe.example:8443/", "HTTP://wipe.example:8443/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://[2001:db8::1]:443", "https://[2001:db8::1]:443/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://10.0.0.7", "https://10.0.0.7/verify/crt_AAAAAAAAAAAA", 0 },
+		{ NULL, NULL, -ENOENT },
+		{ "", NULL, -ENOENT },
+		{ "http://127.0.0.1:8420", NULL, -EINVAL },
+		{ "http://127.1", NULL, -EINVAL },
+		{ "http://2130706433/", NULL, -EINVAL },
+		{ "http://0x7f.1/", NULL, -EINVAL },
+		{ "http://localhost:8420", NULL, -EINVAL },
+		{ "http://LocalHost./", NULL, -EINVAL },
+		{ "https://verify.localhost", NULL, -EINVAL },
+		{ "http://[::1]:8420", NULL, -EINVAL },
+		{ "http://[::ffff:127.0.0.1]/", NULL, -EINVAL },
+		{ "http://[::]/", NULL, -EINVAL },
+		{ "http://0.0.0.0", NULL, -EINVAL },
+		{ "ftp://wipe.example", NULL, -EINVAL },
+		{ "wipe.example", NULL, -EINVAL },
+		{ "https://", NULL, -EINVAL },
+		{ "https://:443", NULL, -EINVAL },
+		{ "https://user@wipe.example", NULL, -EINVAL },
+		{ "https://wipe.example@127.0.0.1", NULL, -EINVAL },
+		{ "https://wipe.example/?next=x", NULL, -EINVAL },
+		{ "https://wipe.example/#x", NULL, -EINVAL },
+		{ "https://wipe.example:84x3", NULL, -EINVAL },
+		{ "https://wipe.example:", NULL, -EINVAL },
+		{ "https://wipe example", NULL, -EINVAL },
+		{ "https://w\xc3\xafpe.example", NULL, -EINVAL },
+		{ "https://[::1", NULL, -EINVAL },
+	};
+	char longurl[CERT_URL_MAX + 16], *u;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		u = (char *)"unset";
+		CHECK_EQ_INT(cert_verify_url(cases[i].base, "crt_AAAAAAAAAAAA", &u), cases[i].rc, "public URL %s",
+			     cases[i].base ? cases[i].base : "(none)");
+		if (cases[i].want)
+			CHECK_STR(u, cases[i].want, "the URL for %s", cases[i].base);
+		else
+			CHECK(u == NULL, "no URL for %s", cases[i].base ? cases[i].base : "(none)");
+		free(u);
+	}
+	CHECK_EQ_INT(cert_verify_url("https://wipe.example", "crt_../../v1/x", &u), -EINVAL, "a malformed id");
+	memset(longurl, 'a', sizeof(longurl) - 1);
+	longurl[sizeof(longurl) - 1] = 0;
+	memcpy(longurl, "https://wipe.example/", 21);
+	CHECK_EQ_INT(cert_verify_url(longurl, "crt_AAAAAAAAAAAA", &u), -EINVAL, "a URL past CERT_URL_MAX");
+}
+
+/* Render cert as text with opts; NULL if pdftotext is missing (the caller skips). */
+static char *render_text(const json_t *cert, const struct cert_pdf_opts *o, const char *what)
+{
+	uint8_t *pdf = NULL;
+	size_t len = 0;
+	char *text;
+
+	CHECK_EQ_INT(cert_pdf(cert, o, &pdf, &len), 0, "render %s", what);
+	text = pdf ? pdf_text(pdf, len) : NULL;
+	free(pdf);
+	if (!text)
+		printf("ok %d # skip %s: pdftotext is missing or failed\n", ++tap_n, what);
+	return text;
+}
+
+/* Issue 15 "the certificate on paper": font, sizes, issuer, QR text, bidirectional controls. */
+static void test_pdf_paper(void)
+{
+	static const struct {
+		uint64_t n;
+		const char *want;
+	} sizes[] = {
+		{ 0, "0 bytes" }, { 999, "999 bytes" }, { 1000, "1.00 kB (1,000 bytes)" },
+		{ 8192, "8.19 kB (8,192 bytes)" }, { 9995, "10.0 kB (9,995 bytes)" },
+		{ 99950, "100 kB (99,950 bytes)" }, { 999500, "1.00 MB (999,500 bytes)" },
+		{ 999999, "1.00 MB (999,999 bytes)" }, { 25165824, "25.2 MB (25,165,824 bytes)" },
+		{ 512110190592ULL, "512 GB (512,110,190,592 bytes)" },
+		{ 4000787030016ULL, "4.00 TB (4,000,787,030,016 bytes)" },
+		{ 18446744073709551615ULL, "18.4 EB (18,446,744,073,709,551,615 bytes)" },
+	};
+	char buf[128], b[256], fontfile[512];
+	json_t *cert;
+	char *text;
+	int have_font;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		cert_pdf_size(sizes[i].n, buf, sizeof(buf));
+		CHECK_STR(buf, sizes[i].want, "size %llu in SI units", (unsigned long long)sizes[i].n);
+	}
+	cert_pdf_size(4000787030016ULL, buf, 8);
+	CHECK_EQ_INT((int)strlen(buf), 7, "a short buffer is cut, still terminated");
+
+	cert = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:b}}}",
+			 "id", "crt_AAAAAAAAAAAA", "sha256", "00", "payload", "asset_id", "a1",
+			 "performed_by", "name", "Jos\xc3\xa9 M\xc3\xbcller", "title", "A \xe2\x80\xae" "exe.txt\xe2\x80\xac B",
+			 "validated_by", "name", "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m", "date", "2026-01-03",
+			 "organization", "name", "", "address", "", "phone", "",
+			 "validation", "recorded", 1);
+	snprintf(fontfile, sizeof(fontfile), "%s/DejaVuSans.ttf", CERTPDF_FONT_DIR);
+	have_font = access(fontfile, R_OK) == 0;
+
+	/* the Unicode font: the exact UTF-8 name comes back; a U+202E is replaced, and the page says so */
+	if (!have_font) {
+		printf("ok %d # skip %s is missing (fonts-dejavu-core)\n", ++tap_n, fontfile);
+	} else if ((text = render_text(cert, NULL, "with DejaVu"))) {
+		CHECK_STR(pdf_row(text, "Name", b, sizeof(b)), "Jos\xc3\xa9 M\xc3\xbcller", "a UTF-8 name prints exactly");
+		CHECK(strstr(text, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m"), "and the validator's");
+		CHECK_STR(pdf_row(text, "Title", b, sizeof(b)), "A \xef\xbf\xbd" "exe.txt\xef\xbf\xbd B",
+			  "U+202E and U+202C print as U+FFFD");
+		CHECK(!strstr(text, "\xe2\x80\xae") && !strstr(text, "\xe2\x80\xac"), "no override is on the page");
+		CHECK(strstr(text, "could reorder or hide text"), "the page says a character was replaced");
+		CHECK(!strstr(text, "built-in font"), "no fallback notice");
+		CHECK_STR(pdf_row(text, "Verify", b, sizeof(b)), "no public verification URL configured",
+			  "no URL: no QR code, and the page says so");
+		CHECK(!strchr(text, '|'), "no stray |");
+		CHECK_STR(pdf_row(text, "Location", b, sizeof(b)), "not configured", "an empty issuer location");
+		free(text);
+	}
+
+	/* no font: the built-in one, '?' for what it cannot print, and the page says so */
+	if ((text = render_text(cert, &(struct cert_pdf_opts){ .font_dir = "/nonexistent",
+			.verify_url = "https://wipe.example/verify/crt_AAAAAAAAAAAA" }, "without DejaVu"))) {
+		CHECK_STR(pdf_row(text, "Name", b, sizeof(b)), "Jos? M?ller", "the fallback prints '?'");
+		CHECK(strstr(text, "built-in font") && strstr(text, "/nonexistent/DejaVuSans.ttf"),
+		      "and names the missing font");
+		CHECK_STR(pdf_row(text, "Title", b, sizeof(b)), "A ?exe.txt? B", "the override is still replaced");
+		CHECK(strstr(text, "could reorder or hide text"), "and said so");
+		CHECK_STR(pdf_row(text, "Verify", b, sizeof(b)), "https://wipe.example/verify/crt_AAAAAAAAAAAA",
+			  "the URL printed beside the QR code");
+		free(text);
+	}
+	json_decref(cert);
+
+	/* an exception's kind is cut at 36 characters, never inside one */
+	if (have_font) {
+		char kind[64], label[80];
+		memset(kind, 'k', 35);
+		memcpy(kind + 35, "\xc3\xbczz", 5);	/* "ü" is the 36th character */
+		snprintf(label, sizeof(label), "1. %.37s", kind);
+		cert = json_pack("{s:s, s:s, s:{s:s, s:{s:[{s:s, s:s}]}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+				 "payload", "asset_id", "a1", "sanitization", "exceptions", "kind", kind, "detail", "d");
+		if ((text = render_text(cert, NULL, "a long exception kind"))) {
+			const char *at = strstr(text, label), *nl = at ? strchr(at, '\n') : NULL;
+			CHECK(at && nl && !strncmp(at, label, strlen(label)) && nl == at + strlen(label) + strspn(at + strlen(label), " "),
+			      "the label keeps its 36th character whole, on a line of its own");
+			while (nl && *nl == '\n')
+				nl++;
+			CHECK(nl && !strncmp(nl + strspn(nl, " "), "d\n", 2), "and the value on the next line");
+			CHECK(!strstr(text, "\xef\xbf\xbd"), "no U+FFFD from a split character");
+			free(text);
+		}
+		json_decref(cert);
+	}
+
+	/* a clean record: no notice */
+	cert = json_pack("{s:s, s:s, s:{s:s, s:{s:s}, s:{s:s}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+			 "payload", "asset_id", "a1", "performed_by", "name", "Ann", "organization", "name", "Acme");
+	if ((text = render_text(cert, NULL, "a clean record"))) {
+		CHECK(!strstr(text, "could reorder or hide text"), "no replacement notice for a clean record");
+		CHECK_STR(pdf_row(text, "Organization", b, sizeof(b)), "Acme", "the issuer's name");
+		CHECK_STR(pdf_row(text, "Phone", b, sizeof(b)), "not configured", "an unset issuer phone");
+		free(text);
+	}
+	json_decref(cert);
 }
 
 int main(void)
@@ -529,9 +1033,13 @@ int main(void)
 	test_refusals();
 	test_status_and_verify();
 	test_storage();
+	test_pdf_values();
+	test_verify_url();
+	test_pdf_paper();
+	test_rev2_record();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
-	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0"; *n; n += strlen(n) + 1) {
+	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0rev2.db\0"; *n; n += strlen(n) + 1) {
 		char p[256];
 		snprintf(p, sizeof(p), "%s/%s", dir, n);
 		unlink(p);

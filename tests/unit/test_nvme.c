@@ -112,6 +112,32 @@ int main(void)
 	CHECK_EQ_INT(nvme_format_cmd(&c, 0, 0, NVME_SES_USER), -EINVAL, "NSID 0 refused");
 	CHECK_EQ_INT(nvme_format_cmd(&c, 1, 0, (enum nvme_ses)3), -EINVAL, "SES 3 refused");
 
+	/* issue 10 item 2: a purge keeps the namespace's MSET/PI/PIL instead of zeroing them */
+	id_ns(b);
+	b[26] = 0x11;			/* FLBAS: format 1, bit 4 metadata at the end of the LBA (MSET 1) */
+	b[29] = 0x09;			/* DPS: PI type 1, bit 3 PI first in the metadata (PIL 1) */
+	b[33] = 0x01;			/* DLFEAT 001b: deallocated blocks read as zeros */
+	CHECK_EQ_INT(nvme_parse_id_ns(b, NVME_ID_SIZE, &ns), 0, "identify namespace with PI parses");
+	CHECK(ns.flbas == 1 && ns.mset == 1 && ns.pi == 1 && ns.pil == 1, "  FLBAS bit 4 -> MSET, DPS 2:0 -> PI, DPS 3 -> PIL");
+	CHECK_EQ_INT(ns.dlfeat, 1, "  DLFEAT bits 2:0");
+	CHECK_EQ_INT(nvme_format_cmd_keep(&c, 3, &ns, NVME_SES_USER), 0, "format keeping the current format");
+	CHECK_EQ_INT(c.cdw10, 0x331, "  CDW10: LBAF 1, MSET bit 4, PI 001b in 7:5, PIL bit 8, SES 001b in 11:9");
+	CHECK_EQ_INT(c.nsid, 3, "  NSID 3");
+	ns.pi = 3;
+	ns.pil = 0;
+	ns.mset = 0;
+	ns.flbas = 17;
+	nvme_format_cmd_keep(&c, 1, &ns, NVME_SES_CRYPTO);
+	CHECK_EQ_INT(c.cdw10, 0x1461, "  PI type 3, LBAF 17, crypto erase: 0x1461");
+	ns.pi = 4;
+	CHECK_EQ_INT(nvme_format_cmd_keep(&c, 1, &ns, NVME_SES_USER), -EINVAL, "  PI 4 (reserved) refused");
+	id_ns(b);
+	b[29] = 0x05;
+	CHECK_EQ_INT(nvme_parse_id_ns(b, NVME_ID_SIZE, &ns), -EINVAL, "DPS protection type 5 (reserved) refused");
+	id_ns(b);
+	CHECK(nvme_parse_id_ns(b, NVME_ID_SIZE, &ns) == 0 && ns.mset == 0 && ns.pi == 0 && ns.dlfeat == 0,
+	      "no PI, no metadata, DLFEAT not reported: all 0");
+
 	/* Identify Controller */
 	id_ctrl(b);
 	CHECK_EQ_INT(nvme_parse_id_ctrl(b, NVME_ID_SIZE, &ci), 0, "identify controller parses");

@@ -214,5 +214,43 @@ int main(void)
 		json_decref(o);
 	}
 	CHECK_EQ_INT(purge_probe("/dev/null", &c), -ENOTBLK, "probe of a character device refused");
+
+	/* issue 10 items 3/4: "could not determine" is not "nothing hidden" */
+	{
+		struct ata_hidden hu;
+		json_t *o;
+
+		memset(&hu, 0, sizeof(hu));
+		hu.undetermined = 1;
+		snprintf(hu.why, sizeof(hu.why), "get native max address ext: device aborted the command");
+		memset(&c, 0, sizeof(c));
+		ai.sec_frozen = 0;
+		purge_caps_from_ata(&ai, &hu, 0, &c);
+		CHECK(!c.hidden_known && !c.hidden_unreadable && strstr(c.hidden_why, "aborted"),
+		      "an undetermined maximum: not known, the reason kept");
+		CHECK_EQ_INT(purge_caps_check(PURGE_ATA_SECURE_ERASE, &c, refusal, msg, sizeof(msg)), 0,
+			     "  the purge may run (the report carries the exception)");
+		hu.unreadable = 1;
+		snprintf(hu.why, sizeof(hu.why), "read native max address ext: fixed-format sense cannot carry LBA 47:24");
+		memset(&c, 0, sizeof(c));
+		purge_caps_from_ata(&ai, &hu, 0, &c);
+		CHECK_EQ_INT(purge_caps_check(PURGE_ATA_SECURE_ERASE, &c, refusal, msg, sizeof(msg)), -EPERM,
+			     "a maximum this path cannot carry: refused");
+		CHECK_STR(refusal, "hidden_unknown", "  as hidden_unknown");
+		CHECK(strstr(msg, "LBA 47:24") && strstr(msg, "D_SENSE"), "  with the reason and the remedy");
+		memset(&c, 0, sizeof(c));
+		purge_caps_from_ata(&ai, &h, 0, &c);
+		snprintf(c.sanitize_unknown, sizeof(c.sanitize_unknown), "fixed-format sense hides COUNT 15:8");
+		c.hpa_hidden = c.dco_hidden = 0;
+		CHECK_EQ_INT(purge_caps_check(PURGE_ATA_SANITIZE_BLOCK, &c, refusal, msg, sizeof(msg)), -EPERM,
+			     "sanitize with an unreadable sanitize status: refused");
+		CHECK_STR(refusal, "status_unknown", "  as status_unknown");
+		CHECK_EQ_INT(purge_caps_check(PURGE_ATA_SECURE_ERASE, &c, refusal, msg, sizeof(msg)), 0,
+			     "  security erase does not depend on it");
+		o = purge_caps_to_json(&c);
+		CHECK(o && strstr(json_string_value(json_object_get(o, "sanitize_unknown")), "COUNT 15:8"),
+		      "  the caps json says why");
+		json_decref(o);
+	}
 	return tap_done();
 }
