@@ -822,6 +822,27 @@ int ledger_append(struct ledger *l, const char *subject, const char *type, const
 	rc = ledger_state(l, subject, &cur);
 	if (rc < 0)
 		goto fail;
+	/*
+	 * The entries the service writes on its own (a wipe's start and end, a
+	 * certificate; recovery at start writes sanitize_failed) are checked
+	 * against the state replayed from the entries, not only the derived
+	 * subjects row: a row changed behind the ledger's back must not lead to
+	 * an entry that breaks the lifecycle.  They are rare; a replay of one
+	 * asset's entries is cheap.
+	 */
+	if (lifecycle_type_service_only(type) && !strncmp(subject, "asset:", 6)) {
+		int replayed;
+		rc = ledger_replayed_state(l, subject, &replayed, NULL);
+		if (rc < 0)
+			goto fail;
+		if (replayed != cur) {
+			rc = ledger_seterr(l, -EBADMSG, "cannot record %s for %s: the subjects table says '%s' but"
+					   " its entries say '%s' (changed behind the ledger's back): run sanitizerd"
+					   " ledger verify", type, subject, lifecycle_state_name(cur),
+					   lifecycle_state_name(replayed));
+			goto fail;
+		}
+	}
 	rc = lifecycle_check(subject, type, data, cur, &next, msg, sizeof(msg));
 	if (rc < 0) {
 		ledger_seterr(l, rc, "%s", msg);

@@ -76,7 +76,9 @@ int ledger_in_batch(const struct ledger *l);
  * should the clock have stepped back), -E2BIG data over LEDGER_DATA_MAX, -LEDGER_ECONFLICT illegal transition
  * or an "enrolled" whose data.serial belongs to an asset not destroyed
  * (checked inside the write transaction, so concurrent enrolments of one
- * serial cannot both succeed), other -errno for storage failures.
+ * serial cannot both succeed), -EBADMSG for an entry only the service writes
+ * (lifecycle_type_service_only) on an asset whose subjects row disagrees with
+ * the state replayed from its entries, other -errno for storage failures.
  */
 int ledger_append(struct ledger *l, const char *subject, const char *type, const char *actor,
 		  const json_t *data, const char *time, uint64_t *seq, char **entry);

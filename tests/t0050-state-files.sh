@@ -96,6 +96,11 @@ test_expect_success 'read-only mount: a writing command refuses, saying so' '
 	run_sz out ledger append --state-dir ro/st --subject system --type note --data {} && refused out "mounted read-only"
 '
 
+test_expect_success 'read-only mount: ledger verify and show still read everything, the -wal included' '
+	run_sz out ledger verify --state-dir ro/st && [ "$code" = 0 ] && grep -q "ledger verified: 10 entries" out &&
+	[ "$("$SZ" ledger show --state-dir ro/st | grep -c "local:cli")" = 8 ]
+'
+
 # SQLite grows the -shm by writing one byte at the end of each 4 KiB page and
 # then fills the pages through the mapping; on 1 KiB blocks the rest of each
 # page is a hole until then.  A -shm that a killed SQLite left so (made here

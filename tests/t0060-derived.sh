@@ -78,4 +78,16 @@ test_expect_success 'two live assets with one serial (the rule bypassed) fail ve
 	verify_fails t5 "entry 8 enrols serial .SN-1., which asset:a1 (entry 2) still holds: two live assets with one serial"
 '
 
+test_expect_success 'recovery at start does not act on an edited state: no entry, a message' '
+	copy st t8 &&
+	sqlite3 t8/ledger.db "DROP TRIGGER subjects_update_follows;
+		UPDATE subjects SET state = '"'"'sanitizing'"'"' WHERE subject = '"'"'asset:a1'"'"'" &&
+	n=$(sqlite3 t8/ledger.db "select count(*) from entries") &&
+	{ timeout 20 "$SZ" serve --state-dir t8 --listen 127.0.0.1:$((20000 + RANDOM % 20000)) >serve.out 2>&1; code=$?; true; } &&
+	cat serve.out >&2 && [ "$code" != 124 ] &&
+	grep -q "the subjects table says .sanitizing. but its entries say .retired." serve.out &&
+	[ "$(sqlite3 t8/ledger.db "select count(*) from entries")" = "$n" ] &&
+	! sqlite3 t8/ledger.db "select type from entries" | grep -q sanitize_failed
+'
+
 test_done

@@ -556,6 +556,14 @@ static void test_replayed_state(struct sz_key *k)
 	found[0] = '\0';
 	CHECK_EQ_INT(ledger_replayed_sanitizing(l, on_sanitizing, found), 0, "walk again");
 	CHECK_STR(found, "asset:r2@4;", "r1 is not offered for recovery; r2 still is without its row");
+	{
+		uint64_t before = size_of(l);
+		CHECK_EQ_INT(add(l, "asset:r1", "sanitize_failed", "{\"reason\":\"interrupted\"}"), -EBADMSG,
+			     "a service entry on the edited state is refused");
+		CHECK(strstr(ledger_errmsg(l), "the subjects table says 'sanitizing' but its entries say 'retired'") != NULL,
+		      "saying so: %s", ledger_errmsg(l));
+		CHECK_EQ_INT(size_of(l), before, "nothing written");
+	}
 	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), -EBADMSG, "verify fails on the edited subjects");
 	CHECK(strstr(rep.message, "asset:r1 is 'sanitizing' after entry 1, but its entries make it 'retired'") != NULL,
 	      "names the first difference: %s", rep.message);
