@@ -25,6 +25,7 @@ struct jobs;
 struct writer;
 struct connguard;
 struct station;
+struct batches;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -99,6 +100,13 @@ json_t *req_json(struct req *r, struct resp *out);
 const char *req_query(struct req *r, const char *key);
 /* Parse a decimal query parameter; 0, -ENOENT if absent, -EINVAL otherwise. */
 int req_query_u64(struct req *r, const char *key, uint64_t *v);
+/*
+ * For a route open to anyone that answers more to a known caller: check the
+ * request's bearer token as the authenticated routes do, setting r->role and
+ * r->tok.  0; -ENOENT if no Authorization header was sent; another -errno
+ * if the token is not valid (the caller answers 401).
+ */
+int api_authenticate(struct req *r);
 /* The actor recorded in ledger entries for this request: "token:<id>". */
 void req_actor(const struct req *r, char *buf, size_t len);
 
@@ -158,6 +166,7 @@ struct api {
 	void *mhd;			/* struct MHD_Daemon * */
 	struct connguard *guard;	/* request deadlines */
 	struct station *station;	/* live devices and the event stream */
+	struct batches *batches;	/* the batches of this run (api/batches.c) */
 };
 
 /* Route handlers, by file. */
@@ -183,6 +192,12 @@ void h_jobs_create(struct req *r, struct resp *out);
 void h_job_get(struct req *r, struct resp *out);
 void h_jobs_list(struct req *r, struct resp *out);
 void h_job_cancel(struct req *r, struct resp *out);
+void h_batches_create(struct req *r, struct resp *out);
+void h_batch_get(struct req *r, struct resp *out);
+void h_batch_cancel(struct req *r, struct resp *out);
+/* The batches kept in memory: NULL on ENOMEM; batches_free(NULL) is a no-op. */
+struct batches *batches_new(void);
+void batches_free(struct batches *b);
 void h_cert_issue(struct req *r, struct resp *out);
 void h_cert_get(struct req *r, struct resp *out);
 void h_cert_jws(struct req *r, struct resp *out);

@@ -14,7 +14,10 @@
 #include "drivers/blkdev.h"
 #include "drivers/devinfo.h"
 
-#define EVENTS_MAX 10000
+/* GET /v1/assets/{id}/events pages: limit defaults to 100, at most 1000, and about 1 MiB of entries */
+#define EVENTS_LIMIT 100
+#define EVENTS_LIMIT_MAX 1000
+#define EVENTS_BYTES_MAX (1024 * 1024)
 
 void h_devices(struct req *r, struct resp *out)
 {
@@ -162,51 +165,84 @@ out:
 	json_decref(body);
 }
 
+struct list_ctx {
+	struct req *r;
+	struct ledger *l;
+	json_t *arr;
+	char last[160];
+	size_t n;
+};
+
+static int list_one(void *ctx, const char *id, const char *state)
+{
+	struct list_ctx *c = ctx;
+	json_t *asset = NULL;
+
+	(void)state;
+	if (api_asset_load(c->r->api, c->l, c->r, id, &asset) < 0)
+		return 0;
+	json_array_append_new(c->arr, asset);
+	snprintf(c->last, sizeof(c->last), "%s", id);
+	c->n++;
+	return 0;
+}
+
 void h_assets_list(struct req *r, struct resp *out)
 {
 	struct ledger *l;
 	sqlite3_stmt *s = NULL;
 	const char *after = req_query(r, "after"), *state = req_query(r, "state");
 	uint64_t limit = 100;
-	json_t *arr = json_array(), *asset;
-	char last[160] = "", from[200];
-	size_t n = 0;
+	struct list_ctx c = { .r = r, .arr = json_array() };
+	char from[200];
 	int rc;
 
 	rc = req_query_u64(r, "limit", &limit);
 	if (rc == -EINVAL || limit == 0 || limit > 1000) {
-		json_decref(arr);
+		json_decref(c.arr);
 		reply_error(out, 400, "bad_request", "limit must be 1..1000");
 		return;
 	}
 	if (state && lifecycle_state_parse(state) < 0) {
-		json_decref(arr);
+		json_decref(c.arr);
 		reply_error(out, 400, "bad_request", "unknown state '%.40s'", state);
 		return;
 	}
-	snprintf(from, sizeof(from), "asset:%s", after && strlen(after) < 150 ? after : "");
-	l = api_read_acquire(r->api);
+	if (after && strlen(after) >= 150) {
+		json_decref(c.arr);
+		reply_error(out, 400, "bad_request", "after is an asset id: at most 128 bytes");
+		return;
+	}
+	l = c.l = api_read_acquire(r->api);
+	if (r->role == ROLE_CUSTOMER) {
+		/* the tenant's own assets by an index: never a walk through every tenant's (issue 11) */
+		rc = ledger_tenant_assets(l, r->tok.tenant, after, state, (size_t)limit, list_one, &c);
+		api_read_release(r->api, l);
+		if (rc < 0) {
+			json_decref(c.arr);
+			reply_error(out, 500, "internal", "cannot list assets");
+			return;
+		}
+		reply_json(out, 200, json_pack("{s:o, s:s?}", "assets", c.arr, "next", c.n == limit ? c.last : NULL));
+		return;
+	}
+	snprintf(from, sizeof(from), "asset:%s", after ? after : "");
 	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT substr(subject, 7), state FROM subjects WHERE subject > ?"
 			       " AND subject < 'asset;' ORDER BY subject", -1, &s, NULL) != SQLITE_OK) {
 		api_read_release(r->api, l);
-		json_decref(arr);
+		json_decref(c.arr);
 		reply_error(out, 500, "internal", "cannot list assets");
 		return;
 	}
 	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-	while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
+	while (c.n < limit && sqlite3_step(s) == SQLITE_ROW) {
 		if (state && strcmp(state, (const char *)sqlite3_column_text(s, 1)))
 			continue;
-		if (api_asset_load(r->api, l, r, id, &asset) < 0)
-			continue;	/* another tenant's, for a customer */
-		json_array_append_new(arr, asset);
-		snprintf(last, sizeof(last), "%s", id);
-		n++;
+		list_one(&c, (const char *)sqlite3_column_text(s, 0), NULL);
 	}
 	sqlite3_finalize(s);
 	api_read_release(r->api, l);
-	reply_json(out, 200, json_pack("{s:o, s:s?}", "assets", arr, "next", n == limit ? last : NULL));
+	reply_json(out, 200, json_pack("{s:o, s:s?}", "assets", c.arr, "next", c.n == limit ? c.last : NULL));
 }
 
 void h_events_create(struct req *r, struct resp *out)
@@ -277,32 +313,60 @@ out:
 
 struct events_ctx {
 	json_t *arr;
-	size_t n;
+	size_t n, limit, bytes;
+	uint64_t last;
+	int more;
 };
 
-static int collect(void *ctx, uint64_t seq, const char *text)
+static int collect(void *ctx, uint64_t seq, const char *text, size_t len)
 {
 	struct events_ctx *c = ctx;
-	json_t *e = json_loads(text, 0, NULL);
+	json_t *e;
 
-	(void)seq;
+	/* a full page, or the byte cap (one entry always fits: it is at most 64 KiB of data) */
+	if (c->n == c->limit || (c->n && c->bytes + len > EVENTS_BYTES_MAX)) {
+		c->more = 1;
+		return 1;
+	}
+	e = json_loadb(text, len, 0, NULL);
 	if (!e || json_array_append_new(c->arr, e) < 0)
 		return -ENOMEM;
 	c->n++;
+	c->bytes += len;
+	c->last = seq;
 	return 0;
 }
 
 void h_events_list(struct req *r, struct resp *out)
 {
-	struct events_ctx c = { .arr = json_array() };
-	struct ledger *l = api_read_acquire(r->api);
+	struct events_ctx c = { .arr = json_array(), .limit = EVENTS_LIMIT };
+	struct ledger *l;
 	json_t *asset = NULL;
 	char subject[200];
-	int rc = api_asset_load(r->api, l, r, r->cap[0], &asset);
+	uint64_t limit = EVENTS_LIMIT, after = 0;
+	int has_after, rc;
 
+	rc = req_query_u64(r, "limit", &limit);
+	if (rc == -EINVAL || limit == 0 || limit > EVENTS_LIMIT_MAX) {
+		json_decref(c.arr);
+		reply_error(out, 400, "bad_request", "limit must be 1..%d", EVENTS_LIMIT_MAX);
+		return;
+	}
+	has_after = req_query_u64(r, "after", &after);
+	if (has_after == -EINVAL || (has_after == 0 && after > INT64_MAX)) {
+		json_decref(c.arr);
+		reply_error(out, 400, "bad_request", "after must be a decimal seq (the next of the previous page)");
+		return;
+	}
+	c.limit = (size_t)limit;
+	l = api_read_acquire(r->api);
+	rc = api_asset_load(r->api, l, r, r->cap[0], &asset);
 	if (rc == 0) {
 		snprintf(subject, sizeof(subject), "asset:%s", r->cap[0]);
-		rc = ledger_subject_entries(l, subject, EVENTS_MAX, collect, &c);
+		/* one more than the page, to know whether another follows */
+		rc = ledger_subject_page(l, subject, has_after == 0 ? (int64_t)after : -1, c.limit + 1, collect, &c);
+		if (rc == 1)
+			rc = 0;
 	}
 	api_read_release(r->api, l);
 	json_decref(asset);
@@ -311,7 +375,9 @@ void h_events_list(struct req *r, struct resp *out)
 	else if (rc < 0)
 		reply_error(out, 500, "internal", "cannot read the events");
 	else {
-		reply_json(out, 200, json_pack("{s:s, s:o}", "asset_id", r->cap[0], "events", c.arr));
+		/* next: the seq to pass as after for the following page, null on the last page */
+		reply_json(out, 200, json_pack("{s:s, s:o, s:o}", "asset_id", r->cap[0], "events", c.arr, "next",
+					       c.more ? json_integer((json_int_t)c.last) : json_null()));
 		return;
 	}
 	json_decref(c.arr);

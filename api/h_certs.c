@@ -62,7 +62,7 @@ static void cert_get_as(struct req *r, struct resp *out, const char *kind)
 {
 	struct api *a = r->api;
 	const char *id = r->cap[0];
-	char *tenant = NULL, *url;
+	char *tenant = NULL, *url = NULL;
 	struct ledger *l;
 	json_t *cert = NULL;
 	uint8_t *pdf = NULL;
@@ -86,8 +86,12 @@ static void cert_get_as(struct req *r, struct resp *out, const char *kind)
 		const char *jws = json_string_value(json_object_get(cert, "jws"));
 		reply_text(out, 200, "application/jose", jws, strlen(jws));
 	} else if (!strcmp(kind, "pdf")) {
-		url = cert_verify_url(a->cfg.public_url, id);
-		rc = url ? cert_pdf(cert, url, &pdf, &len) : -ENOMEM;
+		/* no public URL, or a loopback one: no QR code, and the page says so */
+		rc = cert_verify_url(a->cfg.public_url, id, &url);
+		if (rc != -ENOMEM) {
+			struct cert_pdf_opts po = { .verify_url = url };
+			rc = cert_pdf(cert, &po, &pdf, &len);
+		}
 		free(url);
 		if (rc < 0)
 			reply_error(out, 500, "internal", "cannot render the PDF");
@@ -115,12 +119,23 @@ void h_cert_pdf(struct req *r, struct resp *out)
 	cert_get_as(r, out, "pdf");
 }
 
+/* 1 if the caller may read the custody chain of an asset of tenant (SPEC section 6 roles). */
+static int custody_visible(const struct req *r, const char *tenant)
+{
+	if (!r->authed)
+		return 0;
+	if (r->role & (ROLE_ADMIN | ROLE_TECH | ROLE_AUDITOR))
+		return 1;
+	return r->role == ROLE_CUSTOMER && tenant && *tenant && !strcmp(tenant, r->tok.tenant);
+}
+
 void h_verify(struct req *r, struct resp *out)
 {
 	struct api *a = r->api;
 	const char *ct = r->content_type ? r->content_type : "";
 	size_t n = strcspn(ct, ";");
 	json_t *body = NULL, *jwks, *res = NULL;
+	char *tenant = NULL;
 	const char *jws;
 	size_t len;
 	struct ledger *l;
@@ -143,16 +158,33 @@ void h_verify(struct req *r, struct resp *out)
 		}
 		len = strlen(jws);
 	}
+	/*
+	 * Issue 11: anyone may ask, but the custody details (carrier, seal,
+	 * tracking, facility, witness, handlers) are for those who may read the
+	 * asset's events: admin, technician, auditor, the customer of its tenant.
+	 * A token that is sent must be valid; none at all is the public answer.
+	 */
+	rc = api_authenticate(r);
+	if (rc < 0 && rc != -ENOENT) {
+		json_decref(body);
+		reply_error(out, 401, "unauthorized",
+			    "the bearer token is not valid; send none for the public answer");
+		return;
+	}
 	jwks = jwk_set(a->st->pub);
 	l = api_read_acquire(a);
-	rc = jwks ? cert_verify(l, jwks, jws, len, &res) : -ENOMEM;
+	rc = jwks ? cert_verify(l, jwks, jws, len, &res, &tenant) : -ENOMEM;
 	api_read_release(a, l);
 	json_decref(jwks);
 	json_decref(body);
-	if (rc == -E2BIG)
+	if (rc == -E2BIG) {
 		reply_error(out, 413, "too_large", "the JWS is too large");
-	else if (rc < 0)
+	} else if (rc < 0) {
 		reply_error(out, 500, "internal", "cannot verify");
-	else
+	} else {
+		if (!custody_visible(r, tenant))
+			cert_verify_public(res);
 		reply_json(out, 200, res);
+	}
+	free(tenant);
 }

@@ -109,8 +109,8 @@ void h_entry(struct req *r, struct resp *out)
 	api_read_release(r->api, l);
 }
 
-/* The size proofs default to: the latest checkpoint's, so they verify against what we publish. */
-static int default_size(struct req *r, uint64_t *size)
+/* The size of the latest signed checkpoint: proofs are for it (api_checkpoint never signs). */
+static int signed_size(struct req *r, uint64_t *size)
 {
 	char *note = NULL, *nl;
 	int rc = api_checkpoint(r->api, &note);
@@ -123,9 +123,26 @@ static int default_size(struct req *r, uint64_t *size)
 	return 0;
 }
 
+/*
+ * A proof's tree size: the asked one, or the latest signed size if none was
+ * asked or the asked one is past it (and within the ledger), so every proof
+ * verifies against a checkpoint the daemon has published.  A size past the
+ * ledger stays as asked, for ledger_*_json to refuse.
+ */
+static int proof_size(struct ledger *l, int asked, uint64_t *size, uint64_t signd, uint64_t *have)
+{
+	int rc = ledger_size(l, have);
+
+	if (rc < 0)
+		return rc;
+	if (!asked || (*size > signd && *size <= *have))
+		*size = signd;
+	return 0;
+}
+
 void h_proof_inclusion(struct req *r, struct resp *out)
 {
-	uint64_t seq, size;
+	uint64_t seq, size = 0, signd = 0, have = 0;
 	struct ledger *l;
 	json_t *j = NULL;
 	int rc;
@@ -139,11 +156,25 @@ void h_proof_inclusion(struct req *r, struct resp *out)
 		reply_error(out, 400, "bad_request", "size must be a decimal number");
 		return;
 	}
-	if (rc == -ENOENT && default_size(r, &size) < 0) {
+	/* before taking a read connection: api_checkpoint takes one of its own */
+	if (signed_size(r, &signd) < 0) {
 		reply_error(out, 500, "internal", "no checkpoint available");
 		return;
 	}
 	l = api_read_acquire(r->api);
+	if (proof_size(l, rc == 0, &size, signd, &have) < 0) {
+		reply_errno(out, -EIO, ledger_errmsg(l));
+		api_read_release(r->api, l);
+		return;
+	}
+	/* an entry the ledger holds but no checkpoint covers yet; past the ledger is a bad range */
+	if (seq >= size && size == signd && seq < have) {
+		api_read_release(r->api, l);
+		reply_error(out, 404, "not_found", "entry %llu is not covered by a signed checkpoint yet (the"
+			    " latest covers %llu entries); the daemon signs one within its checkpoint interval",
+			    (unsigned long long)seq, (unsigned long long)signd);
+		return;
+	}
 	rc = ledger_inclusion_json(l, seq, size, &j);
 	if (rc < 0)
 		reply_errno(out, rc, ledger_errmsg(l));
@@ -154,7 +185,7 @@ void h_proof_inclusion(struct req *r, struct resp *out)
 
 void h_proof_consistency(struct req *r, struct resp *out)
 {
-	uint64_t from, to;
+	uint64_t from, to = 0, signd = 0, have = 0;
 	struct ledger *l;
 	json_t *j = NULL;
 	int rc;
@@ -168,11 +199,17 @@ void h_proof_consistency(struct req *r, struct resp *out)
 		reply_error(out, 400, "bad_request", "to must be a decimal number");
 		return;
 	}
-	if (rc == -ENOENT && default_size(r, &to) < 0) {
+	/* before taking a read connection: api_checkpoint takes one of its own */
+	if (signed_size(r, &signd) < 0) {
 		reply_error(out, 500, "internal", "no checkpoint available");
 		return;
 	}
 	l = api_read_acquire(r->api);
+	if (proof_size(l, rc == 0, &to, signd, &have) < 0) {
+		reply_errno(out, -EIO, ledger_errmsg(l));
+		api_read_release(r->api, l);
+		return;
+	}
 	rc = ledger_consistency_json(l, from, to, &j);
 	if (rc < 0)
 		reply_errno(out, rc, ledger_errmsg(l));

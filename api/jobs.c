@@ -536,10 +536,32 @@ static int busy_on(struct jobs *js, const char *asset_id, dev_t devno)
 
 void h_jobs_create(struct req *r, struct resp *out)
 {
+	json_t *body = req_json(r, out), *unknown;
+	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+
+	if (!body)
+		return;
+	json_object_foreach(body, key, unknown) {
+		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
+			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
+			json_decref(body);
+			return;
+		}
+	}
+	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
+			&method, "verify", &verify) < 0)
+		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
+	else
+		jobs_create(r, asset_id, device, method, verify, NULL, out);
+	json_decref(body);
+}
+
+void jobs_create(struct req *r, const char *asset_id, const char *device, const char *method, const char *verify,
+		 const char *batch_id, struct resp *out)
+{
 	struct api *a = r->api;
 	struct jobs *js = a->jobs;
-	json_t *body = req_json(r, out), *asset = NULL, *unknown;
-	const char *asset_id = NULL, *device = NULL, *method = NULL, *verify = "full", *key;
+	json_t *asset = NULL, *started;
 	struct job *j = NULL;
 	struct ledger *l;
 	char msg[600], reason[24] = "", actor[64], rnd_id[16];
@@ -547,19 +569,6 @@ void h_jobs_create(struct req *r, struct resp *out)
 	char *b;
 	int rc;
 
-	if (!body)
-		return;
-	json_object_foreach(body, key, unknown) {
-		if (strcmp(key, "asset_id") && strcmp(key, "device") && strcmp(key, "method") && strcmp(key, "verify")) {
-			reply_error(out, 400, "bad_request", "unknown member '%.60s' (want asset_id, device, method, verify)", key);
-			goto out;
-		}
-	}
-	if (json_unpack(body, "{s:s, s:s, s:s, s?s}", "asset_id", &asset_id, "device", &device, "method",
-			&method, "verify", &verify) < 0) {
-		reply_error(out, 400, "bad_request", "asset_id, device and method must be strings; verify is optional");
-		goto out;
-	}
 	if (strcmp(verify, "full") && strcmp(verify, "sample")) {
 		reply_error(out, 400, "bad_request", "verify must be full or sample");
 		goto out;
@@ -684,9 +693,10 @@ void h_jobs_create(struct req *r, struct resp *out)
 	pthread_mutex_unlock(&js->m);
 
 	req_actor(r, actor, sizeof(actor));
-	rc = record(a, asset_id, "sanitize_started", actor,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", j->v.id, "method", method, "verify", verify,
-			      "device", device, "identity", j->dev.identity), msg, sizeof(msg));
+	started = wiprec_started(j->v.id, method, verify, device, j->dev.identity);
+	if (started && batch_id)
+		json_object_set_new(started, "batch_id", json_string(batch_id));
+	rc = record(a, asset_id, "sanitize_started", actor, started, msg, sizeof(msg));
 	if (rc < 0) {
 		/* nothing was recorded: the job leaves the table, the asset stays retired */
 		job_end(js, j, NULL);
@@ -723,7 +733,39 @@ out:
 	}
 	free(j);
 	json_decref(asset);
-	json_decref(body);
+}
+
+json_t *jobs_view(struct api *a, const char *id)
+{
+	struct jobs *js = a->jobs;
+	const struct job_view *v;
+	struct ledger *l;
+	json_t *o = NULL;
+
+	pthread_mutex_lock(&js->m);
+	v = find_view(js, id);
+	if (v)
+		o = job_json(v);
+	pthread_mutex_unlock(&js->m);
+	if (o)
+		return o;
+	l = api_read_acquire(a);
+	if (wiprec_job_get(l, id, &o) < 0)
+		o = NULL;
+	api_read_release(a, l);
+	return o;
+}
+
+int jobs_cancel(struct jobs *js, const char *id)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&js->m);
+	j = find(js, id);
+	if (j)
+		sanitize_job_cancel(j->wj);
+	pthread_mutex_unlock(&js->m);
+	return j != NULL;
 }
 
 void h_job_get(struct req *r, struct resp *out)

@@ -9,6 +9,7 @@
 #ifndef SZ_JOBS_H
 #define SZ_JOBS_H
 #include <stddef.h>
+#include <jansson.h>
 
 struct api;
 struct jobs;
@@ -29,6 +30,20 @@ void jobs_free(struct jobs *j);
  * reason device_removed.  Cannot fail.
  */
 void jobs_device_gone(struct jobs *j, unsigned major, unsigned minor);
+struct req;
+struct resp;
+/*
+ * Start one wipe job, as POST /v1/jobs does, answering into out: 202 with
+ * the job, or the error (400, 404, 409 with error.reason, 503, 507).
+ * batch_id, when not NULL, is recorded in sanitize_started.  Cannot fail
+ * otherwise (every outcome is a response).
+ */
+void jobs_create(struct req *r, const char *asset_id, const char *device, const char *method, const char *verify,
+		 const char *batch_id, struct resp *out);
+/* The view of job id (live, recently ended, or from the ledger): a new reference, or NULL if there is none. */
+json_t *jobs_view(struct api *a, const char *id);
+/* Ask live job id to stop at its next safe point: 1 if it was live, 0 if not.  Cannot fail. */
+int jobs_cancel(struct jobs *js, const char *id);
 /* Counts by state for /metrics: queued, running, verifying, completed, failed, cancelled. */
 void jobs_counts(struct jobs *j, unsigned long long counts[6], unsigned long long *bytes);
 

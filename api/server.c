@@ -61,6 +61,9 @@ static const struct route routes[] = {
 	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
 	{ "POST", "/v1/jobs", TEC, h_jobs_create },
 	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
+	{ "POST", "/v1/batches", TEC, h_batches_create },
+	{ "GET", "/v1/batches/{}", TEC, h_batch_get },
+	{ "DELETE", "/v1/batches/{}", TEC, h_batch_cancel },
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
@@ -461,6 +464,13 @@ static int authenticate(struct req *r)
 	return 0;
 }
 
+int api_authenticate(struct req *r)
+{
+	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
+		return -ENOENT;
+	return authenticate(r);
+}
+
 static void dispatch(struct req *r, struct resp *out)
 {
 	int path_known = 0, m;
@@ -798,6 +808,11 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = station_start(a, &a->station, err, errlen);
 	if (rc < 0)
 		goto out;
+	a->batches = batches_new();
+	if (!a->batches) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
 			   &a->guard);
 	if (rc < 0) {
@@ -848,6 +863,8 @@ void api_stop(struct api *a)
 		MHD_stop_daemon(a->mhd);
 	station_free(a->station);
 	a->station = NULL;
+	batches_free(a->batches);
+	a->batches = NULL;
 	a->mhd = NULL;
 	connguard_free(a->guard);
 	a->guard = NULL;

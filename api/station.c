@@ -334,6 +334,39 @@ void h_station_devices(struct req *r, struct resp *out)
 	reply_json(out, 200, json_pack("{s:o, s:s}", "devices", arr, "watch", devwatch_source(s->watch)));
 }
 
+int station_device_of(struct station *s, const char *identity, char *path, size_t len)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&s->m);
+	for (size_t i = 0; i < s->ndev && rc; i++) {
+		if (blkdev_identity_matches(&s->dev[i]->info, identity)) {
+			snprintf(path, len, "%s", s->dev[i]->info.path);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&s->m);
+	return rc;
+}
+
+json_t *station_present(struct station *s)
+{
+	json_t *a = json_array();
+	int bad = !a;
+
+	pthread_mutex_lock(&s->m);
+	for (size_t i = 0; !bad && i < s->ndev; i++)
+		bad = json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "path", s->dev[i]->info.path,
+							 "identity", s->dev[i]->info.identity,
+							 "wwn", s->dev[i]->info.wwn));
+	pthread_mutex_unlock(&s->m);
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* ---- the stream ---- */
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)

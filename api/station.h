@@ -39,6 +39,11 @@ void station_free(struct station *s);
  */
 void station_publish(struct station *s, const char *type, json_t *data);
 
+/* The path of the present device whose identity (or WWN) is identity: 0, or -ENOENT. */
+int station_device_of(struct station *s, const char *identity, char *path, size_t len);
+/* The present devices as [{path, identity, wwn}], a new reference; NULL on ENOMEM. */
+json_t *station_present(struct station *s);
+
 /* GET /v1/devices from the live set; GET /v1/stream. */
 void h_station_devices(struct req *r, struct resp *out);
 void h_stream(struct req *r, struct resp *out);

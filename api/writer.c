@@ -221,33 +221,29 @@ static int sign_now(struct ledger *l, void *ctx)
 	return ledger_checkpoint(a->st->ledger, a->st->key, a->st->origin, NULL);
 }
 
+/*
+ * The latest signed checkpoint.  Reads never sign: the daemon signs on its
+ * own schedule (--checkpoint-every N entries or --checkpoint-interval ms at
+ * commit, and the writer's quiet timer for a tail), so anonymous requests
+ * cannot add rows to the database (issue 11).  The one exception is a
+ * ledger with no checkpoint at all, whose first one is signed here, once.
+ */
 int api_checkpoint(struct api *a, char **note)
 {
 	struct ledger *l = api_read_acquire(a);
 	char *text = NULL, err[256];
-	uint64_t size = 0;
 	int rc;
 
-	rc = ledger_size(l, &size);
-	if (rc == 0)
-		rc = ledger_checkpoint_latest(l, &text);
-	/* a checkpoint that does not cover everything is signed afresh, so proofs are against it */
-	if (rc == 0 && text) {
-		char *nl = strchr(text, '\n');
-		uint64_t cs = nl ? strtoull(nl + 1, NULL, 10) : 0;
-		if (cs < size) {
-			free(text);
-			text = NULL;
+	rc = ledger_checkpoint_latest(l, &text);
+	api_read_release(a, l);
+	if (rc == -ENOENT) {
+		rc = api_write(a, 0, sign_now, a, err, sizeof(err));
+		if (rc == 0) {
+			l = api_read_acquire(a);
+			rc = ledger_checkpoint_latest(l, &text);
+			api_read_release(a, l);
 		}
 	}
-	if ((rc == 0 || rc == -ENOENT) && !text) {
-		api_read_release(a, l);
-		rc = api_write(a, 0, sign_now, a, err, sizeof(err));
-		l = api_read_acquire(a);
-		if (rc == 0)
-			rc = ledger_checkpoint_latest(l, &text);
-	}
-	api_read_release(a, l);
 	if (rc == 0)
 		*note = text;
 	else

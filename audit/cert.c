@@ -1,11 +1,16 @@
 #include "audit/cert.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include "audit/b64.h"
 #include "audit/jws.h"
@@ -860,24 +865,120 @@ int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
 	return rc;
 }
 
-char *cert_verify_url(const char *base_url, const char *cert_id)
+/*
+ * 1 if host (no brackets, no port) names this machine or no machine: a QR
+ * code pointing there sends whoever scans it to their own computer.
+ * inet_aton takes the shorthand forms a browser takes too ("127.1",
+ * "2130706433", "0x7f.1").
+ */
+static int host_is_local(const char *host)
 {
-	size_t n, bl;
-	char *u;
+	struct in_addr a4;
+	struct in6_addr a6;
+	char h[256];
+	size_t n = strlen(host);
 
-	if (!base_url || !*base_url)
-		base_url = "urn:sanitizerd:";
-	bl = strlen(base_url);
-	while (bl > 1 && base_url[bl - 1] == '/')
-		bl--;
-	n = bl + strlen("/v1/certificates/") + strlen(cert_id) + 1;
-	u = malloc(n);
-	if (u)
-		snprintf(u, n, "%.*s/v1/certificates/%s", (int)bl, base_url, cert_id);
-	return u;
+	if (n == 0 || n >= sizeof(h))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		h[i] = (char)tolower((unsigned char)host[i]);
+	h[n] = 0;
+	if (h[n - 1] == '.')	/* "localhost." is localhost */
+		h[--n] = 0;
+	/* RFC 6761 6.3: localhost and every name under it */
+	if (!strcmp(h, "localhost") || (n > 10 && !strcmp(h + n - 10, ".localhost")))
+		return 1;
+	if (inet_aton(h, &a4))
+		return (ntohl(a4.s_addr) >> 24) == 127 || (ntohl(a4.s_addr) >> 24) == 0;
+	if (inet_pton(AF_INET6, h, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6))
+			return 1;
+		if (IN6_IS_ADDR_V4MAPPED(&a6))
+			return a6.s6_addr[12] == 127 || a6.s6_addr[12] == 0;
+	}
+	return 0;
 }
 
-int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out)
+/*
+ * 1 if u is an absolute http(s) URL of another machine (RFC 3986 3):
+ * printable ASCII, no user information, no query or fragment, a host that is
+ * not loopback or unspecified, an optional decimal port, an optional path.
+ */
+static int public_url_ok(const char *u)
+{
+	const char *auth, *end, *host, *hend, *port = NULL;
+	char h[256];
+	size_t n = strlen(u);
+
+	if (n > CERT_URL_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (u[i] <= 0x20 || u[i] >= 0x7f || u[i] == '?' || u[i] == '#' || u[i] == '\\')
+			return 0;
+	if (!strncasecmp(u, "https://", 8))
+		auth = u + 8;
+	else if (!strncasecmp(u, "http://", 7))
+		auth = u + 7;
+	else
+		return 0;
+	end = auth + strcspn(auth, "/");
+	if (memchr(auth, '@', (size_t)(end - auth)))
+		return 0;
+	if (*auth == '[') {
+		host = auth + 1;
+		hend = memchr(host, ']', (size_t)(end - host));
+		if (!hend)
+			return 0;
+		if (hend + 1 < end) {
+			if (hend[1] != ':')
+				return 0;
+			port = hend + 2;
+		}
+	} else {
+		host = auth;
+		hend = memchr(host, ':', (size_t)(end - host));
+		if (hend)
+			port = hend + 1;
+		else
+			hend = end;
+	}
+	if (hend == host || (size_t)(hend - host) >= sizeof(h))
+		return 0;
+	if (port) {
+		if (port == end || end - port > 5)
+			return 0;
+		for (const char *q = port; q < end; q++)
+			if (*q < '0' || *q > '9')
+				return 0;
+	}
+	memcpy(h, host, (size_t)(hend - host));
+	h[hend - host] = 0;
+	return !host_is_local(h);
+}
+
+int cert_verify_url(const char *public_url, const char *cert_id, char **out)
+{
+	size_t n, bl;
+
+	*out = NULL;
+	if (!public_url || !*public_url)
+		return -ENOENT;
+	if (!public_url_ok(public_url) || !id_valid(cert_id))
+		return -EINVAL;
+	bl = strlen(public_url);
+	while (bl > 1 && public_url[bl - 1] == '/')
+		bl--;
+	/* SPEC section 10: GET /verify/{cert_id}, the public page */
+	n = bl + strlen("/verify/") + strlen(cert_id) + 1;
+	*out = malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	snprintf(*out, n, "%.*s/verify/%s", (int)bl, public_url, cert_id);
+	return 0;
+}
+
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out,
+		char **tenant)
 {
 	char why[256] = "", hex[65];
 	struct jws *j = NULL;
@@ -887,6 +988,8 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	int rc, valid, in_ledger = 0;
 
 	*out = NULL;
+	if (tenant)
+		*tenant = NULL;
 	rc = jws_parse(jws, len, &j, why, sizeof(why));
 	if (rc == -ENOMEM)
 		return rc;
@@ -899,7 +1002,7 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		hex_encode(digest, 32, hex);
 		rc = row_load(l, NULL, hex, &r);
 		if (rc == 0)
-			rc = cert_get(l, r.id, &cert, NULL);
+			rc = cert_get(l, r.id, &cert, tenant);
 		if (rc == 0) {
 			/* the entry, not only our index, must hold this JWS's hash */
 			json_t *e = json_loads(json_string_value(json_object_get(
@@ -922,6 +1025,10 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 	jws_free(j);
 	row_clear(&r);
 	json_decref(cert);
+	if (tenant && *tenant && (!res || !in_ledger)) {
+		free(*tenant);
+		*tenant = NULL;
+	}
 	if (!res)
 		return -ENOMEM;
 	if (!json_object_get(res, "kid"))
@@ -932,4 +1039,21 @@ int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t le
 		json_object_set_new(res, "status", json_null());
 	*out = res;
 	return 0;
+}
+
+void cert_verify_public(json_t *res)
+{
+	static const char *const public_status[] = { "state", "asset_state", NULL };
+	json_t *st = json_object_get(res, "status"), *pub;
+
+	if (!json_is_object(st))
+		return;
+	pub = json_object();
+	if (!pub) {
+		/* cannot build the reduced one: say nothing rather than too much */
+		json_object_set_new(res, "status", json_null());
+		return;
+	}
+	copy_members(pub, st, public_status);
+	json_object_set_new(res, "status", pub);
 }

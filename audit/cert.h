@@ -88,16 +88,41 @@ int cert_get(struct ledger *l, const char *cert_id, json_t **out, char **tenant)
 /*
  * POST /v1/verify: check a JWS against jwks and look it up in the ledger.
  * *out is {"valid":bool,"reason":"…","kid":…|null,"in_ledger":bool,
- * "id":…|null,"status":{…}|null} (new reference); a bad JWS is a result,
- * not an error.  0, or -ENOMEM / storage -errno.
+ * "id":…|null,"status":{…}|null} (new reference), with the full status of
+ * cert_get, custody details included: a caller that may not see them
+ * passes the result through cert_verify_public.  *tenant (tenant may be
+ * NULL) is a new string, the asset's tenant, or NULL when the certificate
+ * is not in the ledger.  A bad JWS is a result, not an error.  0, or
+ * -ENOMEM / storage -errno.
  */
-int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out);
+int cert_verify(struct ledger *l, const json_t *jwks, const char *jws, size_t len, json_t **out,
+		char **tenant);
+
+/*
+ * Reduce a cert_verify result in place to what anyone may read (issue 11):
+ * the verdict, the id and the state ({"state","asset_state"}), none of the
+ * custody data (carrier, seal, tracking, facility, witness, handlers,
+ * dates).  A whitelist, so a member added to the status later stays
+ * private until it is added here.  Cannot fail.
+ */
+void cert_verify_public(json_t *res);
 
 /* 1 if s is an RFC 3339 full-date or UTC date-time with valid ranges (no February 30th), else 0. */
 int cert_date_valid(const char *s);
 
-/* The verification URL for the QR code: "<base>/v1/certificates/<id>"; new string or NULL. */
-char *cert_verify_url(const char *base_url, const char *cert_id);
+/* The longest public URL cert_verify_url takes (the QR code must stay scannable). */
+#define CERT_URL_MAX 512
+
+/*
+ * The public verification URL of a certificate, for its QR code and page:
+ * "<public_url>/verify/<cert_id>" (SPEC section 10), trailing slashes of
+ * public_url dropped.  0 and *out (new string); -ENOENT if public_url is
+ * NULL or empty; -EINVAL if it is not an http(s) URL of another machine
+ * (loopback or unspecified address, localhost, user information, a query
+ * or fragment, longer than CERT_URL_MAX) or cert_id is malformed; -ENOMEM.
+ * On error *out is NULL: print no QR code rather than a wrong one.
+ */
+int cert_verify_url(const char *public_url, const char *cert_id, char **out);
 
 /* Offline verification inputs (sanitizerd cert verify): files already read. */
 struct cert_offline {

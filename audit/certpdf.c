@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A4 in points (ISO 216: 210 x 297 mm) */
 #define PAGE_W 595.276f
 #define PAGE_H 841.89f
 #define MARGIN 42.0f
 #define LABEL_W 150.0f
-#define ROW_H 10.2f
+#define ROW_H 9.3f
 #define VAL_MAX 320		/* one formatted payload value: CERT_STR_MAX and a little */
 #define CERT_TEXT_MAX 4096	/* one row's text: the longest value (notes, 2 KiB) and its words */
 
@@ -21,6 +22,8 @@ struct pdfctx {
 	HPDF_Doc doc;
 	HPDF_Page page;
 	HPDF_Font regular, bold, mono;
+	int unicode;			/* the DejaVu fonts with UTF-8; 0: the built-in fonts, ASCII only */
+	int has_qr;
 	float y;			/* baseline of the next row */
 	int npages;
 	const char *cert_id;		/* named atop every page after the first */
@@ -39,21 +42,127 @@ static void HPDF_STDCALL on_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, v
 }
 
 /*
- * The base-14 fonts speak WinAnsi, not UTF-8: keep printable ASCII and put
- * '?' for the rest, so a hostile string cannot garble the page.  out holds cap.
+ * The next character of UTF-8 text s (RFC 3629): its code point in *cp and
+ * its length, or length 1 and *cp 0xFFFD for a byte that starts no valid
+ * sequence (overlong forms and surrogates included).
  */
-static const char *ascii(const char *s, char *out, size_t cap)
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
+	size_t n;
+	uint32_t v, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, v = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, v = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, v = s[0] & 0x07, min = 0x10000;
+	else
+		goto bad;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			goto bad;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		goto bad;
+	*cp = v;
+	return n;
+bad:
+	*cp = 0xfffd;
+	return 1;
+}
+
+/*
+ * A character that can reorder or hide the text around it on the page: the
+ * bidirectional embeddings, overrides and isolates (Unicode UAX #9: U+202A..
+ * U+202E, U+2066..U+2069), the marks (U+200E, U+200F, U+061C), the line and
+ * paragraph separators, and every C0/C1 control.  A name "Ann <U+202E>exe.txt"
+ * must not print as "Ann txt.exe".
+ */
+static int hostile(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0xfffd;
+}
+
+/*
+ * s as the page prints it, into out (cap bytes, NUL included): with the
+ * Unicode font every hostile character becomes U+FFFD; with the built-in
+ * fonts (WinAnsi, not UTF-8) printable ASCII is kept and every other
+ * character is one '?'.  Never cuts a character.  Returns out; *cut (may be
+ * NULL) is set when s did not fit.
+ */
+static const char *clean(const struct pdfctx *c, const char *s, char *out, size_t cap, int *cut)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = 0;
 
-	for (; s && *s && n + 1 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch >= 0x80 && (ch & 0xc0) == 0x80)
-			continue;	/* a UTF-8 continuation byte: one '?' per character */
-		out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	if (cut)
+		*cut = 0;
+	while (*p) {
+		uint32_t cp;
+		size_t len = utf8_next(p, &cp), w;
+		const char *put = (const char *)p;
+
+		if (!c->unicode && (cp >= 0x80 || hostile(cp)))
+			put = "?", w = 1;
+		else if (hostile(cp))
+			put = "\xef\xbf\xbd", w = 3;	/* U+FFFD REPLACEMENT CHARACTER */
+		else
+			w = len;
+		if (n + w + 1 > cap) {
+			if (cut)
+				*cut = 1;
+			break;
+		}
+		memcpy(out + n, put, w);
+		n += w;
+		p += len;
 	}
 	out[n] = 0;
 	return out;
+}
+
+/* 1 if any string in j (members' names too) has a character clean() replaces; depth-capped. */
+static int any_hostile(const json_t *j, int depth)
+{
+	const char *k;
+	const json_t *v;
+	size_t i;
+
+	if (depth > 32)
+		return 0;
+	if (json_is_string(j)) {
+		const unsigned char *p = (const unsigned char *)json_string_value(j);
+		while (*p) {
+			uint32_t cp;
+			p += utf8_next(p, &cp);
+			if (hostile(cp))
+				return 1;
+		}
+		return 0;
+	}
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (any_hostile(v, depth + 1))
+				return 1;
+	}
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v) {
+			json_t *kk = json_string(k);
+			int bad = kk && any_hostile(kk, depth + 1);
+			json_decref(kk);
+			if (bad || any_hostile(v, depth + 1))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 static void text_at(struct pdfctx *c, HPDF_Font f, float size, float x, float y, const char *s)
@@ -62,8 +171,75 @@ static void text_at(struct pdfctx *c, HPDF_Font f, float size, float x, float y,
 
 	HPDF_Page_BeginText(c->page);
 	HPDF_Page_SetFontAndSize(c->page, f, size);
-	HPDF_Page_TextOut(c->page, x, y, ascii(s, buf, sizeof(buf)));
+	HPDF_Page_TextOut(c->page, x, y, clean(c, s, buf, sizeof(buf), NULL));
 	HPDF_Page_EndText(c->page);
+}
+
+/* u (negated when neg) with thousands separators: "4,000,787,030,016". */
+static const char *grouped_u(uint64_t u, int neg, char *buf, size_t cap)
+{
+	char d[32];
+	size_t len, o = 0;
+
+	snprintf(d, sizeof(d), "%llu", (unsigned long long)u);
+	len = strlen(d);
+	if (neg && o + 1 < cap)
+		buf[o++] = '-';
+	for (size_t i = 0; i < len && o + 1 < cap; i++) {
+		if (i && (len - i) % 3 == 0 && o + 2 < cap)
+			buf[o++] = ',';
+		buf[o++] = d[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+static const char *grouped(long long n, char *buf, size_t cap)
+{
+	return grouped_u(n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n, n < 0, buf, cap);
+}
+
+/* n / d rounded half up, without overflow */
+static uint64_t div_round(uint64_t n, uint64_t d)
+{
+	uint64_t q = n / d, r = n % d;
+
+	return q + (r >= d - r);
+}
+
+void cert_pdf_size(uint64_t bytes, char *buf, size_t cap)
+{
+	/* SI prefixes (BIPM SI Brochure 3.1): 1 kB = 1000 bytes, as drive capacities are stated */
+	static const char *const units[] = { "kB", "MB", "GB", "TB", "PB", "EB" };
+	char g[40];
+	uint64_t unit = 1000, v;
+	size_t k = 0;
+
+	grouped_u(bytes, 0, g, sizeof(g));
+	if (bytes < 1000) {
+		snprintf(buf, cap, "%s bytes", g);
+		return;
+	}
+	for (;;) {
+		v = div_round(bytes, unit / 100);
+		if (v < 1000) {
+			snprintf(buf, cap, "%u.%02u %s (%s bytes)", (unsigned)(v / 100), (unsigned)(v % 100), units[k], g);
+			return;
+		}
+		v = div_round(bytes, unit / 10);
+		if (v < 1000) {
+			snprintf(buf, cap, "%u.%u %s (%s bytes)", (unsigned)(v / 10), (unsigned)(v % 10), units[k], g);
+			return;
+		}
+		v = div_round(bytes, unit);
+		if (v >= 1000 && k + 1 < sizeof(units) / sizeof(units[0])) {
+			k++;
+			unit *= 1000;
+			continue;
+		}
+		snprintf(buf, cap, "%llu %s (%s bytes)", (unsigned long long)v, units[k], g);
+		return;
+	}
 }
 
 /* Where the QR code ends: rows above it on the first page stop short of it. */
@@ -74,7 +250,8 @@ static void text_at(struct pdfctx *c, HPDF_Font f, float size, float x, float y,
 
 static float right_edge(const struct pdfctx *c)
 {
-	return c->npages == 1 && c->y + 10 > QR_BOTTOM ? PAGE_W - MARGIN - QR_SIZE - 20 : PAGE_W - MARGIN - 4;
+	return c->has_qr && c->npages == 1 && c->y + 10 > QR_BOTTOM ? PAGE_W - MARGIN - QR_SIZE - 20
+								    : PAGE_W - MARGIN - 4;
 }
 
 /* Room for h more points on this page, else a new page (a long record runs on). */
@@ -105,10 +282,10 @@ static void heading(struct pdfctx *c, const char *title)
 {
 	float right;
 
-	need(c, 6 + 2 * ROW_H + 3);
+	need(c, 4 + 2 * ROW_H + 3);
 	if (!c->page)
 		return;
-	c->y -= 6;
+	c->y -= 4;
 	right = right_edge(c);
 	HPDF_Page_SetRGBFill(c->page, 0.88f, 0.88f, 0.88f);
 	HPDF_Page_Rectangle(c->page, MARGIN, c->y - 4, right - MARGIN, ROW_H + 3);
@@ -123,28 +300,64 @@ static void heading(struct pdfctx *c, const char *title)
  * value column, onto as many lines (and pages) as it needs: nothing the
  * payload says is cut off.
  */
+/*
+ * A row's label in bold, made a little smaller when it would run into the
+ * value column.  Returns 1 if even then it does not fit: it is then printed
+ * whole on a line of its own, and the caller starts the value on the next.
+ */
+static int label_at(struct pdfctx *c, const char *label)
+{
+	char buf[256];
+	float size = 8.5f;
+
+	clean(c, label, buf, sizeof(buf), NULL);
+	HPDF_Page_SetFontAndSize(c->page, c->bold, size);
+	/* a gap of at least 12 points before the value column: a reader (and pdftotext) sees two columns */
+	while (size > 7.0f && HPDF_Page_TextWidth(c->page, buf) > LABEL_W - 16) {
+		size -= 0.25f;
+		HPDF_Page_SetFontAndSize(c->page, c->bold, size);
+	}
+	if (HPDF_Page_TextWidth(c->page, buf) > LABEL_W - 16) {
+		text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, label);
+		return 1;
+	}
+	text_at(c, c->bold, size, MARGIN + 4, c->y, label);
+	return 0;
+}
+
 static void row(struct pdfctx *c, const char *label, const char *value)
 {
 	char buf[CERT_TEXT_MAX], line[CERT_TEXT_MAX];
 	const char *p = buf;
+	int cut;
 
 	need(c, ROW_H);
 	if (!c->page)
 		return;
-	text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, label);
-	ascii(value && *value ? value : "-", buf, sizeof(buf));
-	if (strlen(buf) == sizeof(buf) - 1)	/* only a hostile record gets here: say it is cut */
-		memcpy(buf + sizeof(buf) - 6, "[...]", 5);
+	if (label_at(c, label)) {
+		c->y -= LINE_H;
+		need(c, LINE_H);
+		if (!c->page)
+			return;
+	}
+	clean(c, value && *value ? value : "-", buf, sizeof(buf) - 6, &cut);
+	if (cut)	/* only a hostile record gets here: say it is cut */
+		memcpy(buf + strlen(buf), "[...]", 6);
 	while (*p && c->page) {
 		HPDF_REAL width = right_edge(c) - (MARGIN + LABEL_W);
 		HPDF_UINT n;
 
 		HPDF_Page_SetFontAndSize(c->page, c->regular, 8.5f);
 		n = HPDF_Page_MeasureText(c->page, p, width, HPDF_TRUE, NULL);
-		if (n == 0)	/* one word wider than the column: break it */
+		if (n == 0) {	/* one word wider than the column: break it, between characters */
 			n = HPDF_Page_MeasureText(c->page, p, width, HPDF_FALSE, NULL);
-		if (n == 0)
-			n = 1;
+			while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+				n--;
+		}
+		if (n == 0) {	/* not even one character fits: print one anyway */
+			uint32_t cp;
+			n = (HPDF_UINT)utf8_next((const unsigned char *)p, &cp);
+		}
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
 		text_at(c, c->regular, 8.5f, MARGIN + LABEL_W, c->y, line);
 		p += n;
@@ -156,6 +369,32 @@ static void row(struct pdfctx *c, const char *label, const char *value)
 		}
 	}
 	c->y -= ROW_H;
+}
+
+/* A paragraph across the page in font f at size, wrapped at words (a notice, not a row). */
+static void para(struct pdfctx *c, HPDF_Font f, float size, const char *text)
+{
+	char buf[1024], line[1024];
+	const char *p = buf;
+
+	clean(c, text, buf, sizeof(buf), NULL);
+	while (*p && c->page) {
+		HPDF_UINT n;
+
+		need(c, size + 2);
+		if (!c->page)
+			return;
+		HPDF_Page_SetFontAndSize(c->page, f, size);
+		n = HPDF_Page_MeasureText(c->page, p, right_edge(c) - MARGIN, HPDF_TRUE, NULL);
+		if (n == 0)
+			n = (HPDF_UINT)strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		text_at(c, f, size, MARGIN, c->y, line);
+		p += n;
+		while (*p == ' ')
+			p++;
+		c->y -= size + 2;
+	}
 }
 
 static const char *s_of(const json_t *o, const char *k)
@@ -251,7 +490,7 @@ static void signature_line(struct pdfctx *c, const char *role, const json_t *p, 
 /* Each exception stated plainly: what, in words, and where (SPEC section 7). */
 static void exceptions(struct pdfctx *c, const json_t *x)
 {
-	char label[48], line[CERT_TEXT_MAX], off[32], len[32];
+	char label[176], line[CERT_TEXT_MAX], off[40], len[VAL_MAX];
 	const json_t *e;
 	size_t i, n = json_array_size(x);
 
@@ -265,17 +504,112 @@ static void exceptions(struct pdfctx *c, const json_t *x)
 			row(c, "...", line);
 			break;
 		}
-		snprintf(label, sizeof(label), "%zu. %.36s", i + 1, s_of(e, "kind") ? s_of(e, "kind") : "exception");
+		{
+			/* the kind's first 36 characters, not bytes: a cut never splits a character */
+			const char *k = s_of(e, "kind") ? s_of(e, "kind") : "exception";
+			size_t nb = 0;
+			for (int nc = 0; k[nb] && nc < 36; nc++) {
+				uint32_t cp;
+				nb += utf8_next((const unsigned char *)k + nb, &cp);
+			}
+			snprintf(label, sizeof(label), "%zu. %.*s", i + 1, (int)nb, k);
+		}
 		if (json_is_integer(json_object_get(e, "offset")) && json_integer_value(json_object_get(e, "offset")) >= 0)
 			snprintf(line, sizeof(line), "%s (at byte %s, %s bytes)", s_of(e, "detail") ? s_of(e, "detail") : "-",
-				 fmt(e, "offset", off, sizeof(off)), fmt(e, "length", len, sizeof(len)) ? len : "?");
+				 grouped(json_integer_value(json_object_get(e, "offset")), off, sizeof(off)),
+				 json_is_integer(json_object_get(e, "length"))
+				 ? grouped(json_integer_value(json_object_get(e, "length")), len, sizeof(len))
+				 : fmt(e, "length", len, sizeof(len)) ? len : "?");
 		else
 			snprintf(line, sizeof(line), "%s", s_of(e, "detail") ? s_of(e, "detail") : "-");
 		row(c, label, line);
 	}
 }
 
-static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
+/* A size member of o: SI units beside the bytes for a count, the value as given otherwise. */
+static const char *size_of(const json_t *o, const char *k, char *buf, size_t cap)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		cert_pdf_size((uint64_t)json_integer_value(v), buf, cap);
+		return buf;
+	}
+	return fmt(o, k, buf, cap);
+}
+
+/* A configured detail of the issuer, or "not configured" (an empty one is not a detail). */
+static const char *configured(const json_t *o, const char *k)
+{
+	const char *v = s_of(o, k);
+
+	return v && *v ? v : "not configured";
+}
+
+/* Append ", <name> <value>" to line for each string member of o in names (name[i], key[i]). */
+static void append_members(char *line, size_t cap, const json_t *o, const char *const *keys,
+			   const char *const *names)
+{
+	for (size_t i = 0; keys[i]; i++) {
+		size_t n = strlen(line);
+		if (s_of(o, keys[i]) && n < cap)
+			snprintf(line + n, cap - n, ", %s %s", names[i], s_of(o, keys[i]));
+	}
+}
+
+#define TRANSFERS_SHOWN 10
+
+/*
+ * The custody status: what the ledger says now (cert_get's status), not what
+ * was signed, so it has its own section and says so.  Shipped, destroyed and
+ * each custody transfer with its date.
+ */
+static void custody(struct pdfctx *c, const json_t *st)
+{
+	const json_t *sh = json_object_get(st, "shipped"), *de = json_object_get(st, "destroyed");
+	const json_t *cu = json_object_get(st, "custody"), *t;
+	char line[CERT_TEXT_MAX], label[32];
+	size_t i, n = json_array_size(cu);
+
+	heading(c, "Custody Status (from the ledger when printed, not signed)");
+	snprintf(line, sizeof(line), "certificate %s, asset %s", s_of(st, "state") ? s_of(st, "state") : "issued",
+		 s_of(st, "asset_state") ? s_of(st, "asset_state") : "-");
+	row(c, "State", line);
+	if (json_is_object(sh)) {
+		snprintf(line, sizeof(line), "%s", s_of(sh, "date") ? s_of(sh, "date") : "-");
+		append_members(line, sizeof(line), sh, (const char *const[]){ "carrier", "seal", "tracking", NULL },
+			       (const char *const[]){ "carrier", "seal", "tracking", NULL });
+		row(c, "Shipped", line);
+	}
+	if (json_is_object(de)) {
+		snprintf(line, sizeof(line), "%s", s_of(de, "date") ? s_of(de, "date") : "-");
+		append_members(line, sizeof(line), de,
+			       (const char *const[]){ "facility", "method", "witness", "vendor_certificate", NULL },
+			       (const char *const[]){ "facility", "method", "witness", "vendor certificate", NULL });
+		if (json_is_integer(json_object_get(de, "particle_size_mm"))) {
+			size_t k = strlen(line);
+			snprintf(line + k, sizeof(line) - k, ", particle size %lld mm",
+				 (long long)json_integer_value(json_object_get(de, "particle_size_mm")));
+		}
+		row(c, "Destroyed", line);
+	}
+	json_array_foreach(cu, i, t) {
+		const json_t *d = json_object_get(t, "data");
+		if (i == TRANSFERS_SHOWN) {
+			snprintf(line, sizeof(line), "and %zu more transfers, in the ledger", n - i);
+			row(c, "...", line);
+			break;
+		}
+		snprintf(line, sizeof(line), "%s, from %s to %s", s_of(t, "date") ? s_of(t, "date") : "-",
+			 s_of(d, "from") ? s_of(d, "from") : "-", s_of(d, "to") ? s_of(d, "to") : "-");
+		append_members(line, sizeof(line), d, (const char *const[]){ "location", "seal", NULL },
+			       (const char *const[]){ "at", "seal", NULL });
+		snprintf(label, sizeof(label), "Transfer %zu", i + 1);
+		row(c, label, line);
+	}
+}
+
+static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, const char *font_path)
 {
 	const json_t *p = json_object_get(cert, "payload"), *org = json_object_get(p, "organization");
 	const json_t *media = json_object_get(p, "media"), *san = json_object_get(p, "sanitization");
@@ -284,23 +618,35 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	const json_t *cov = json_object_get(san, "coverage"), *hid = json_object_get(san, "hidden_sectors");
 	const json_t *basis = json_object_get(san, "category_basis"), *val = json_object_get(p, "validation");
 	const json_t *vby = json_object_get(p, "validated_by");
-	char cap[VAL_MAX], backed[VAL_MAX], nread[32], seq[32], a[32], b[32], line[CERT_TEXT_MAX];
+	char cap[VAL_MAX], backed[VAL_MAX], nread[VAL_MAX], seq[32], a[VAL_MAX], b[VAL_MAX], line[CERT_TEXT_MAX];
 	float half;
 
 	c->y = PAGE_H - MARGIN - 16;
 	text_at(c, c->bold, 17, MARGIN, c->y, "Certificate of Sanitization");
 	c->y -= 15;
 	text_at(c, c->regular, 9, MARGIN, c->y, "NIST SP 800-88 Rev. 2 sanitization record (4.6, Appendix C)");
-	c->y -= 18;
-	text_at(c, c->bold, 11, MARGIN, c->y, s_of(org, "name") ? s_of(org, "name") : "sanitizerd");
-	c->y -= 12;
-	snprintf(line, sizeof(line), "%s%s%s", s_of(org, "address") ? s_of(org, "address") : "",
-		 s_of(org, "address") && s_of(org, "phone") ? "  |  " : "",
-		 s_of(org, "phone") ? s_of(org, "phone") : "");
-	text_at(c, c->regular, 8.5f, MARGIN, c->y, line);
-	c->y -= 4;
+	c->y -= 14;
 	/* the QR code sits top right, beside the first sections */
-	draw_qr(c, verify_url, PAGE_W - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE);
+	if (c->has_qr)
+		draw_qr(c, verify_url, PAGE_W - MARGIN - QR_SIZE, QR_BOTTOM, QR_SIZE);
+	if (!c->unicode) {
+		snprintf(line, sizeof(line), "The Unicode font %s was not found: this page uses a built-in font"
+			 " and prints each character outside ASCII as '?'. The signed JWS holds the exact text.",
+			 font_path);
+		para(c, c->bold, 7.5f, line);
+	}
+	if (any_hostile(p, 0) || any_hostile(st, 0))
+		para(c, c->bold, 7.5f, c->unicode
+		     ? "This record holds characters that could reorder or hide text (bidirectional controls such as"
+		       " U+202E, or control characters); each is printed as U+FFFD. The signed JWS holds the exact text."
+		     : "This record holds characters that could reorder or hide text (bidirectional controls such as"
+		       " U+202E, or control characters); each is printed as '?'. The signed JWS holds the exact text.");
+
+	/* the issuer, from the daemon's configuration when the certificate was signed */
+	heading(c, "Issuer");
+	row(c, "Organization", configured(org, "name"));
+	row(c, "Location", configured(org, "address"));
+	row(c, "Phone", configured(org, "phone"));
 
 	heading(c, "Person Performing Sanitization");
 	person(c, json_object_get(p, "performed_by"));
@@ -311,9 +657,8 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	row(c, "Serial Number", s_of(media, "serial"));
 	row(c, "WWN", s_of(media, "wwn"));
 	row(c, "Media Property Number", s_of(media, "property_number"));
-	snprintf(line, sizeof(line), "%s%s%s%s", s_of(media, "media_type") ? s_of(media, "media_type") : "-",
-		 fmt(media, "capacity_bytes", cap, sizeof(cap)) ? ", " : "", cap,
-		 json_is_integer(json_object_get(media, "capacity_bytes")) ? " bytes" : "");
+	snprintf(line, sizeof(line), "%s%s%s", s_of(media, "media_type") ? s_of(media, "media_type") : "-",
+		 size_of(media, "capacity_bytes", cap, sizeof(cap)) ? ", " : "", cap);
 	row(c, "Media Type", line);
 	snprintf(line, sizeof(line), "%s%s%s", s_of(media, "source") ? s_of(media, "source") : "",
 		 s_of(media, "source") ? " / tenant " : "tenant ", s_of(media, "tenant") ? s_of(media, "tenant") : "-");
@@ -329,12 +674,21 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 		 s_of(tool, "version") ? s_of(tool, "version") : "");
 	row(c, "Tool Used (version)", line);
 	snprintf(line, sizeof(line), "%s read-back%s%s", s_of(ver, "method") ? s_of(ver, "method") : "-",
-		 fmt(ver, "bytes_read", nread, sizeof(nread)) ? ", bytes read " : "", nread);
+		 size_of(ver, "bytes_read", nread, sizeof(nread)) ? ", read " : "", nread);
 	row(c, "Verification Method", line);
 	row(c, "Verification Result", s_of(ver, "result"));
 	/* a record with exceptions never reads as a plain pass */
 	row(c, "Outcome", s_of(san, "outcome") ? s_of(san, "outcome") : s_of(ver, "result"));
-	if (fmt(cov, "bytes", a, sizeof(a)) && fmt(cov, "capacity_bytes", b, sizeof(b)))
+	if (json_is_integer(json_object_get(cov, "bytes")) && json_integer_value(json_object_get(cov, "bytes")) >= 0 &&
+	    json_is_integer(json_object_get(cov, "capacity_bytes")) &&
+	    json_integer_value(json_object_get(cov, "capacity_bytes")) >= 0)
+		if (json_equal(json_object_get(cov, "bytes"), json_object_get(cov, "capacity_bytes")))
+			snprintf(line, sizeof(line), "%s, all %s", s_of(cov, "scope") ? s_of(cov, "scope") : "-",
+				 size_of(cov, "bytes", a, sizeof(a)));
+		else
+			snprintf(line, sizeof(line), "%s, %s of %s", s_of(cov, "scope") ? s_of(cov, "scope") : "-",
+				 size_of(cov, "bytes", a, sizeof(a)), size_of(cov, "capacity_bytes", b, sizeof(b)));
+	else if (fmt(cov, "bytes", a, sizeof(a)) && fmt(cov, "capacity_bytes", b, sizeof(b)))
 		snprintf(line, sizeof(line), "%s, %s of %s bytes", s_of(cov, "scope") ? s_of(cov, "scope") : "-", a, b);
 	else
 		snprintf(line, sizeof(line), "%s", s_of(cov, "scope") ? s_of(cov, "scope") : "not recorded");
@@ -370,11 +724,8 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 
 	heading(c, "Media Destination");
 	row(c, "Destination", s_of(p, "destination"));
-	snprintf(line, sizeof(line), "%s%s%s%s%s", s_of(st, "state") ? s_of(st, "state") : "issued",
-		 s_of(st, "date") ? " " : "", s_of(st, "date") ? s_of(st, "date") : "",
-		 s_of(st, "facility") ? ", facility " : s_of(st, "carrier") ? ", carrier " : "",
-		 s_of(st, "facility") ? s_of(st, "facility") : s_of(st, "carrier") ? s_of(st, "carrier") : "");
-	row(c, "Status", line);
+
+	custody(c, st);
 
 	heading(c, "Certificate");
 	row(c, "Certificate ID", s_of(cert, "id"));
@@ -389,9 +740,10 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	text_at(c, c->bold, 8.5f, MARGIN + 4, c->y, "JWS SHA-256");
 	text_at(c, c->mono, 7.5f, MARGIN + LABEL_W, c->y, s_of(cert, "sha256"));
 	c->y -= ROW_H;
-	row(c, "Verify", verify_url);
+	/* SPEC section 10: GET /verify/{cert_id}, public; never a loopback or an authenticated route */
+	row(c, "Verify", verify_url ? verify_url : "no public verification URL configured");
 
-	need(c, 6 + ROW_H + 3 + 36);	/* the heading stays with its lines */
+	need(c, 4 + ROW_H + 3 + 36);	/* the heading stays with its lines */
 	heading(c, "Signatures");
 	need(c, 36);
 	if (!c->page)
@@ -401,30 +753,70 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url)
 	signature_line(c, "Validated by", json_is_true(json_object_get(val, "recorded")) ? vby : NULL,
 		       MARGIN + half + 4, half - 4);
 	c->y -= 36;
-	need(c, 12 + 9);
+	need(c, 10 + 8 + 8);
 	if (!c->page)
 		return;
-	c->y -= 12;
+	c->y -= 10;
 	text_at(c, c->regular, 7, MARGIN, c->y,
 		"This page renders a certificate signed with Ed25519 (JWS, RFC 7515/8037) and recorded in a"
 		" tamper-evident ledger.");
-	c->y -= 9;
+	c->y -= 8;
 	text_at(c, c->regular, 7, MARGIN, c->y,
 		"The signed JWS is the evidence: verify it with sanitizerd cert verify or any JOSE library"
 		" against the published JWKS.");
+	c->y -= 8;
+	text_at(c, c->regular, 7, MARGIN, c->y,
+		"Sizes are in SI units (1 kB = 1,000 bytes, 1 TB = 1,000,000,000,000 bytes), as drive capacities"
+		" are stated, each beside its exact byte count.");
 }
 
-int cert_pdf(const json_t *cert, const char *verify_url, uint8_t **pdf, size_t *len)
+/*
+ * The DejaVu fonts with UTF-8 text (libharu's UTF-8 encoder; each TrueType
+ * font embedded as a subset).  0 if DejaVuSans.ttf loaded (Bold and Mono
+ * fall back to it), -ENOENT if not: the caller then uses the built-in fonts.
+ */
+static int load_fonts(struct pdfctx *c, const char *dir, char *path, size_t cap)
+{
+	static const char *const files[] = { "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf" };
+	HPDF_Font *slot[] = { &c->regular, &c->bold, &c->mono };
+	char f[512];
+
+	snprintf(path, cap, "%s/%s", dir, files[0]);
+	if (HPDF_UseUTFEncodings(c->doc) != HPDF_OK || HPDF_SetCurrentEncoder(c->doc, "UTF-8") != HPDF_OK) {
+		c->error = 0;
+		HPDF_ResetError(c->doc);
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const char *name;
+
+		snprintf(f, sizeof(f), "%s/%s", dir, files[i]);
+		/* a missing or unreadable file: libharu reports it through on_error, and we move on */
+		name = access(f, R_OK) == 0 ? HPDF_LoadTTFontFromFile(c->doc, f, HPDF_TRUE) : NULL;
+		*slot[i] = name ? HPDF_GetFont(c->doc, name, "UTF-8") : NULL;
+		if (!*slot[i]) {
+			c->error = 0;
+			HPDF_ResetError(c->doc);
+			if (i == 0)
+				return -ENOENT;
+			*slot[i] = c->regular;
+		}
+	}
+	return 0;
+}
+
+int cert_pdf(const json_t *cert, const struct cert_pdf_opts *o, uint8_t **pdf, size_t *len)
 {
 	struct pdfctx c = { 0 };
+	const char *url = o ? o->verify_url : NULL;
+	char font_path[512];
 	uint8_t *buf = NULL;
 	HPDF_UINT32 size, off = 0;
 	int rc = 0;
 
 	*pdf = NULL;
 	*len = 0;
-	if (!json_is_object(json_object_get(cert, "payload")) || !json_is_string(json_object_get(cert, "id")) ||
-	    !verify_url)
+	if (!json_is_object(json_object_get(cert, "payload")) || !json_is_string(json_object_get(cert, "id")))
 		return -EINVAL;
 	c.doc = HPDF_New(on_error, &c);
 	if (!c.doc)
@@ -435,16 +827,22 @@ int cert_pdf(const json_t *cert, const char *verify_url, uint8_t **pdf, size_t *
 	c.page = HPDF_AddPage(c.doc);
 	c.npages = 1;
 	c.cert_id = json_string_value(json_object_get(cert, "id"));
-	c.regular = HPDF_GetFont(c.doc, "Helvetica", NULL);
-	c.bold = HPDF_GetFont(c.doc, "Helvetica-Bold", NULL);
-	c.mono = HPDF_GetFont(c.doc, "Courier", NULL);
+	c.has_qr = url && *url;
+	c.unicode = load_fonts(&c, o && o->font_dir ? o->font_dir : CERTPDF_FONT_DIR, font_path,
+			       sizeof(font_path)) == 0;
+	if (!c.unicode) {
+		/* named, not the current encoder, which load_fonts may have set to UTF-8 */
+		c.regular = HPDF_GetFont(c.doc, "Helvetica", "WinAnsiEncoding");
+		c.bold = HPDF_GetFont(c.doc, "Helvetica-Bold", "WinAnsiEncoding");
+		c.mono = HPDF_GetFont(c.doc, "Courier", "WinAnsiEncoding");
+	}
 	if (c.error || !c.page || !c.regular || !c.bold || !c.mono) {
 		rc = -EIO;
 		goto done;
 	}
 	HPDF_Page_SetWidth(c.page, PAGE_W);
 	HPDF_Page_SetHeight(c.page, PAGE_H);
-	draw(&c, cert, verify_url);
+	draw(&c, cert, c.has_qr ? url : NULL, font_path);
 	if (c.error) {
 		rc = -EIO;
 		goto done;

@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "audit/b64.h"
 #include "audit/jcs.h"
@@ -32,6 +37,12 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS entries_jobs ON entries(json_extract(entry, '$.data.job_id'))"
 	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
 	"CREATE INDEX IF NOT EXISTS entries_job_starts ON entries(seq) WHERE type = 'sanitize_started';"
+	/* each tenant's assets in id order, for a customer's asset list (ledger_tenant_assets) */
+	"CREATE INDEX IF NOT EXISTS entries_enrolled_tenant"
+	" ON entries(json_extract(entry, '$.data.tenant'), subject) WHERE type = 'enrolled';"
+	/* the ends of wipes, for ledger_replayed_sanitizing (recovery at start) */
+	"CREATE INDEX IF NOT EXISTS entries_sanitize ON entries(subject, seq)"
+	" WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed');"
 	"CREATE TABLE IF NOT EXISTS tree(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
@@ -49,6 +60,21 @@ static const char schema[] =
 	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS checkpoints_no_delete BEFORE DELETE ON checkpoints"
 	" BEGIN SELECT RAISE(ABORT, 'ledger checkpoints are append-only'); END;"
+	/*
+	 * subjects is derived (each subject's state after its last entry): it
+	 * changes, but only by an append, so a row must follow an entry of its
+	 * subject later than the row's last one, and rows are never deleted.
+	 * ledger verify compares every row with the replayed entries.
+	 */
+	"CREATE TRIGGER IF NOT EXISTS subjects_no_delete BEFORE DELETE ON subjects"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: rows are never deleted'); END;"
+	"CREATE TRIGGER IF NOT EXISTS subjects_insert_follows BEFORE INSERT ON subjects"
+	" WHEN NOT EXISTS (SELECT 1 FROM entries WHERE seq = NEW.last_seq AND subject = NEW.subject)"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: no such entry of this subject'); END;"
+	"CREATE TRIGGER IF NOT EXISTS subjects_update_follows BEFORE UPDATE ON subjects"
+	" WHEN NEW.subject != OLD.subject OR NEW.last_seq <= OLD.last_seq"
+	" OR NOT EXISTS (SELECT 1 FROM entries WHERE seq = NEW.last_seq AND subject = NEW.subject)"
+	" BEGIN SELECT RAISE(ABORT, 'ledger subjects follow the entries: only an append changes a state'); END;"
 	"CREATE TRIGGER IF NOT EXISTS meta_no_update BEFORE UPDATE ON meta"
 	" BEGIN SELECT RAISE(ABORT, 'ledger meta is append-only'); END;"
 	"CREATE TRIGGER IF NOT EXISTS meta_no_delete BEFORE DELETE ON meta"
@@ -241,18 +267,63 @@ static int meta_put(struct ledger *l, const char *k, const char *v)
 	return step_done(l, s, "cannot write ledger meta");
 }
 
-static int setup(struct ledger *l, int flags)
+/*
+ * The format mark of a file that already existed, read before anything is
+ * written: a foreign SQLite database must not be switched to WAL mode (or
+ * get our schema) before we refuse it.
+ */
+static int check_format(struct ledger *l)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT v FROM meta WHERE k = 'format'", -1, &s, NULL) != SQLITE_OK) {
+		rc = sqlite3_errcode(l->db);
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			return sqerr(l, rc, "cannot read ledger meta");
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s is not an SQLite database",
+					     sqlite3_db_filename(l->db, "main"));
+		return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s", sqlite3_errmsg(l->db));
+	}
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_TEXT &&
+	    !strcmp((const char *)sqlite3_column_text(s, 0), LEDGER_FORMAT))
+		rc = 0;
+	else if (src == SQLITE_ROW)
+		rc = ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: format '%.100s'",
+				   sqlite3_column_type(s, 0) == SQLITE_TEXT ?
+				   (const char *)sqlite3_column_text(s, 0) : "?");
+	else if (src == SQLITE_DONE)
+		rc = ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: no format mark");
+	else
+		rc = sqerr(l, src, "cannot read ledger meta");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int setup(struct ledger *l, int flags, int existed)
 {
 	char *fmt = NULL;
 	int rc, i;
 
 	sqlite3_busy_timeout(l->db, 10000);
+	if (existed) {
+		rc = check_format(l);
+		if (rc < 0)
+			return rc;
+	}
 	if (!(flags & LEDGER_RDONLY)) {
+		/* a write-protected file: SQLite opens it read-only without a word */
+		if (sqlite3_db_readonly(l->db, "main") == 1)
+			return ledger_seterr(l, -EROFS, "cannot open the ledger for writing: it is read-only"
+					     " (file mode or mount)");
 		rc = exec(l, "PRAGMA journal_mode=WAL");
 		if (rc == 0)
 			rc = exec(l, flags & LEDGER_NOSYNC ? "PRAGMA synchronous=NORMAL"
 							   : "PRAGMA synchronous=FULL");
-		if (rc == 0 && (flags & LEDGER_CREATE))
+		/* every writable open: a ledger made by an older version gets new indexes and guards */
+		if (rc == 0)
 			rc = exec(l, schema);
 		if (rc < 0)
 			return rc;
@@ -262,7 +333,7 @@ static int setup(struct ledger *l, int flags)
 			return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s", sqlite3_errmsg(l->db));
 	}
 	rc = meta_get(l, "format", &fmt);
-	if (rc == -ENOENT && (flags & LEDGER_CREATE)) {
+	if (rc == -ENOENT && (flags & LEDGER_CREATE) && !existed) {
 		rc = meta_put(l, "format", LEDGER_FORMAT);
 	} else if (rc == 0 && strcmp(fmt, LEDGER_FORMAT)) {
 		rc = ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: format '%s'", fmt);
@@ -277,10 +348,123 @@ static int setup(struct ledger *l, int flags)
 	return flags & LEDGER_RDONLY ? 0 : ledger_sync_frontier(l);
 }
 
+/* The directory part of path, in buf. */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * The bytes of SQLite's WAL index (<path>-shm) that opening must allocate.
+ * The index is memory-mapped; SQLite grows it by writing one byte at the end
+ * of each 4 KiB page and then fills the pages through the mapping, so on a
+ * file system with 1 KiB blocks the rest of each page is a hole until then,
+ * and a store into a hole of a full file system is a SIGBUS, not an error
+ * (seen in WAL recovery).  So the space is checked before SQLite maps
+ * anything: 32 KiB per 4096 WAL frames (SQLite's wal.c: the first block of
+ * the index holds 4062 frames, each further one 4096), counted from the -wal
+ * file's size (an upper bound), less what the -shm file has allocated.
+ */
+static uint64_t shm_needed(const char *path)
+{
+	char p[PATH_MAX];
+	uint8_t wh[32];
+	struct stat st;
+	uint64_t pgsz = 4096, frames = 0, blocks, need, have = 0;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s-wal", path);
+	/*
+	 * Only the -wal is opened: SQLite holds no lock on it.  Opening and
+	 * closing the database file itself would drop this process's POSIX
+	 * locks on it, held by any connection already open (fcntl(2)).
+	 */
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		/* the WAL header: page size at bytes 8-11, big-endian (SQLite file format 4.1) */
+		if (fstat(fd, &st) == 0 && pread(fd, wh, sizeof(wh), 0) == (ssize_t)sizeof(wh)) {
+			uint64_t v = (uint64_t)wh[8] << 24 | (uint64_t)wh[9] << 16 | wh[10] << 8 | wh[11];
+			if (v >= 512 && v <= 65536 && !(v & (v - 1)))
+				pgsz = v;
+			frames = ((uint64_t)st.st_size - 32) / (pgsz + 24);
+		}
+		close(fd);
+	}
+	blocks = frames <= 4062 ? 1 : 1 + (frames - 4062 + 4095) / 4096;
+	need = blocks * 32768;
+	snprintf(p, sizeof(p), "%s-shm", path);
+	if (stat(p, &st) == 0)
+		have = (uint64_t)st.st_blocks * 512;
+	return have >= need ? 0 : need - have;
+}
+
+/*
+ * Before SQLite opens path: may it be opened as asked?  SQLite would quietly
+ * open a file on a read-only mount read-only, and fault (SIGBUS) on a full
+ * file system.  The file itself is not opened here (see shm_needed); its
+ * contents are checked by check_format before anything is written.
+ * *existed says whether the file is there.  Changes nothing.  0 or -errno
+ * with the message set.
+ */
+static int precheck(struct ledger *l, const char *path, int flags, int *existed)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	struct statvfs vfs;
+	struct stat st;
+
+	*existed = 0;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT && (flags & LEDGER_CREATE) && !(flags & LEDGER_RDONLY))
+			goto space;
+		return ledger_seterr(l, -errno, "cannot open %s: %s", path, strerror(errno));
+	}
+	*existed = 1;
+	if (!S_ISREG(st.st_mode))
+		return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s is not a regular file", path);
+	/* SQLite would write a database header into it */
+	if (st.st_size == 0)
+		return ledger_seterr(l, -EINVAL, "not a sanitizerd ledger: %s is empty (0 bytes)", path);
+	if (flags & LEDGER_RDONLY) {
+		/* a database in rollback mode needs no -shm; one in WAL mode has a -wal or makes one */
+		snprintf(p, sizeof(p), "%s-wal", path);
+		if (stat(p, &st) < 0)
+			return 0;
+	}
+space:
+	dir_of(path, dir, sizeof(dir));
+	if (statvfs(dir, &vfs) < 0)
+		return ledger_seterr(l, -errno, "cannot open %s: cannot stat its file system: %s",
+				     path, strerror(errno));
+	if (!(flags & LEDGER_RDONLY) && ((vfs.f_flag & ST_RDONLY) || access(dir, W_OK) < 0 ||
+					 (*existed && access(path, W_OK) < 0)))
+		return ledger_seterr(l, -EROFS, "cannot open %s for writing: %s", path,
+				     vfs.f_flag & ST_RDONLY ? "its file system is mounted read-only"
+							    : "no write access to it or its directory");
+	{
+		uint64_t need = *existed ? shm_needed(path) : 32768;
+		uint64_t avail = (uint64_t)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize;
+
+		if (need > avail)
+			return ledger_seterr(l, -ENOSPC, "cannot open %s: its file system is full: SQLite's"
+					     " WAL index (%s-shm) needs %llu KiB more and %llu KiB are free;"
+					     " free some space first", path, path,
+					     (unsigned long long)(need + 1023) / 1024,
+					     (unsigned long long)avail / 1024);
+	}
+	return 0;
+}
+
 int ledger_open(const char *path, int flags, struct ledger **out, char *err, size_t errlen)
 {
 	struct ledger *l;
-	int oflags, src, rc;
+	int oflags, src, rc, existed = 0;
 
 	*out = NULL;
 	l = calloc(1, sizeof(*l));
@@ -289,14 +473,18 @@ int ledger_open(const char *path, int flags, struct ledger **out, char *err, siz
 	l->rdonly = !!(flags & LEDGER_RDONLY);
 	oflags = l->rdonly ? SQLITE_OPEN_READONLY
 			   : SQLITE_OPEN_READWRITE | (flags & LEDGER_CREATE ? SQLITE_OPEN_CREATE : 0);
+	rc = precheck(l, path, flags, &existed);
+	if (rc < 0)
+		goto fail;
 	src = sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (src != SQLITE_OK) {
 		rc = src == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		ledger_seterr(l, rc, "cannot open %s: %s", path,
 			      l->db ? sqlite3_errmsg(l->db) : "out of memory");
 	} else {
-		rc = setup(l, flags);
+		rc = setup(l, flags, existed);
 	}
+fail:
 	if (rc < 0) {
 		if (err)
 			snprintf(err, errlen, "%s", l->err);
@@ -761,6 +949,139 @@ int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
 	if (!rc && (limit == 0 || n < limit) && src != SQLITE_DONE)
 		rc = sqerr(l, src, "cannot read the subject's entries");
 	sqlite3_reset(s);
+	return rc;
+}
+
+const char ledger_tenant_assets_sql[] =
+	"SELECT substr(e.subject, 7), s.state FROM entries e JOIN subjects s ON s.subject = e.subject"
+	" WHERE e.type = 'enrolled' AND json_extract(e.entry, '$.data.tenant') = ?1 AND e.subject > ?2"
+	" AND (?3 IS NULL OR s.state = ?3) ORDER BY e.subject LIMIT ?4";
+
+int ledger_tenant_assets(struct ledger *l, const char *tenant, const char *after, const char *state,
+			 size_t limit, int (*fn)(void *ctx, const char *id, const char *state), void *ctx)
+{
+	char from[200];
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	if (sqlite3_prepare_v2(l->db, ledger_tenant_assets_sql, -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot list the tenant's assets");
+	snprintf(from, sizeof(from), "asset:%.150s", after ? after : "");
+	sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+	if (state)
+		sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot list the tenant's assets");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int ledger_subject_page(struct ledger *l, const char *subject, int64_t after, size_t limit,
+			int (*fn)(void *ctx, uint64_t seq, const char *text, size_t len), void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM entries WHERE subject = ?1 AND seq > ?2"
+			       " ORDER BY seq LIMIT ?3", -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot read the subject's entries");
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			(size_t)sqlite3_column_bytes(s, 1));
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot read the subject's entries");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int ledger_replayed_state(struct ledger *l, const char *subject, int *state, uint64_t *last_seq)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0, cur = LC_NONE, next;
+	uint64_t last = 0;
+	char msg[300];
+
+	/* its own statement: fn callbacks of ledger_subject_entries may use the shared one */
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, entry FROM entries WHERE subject = ? ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot read the subject's entries");
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		json_t *e = json_loadb((const char *)sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+				       0, NULL);
+		const char *type = json_string_value(json_object_get(e, "type"));
+		json_t *data = json_object_get(e, "data");
+
+		if (!type || !json_is_object(data)) {
+			rc = ledger_seterr(l, -EBADMSG, "entry %llu of %.140s is damaged: run sanitizerd ledger verify",
+					   (unsigned long long)seq, subject);
+		} else if (lifecycle_check(subject, type, data, cur, &next, msg, sizeof(msg)) < 0) {
+			rc = ledger_seterr(l, -EBADMSG, "entry %llu of %.140s breaks the lifecycle (%s):"
+					   " run sanitizerd ledger verify", (unsigned long long)seq, subject, msg);
+		} else {
+			cur = next;
+			last = seq;
+		}
+		json_decref(e);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot read the subject's entries");
+	sqlite3_finalize(s);
+	if (rc == 0) {
+		*state = cur;
+		if (last_seq)
+			*last_seq = last;
+	}
+	return rc;
+}
+
+int ledger_replayed_sanitizing(struct ledger *l, int (*fn)(void *ctx, const char *subject, uint64_t started),
+			       void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int src, rc = 0;
+
+	/*
+	 * Candidates from the entries, not from subjects: the assets whose last
+	 * wipe entry is a sanitize_started (SQLite gives the bare columns of
+	 * the max(seq) row).  Each is then replayed in full.
+	 */
+	if (sqlite3_prepare_v2(l->db, "SELECT subject, type, max(seq) FROM entries"
+			       " WHERE type IN ('sanitize_started', 'sanitize_completed', 'sanitize_failed')"
+			       " GROUP BY subject", -1, &s, NULL) != SQLITE_OK)
+		return sqerr(l, sqlite3_errcode(l->db), "cannot look for interrupted wipes");
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(s, 0);
+		uint64_t started = (uint64_t)sqlite3_column_int64(s, 2);
+		int st;
+
+		if (strcmp((const char *)sqlite3_column_text(s, 1), "sanitize_started"))
+			continue;
+		rc = ledger_replayed_state(l, subject, &st, NULL);
+		if (rc == 0 && st == LC_SANITIZING)
+			rc = fn(ctx, subject, started);
+		if (rc)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = sqerr(l, src, "cannot look for interrupted wipes");
+	sqlite3_finalize(s);
 	return rc;
 }
 

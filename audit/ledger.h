@@ -107,6 +107,42 @@ int ledger_get(struct ledger *l, uint64_t seq, char **text, uint8_t leaf[32]);
 int ledger_subject_entries(struct ledger *l, const char *subject, size_t limit,
 			   int (*fn)(void *ctx, uint64_t seq, const char *text), void *ctx);
 
+/*
+ * A page of a subject's entries: those after seq after (-1: from the start),
+ * in seq order, at most limit; fn gets each seq, text and its length, and a
+ * non-zero return stops the walk and is returned.
+ */
+int ledger_subject_page(struct ledger *l, const char *subject, int64_t after, size_t limit,
+			int (*fn)(void *ctx, uint64_t seq, const char *text, size_t len), void *ctx);
+/*
+ * The assets enrolled for tenant, in id order after the id after ("" or NULL:
+ * from the start), only those in state (NULL: any), at most limit: fn gets
+ * each id and state.  An index (the enrolment's data.tenant) answers it
+ * without looking at other tenants' assets; ledger_tenant_assets_sql is its
+ * query (for EXPLAIN QUERY PLAN in the tests).  A non-zero return from fn
+ * stops the walk and is returned.
+ */
+int ledger_tenant_assets(struct ledger *l, const char *tenant, const char *after, const char *state,
+			 size_t limit, int (*fn)(void *ctx, const char *id, const char *state), void *ctx);
+extern const char ledger_tenant_assets_sql[];
+/*
+ * The state of subject replayed from its entries alone (LC_NONE if it has
+ * none), never read from the derived subjects table, and its last entry in
+ * *last_seq (may be NULL).  For code that acts on a state (recovery of
+ * interrupted wipes).  0; -EBADMSG (message set) if an entry does not parse
+ * or breaks the lifecycle; other -errno.
+ */
+int ledger_replayed_state(struct ledger *l, const char *subject, int *state, uint64_t *last_seq);
+/*
+ * Call fn for each asset whose entries, replayed, leave it sanitizing (a wipe
+ * started and not ended), with the seq of its sanitize_started; candidates
+ * come from the entries (an index of the wipe entries), not from subjects.
+ * A non-zero return from fn stops the walk and is returned.  fn must not use
+ * l for writing (the walk's statement is open).
+ */
+int ledger_replayed_sanitizing(struct ledger *l, int (*fn)(void *ctx, const char *subject, uint64_t started),
+			       void *ctx);
+
 /* Tree head at size (0 <= size <= ledger size): O(log n) reads.  0 or -errno. */
 int ledger_root(struct ledger *l, uint64_t size, uint8_t root[32]);
 /* Proofs as merkle_prove_* (hashes holds MERKLE_MAX_PROOF).  -EINVAL for bad ranges. */

@@ -16,10 +16,15 @@
 #include "audit/lifecycle.h"
 #include "audit/note.h"
 
-/* Subject -> state while replaying: open addressing, grows by doubling. */
+/*
+ * Replay maps, open addressing, growing by doubling: subject -> its state and
+ * last seq; serial -> the asset that enrolled it last (str) and that entry.
+ */
 struct smap {
 	char **keys;
 	unsigned char *vals;
+	uint64_t *seqs;
+	char **strs;
 	size_t cap, n;
 };
 
@@ -35,12 +40,15 @@ static uint64_t fnv1a(const char *s)
 static int smap_grow(struct smap *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 1024;
-	char **nk = calloc(ncap, sizeof(*nk));
+	char **nk = calloc(ncap, sizeof(*nk)), **ns = calloc(ncap, sizeof(*ns));
 	unsigned char *nv = calloc(ncap, 1);
+	uint64_t *nq = calloc(ncap, sizeof(*nq));
 
-	if (!nk || !nv) {
+	if (!nk || !nv || !nq || !ns) {
 		free(nk);
 		free(nv);
+		free(nq);
+		free(ns);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->cap; i++) {
@@ -51,48 +59,67 @@ static int smap_grow(struct smap *m)
 			j = (j + 1) & (ncap - 1);
 		nk[j] = m->keys[i];
 		nv[j] = m->vals[i];
+		nq[j] = m->seqs[i];
+		ns[j] = m->strs[i];
 	}
 	free(m->keys);
 	free(m->vals);
+	free(m->seqs);
+	free(m->strs);
 	m->keys = nk;
 	m->vals = nv;
+	m->seqs = nq;
+	m->strs = ns;
 	m->cap = ncap;
 	return 0;
 }
 
-/* The slot for key, inserted with LC_NONE if absent; NULL on ENOMEM. */
-static unsigned char *smap_slot(struct smap *m, const char *key)
+/* The slot of key: inserted (LC_NONE, seq 0, no str) if absent and insert; -1 absent, -2 ENOMEM. */
+static long smap_find(struct smap *m, const char *key, int insert)
 {
 	size_t j;
 
-	if ((m->n + 1) * 2 > m->cap && smap_grow(m) < 0)
-		return NULL;
+	if (!m->cap && !insert)
+		return -1;
+	if ((m->n + 1) * 2 > m->cap && (insert || !m->cap) && smap_grow(m) < 0)
+		return -2;
 	j = fnv1a(key) & (m->cap - 1);
 	while (m->keys[j]) {
 		if (!strcmp(m->keys[j], key))
-			return &m->vals[j];
+			return (long)j;
 		j = (j + 1) & (m->cap - 1);
 	}
+	if (!insert)
+		return -1;
 	m->keys[j] = strdup(key);
 	if (!m->keys[j])
-		return NULL;
+		return -2;
 	m->vals[j] = LC_NONE;
+	m->seqs[j] = 0;
+	m->strs[j] = NULL;
 	m->n++;
-	return &m->vals[j];
+	return (long)j;
 }
 
 static void smap_free(struct smap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->cap; i++) {
 		free(m->keys[i]);
+		free(m->strs[i]);
+	}
 	free(m->keys);
 	free(m->vals);
+	free(m->seqs);
+	free(m->strs);
+	memset(m, 0, sizeof(*m));
 }
 
 struct vctx {
 	struct ledger *l;
 	struct ledger_verify_report *rep;
 	uint64_t nodes;		/* interior nodes recomputed */
+	struct smap states;	/* subject -> replayed state and last seq */
+	struct smap serials;	/* serial -> the asset holding it */
 };
 
 static int bad(struct ledger_verify_report *rep, int64_t seq, const char *fmt, ...)
@@ -134,7 +161,7 @@ static int compare_node(void *ctx, unsigned level, uint64_t index, const uint8_t
 }
 
 /* One entry: canonical, self-consistent, its leaf, its lifecycle step. */
-static int check_entry(struct vctx *v, struct smap *states, uint64_t seq, const char *subject,
+static int check_entry(struct vctx *v, uint64_t seq, const char *subject,
 		       const char *type, const char *text, size_t len, const uint8_t *leaf, int leaflen,
 		       char prev_time[25])
 {
@@ -144,7 +171,7 @@ static int check_entry(struct vctx *v, struct smap *states, uint64_t seq, const 
 	char *canon = NULL, msg[300], why[160];
 	size_t clen;
 	uint8_t h[32];
-	unsigned char *st;
+	long slot;
 	int rc = 0, next;
 	const char *es, *et, *ea, *etime;
 	json_int_t ev, eseq;
@@ -188,16 +215,42 @@ static int check_entry(struct vctx *v, struct smap *states, uint64_t seq, const 
 		goto out;
 	}
 	memcpy(prev_time, etime, 25);
-	st = smap_slot(states, es);
-	if (!st) {
+	slot = smap_find(&v->states, es, 1);
+	if (slot < 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (lifecycle_check(es, et, data, *st, &next, msg, sizeof(msg)) < 0) {
+	if (lifecycle_check(es, et, data, v->states.vals[slot], &next, msg, sizeof(msg)) < 0) {
 		rc = bad(rep, (int64_t)seq, "entry %llu breaks the lifecycle: %s", (unsigned long long)seq, msg);
 		goto out;
 	}
-	*st = (unsigned char)next;
+	v->states.vals[slot] = (unsigned char)next;
+	v->states.seqs[slot] = seq;
+	/* one live asset per serial (ledger_append's enrolled_elsewhere), replayed */
+	if (!strcmp(et, "enrolled") && json_is_string(json_object_get(data, "serial"))) {
+		const char *serial = json_string_value(json_object_get(data, "serial"));
+		long k = smap_find(&v->serials, serial, 1), hold;
+
+		if (k < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (v->serials.strs[k] && (hold = smap_find(&v->states, v->serials.strs[k], 0)) >= 0 &&
+		    v->states.vals[hold] != LC_DESTROYED) {
+			rc = bad(rep, (int64_t)seq, "entry %llu enrols serial '%.100s', which %.140s (entry %llu)"
+				 " still holds: two live assets with one serial",
+				 (unsigned long long)seq, serial, v->serials.strs[k],
+				 (unsigned long long)v->serials.seqs[k]);
+			goto out;
+		}
+		free(v->serials.strs[k]);
+		v->serials.strs[k] = strdup(es);
+		v->serials.seqs[k] = seq;
+		if (!v->serials.strs[k]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
 out:
 	free(canon);
 	json_decref(e);
@@ -208,7 +261,6 @@ static int check_entries(struct vctx *v, const struct ledger_verify_opts *opts, 
 {
 	struct ledger_verify_report *rep = v->rep;
 	struct merkle_frontier fr = { .size = 0 };
-	struct smap states = { 0 };
 	sqlite3_stmt *s = NULL;
 	uint64_t expect = 0;
 	char prev_time[25] = "";
@@ -235,7 +287,7 @@ static int check_entries(struct vctx *v, const struct ledger_verify_opts *opts, 
 		}
 		if (leaflen == 32)
 			memcpy(leaf, sqlite3_column_blob(s, 4), 32);
-		rc = check_entry(v, &states, seq, subject ? subject : "", type ? type : "",
+		rc = check_entry(v, seq, subject ? subject : "", type ? type : "",
 				 text ? text : "", len, leaf, leaflen, prev_time);
 		if (rc < 0)
 			break;
@@ -250,11 +302,96 @@ static int check_entries(struct vctx *v, const struct ledger_verify_opts *opts, 
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = ledger_seterr(v->l, -EIO, "cannot read entries: %s", sqlite3_errmsg(v->l->db));
 	sqlite3_finalize(s);
-	smap_free(&states);
 	if (rc < 0)
 		return rc;
 	merkle_frontier_root(&fr, rep->root);
 	return 0;
+}
+
+/*
+ * The subjects table is derived from the entries (each subject's state and
+ * last entry): it must be exactly what the replay made, row for row, or
+ * something (recovery, the API) would act on a state the entries do not
+ * record.  The first difference is named.
+ */
+static int check_subjects(struct vctx *v)
+{
+	sqlite3_stmt *s = NULL;
+	size_t rows = 0;
+	int src, rc = 0;
+
+	if (sqlite3_prepare_v2(v->l->db, "SELECT subject, state, last_seq FROM subjects ORDER BY subject",
+			       -1, &s, NULL) != SQLITE_OK)
+		return ledger_seterr(v->l, -EIO, "cannot read subjects: %s", sqlite3_errmsg(v->l->db));
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(s, 0);
+		const char *state = (const char *)sqlite3_column_text(s, 1);
+		uint64_t last = (uint64_t)sqlite3_column_int64(s, 2);
+		long k = smap_find(&v->states, subject ? subject : "", 0);
+
+		rows++;
+		if (k < 0) {
+			rc = bad(v->rep, -1, "the subjects table has a row for %.140s, which no entry names:"
+				 " the derived state was changed behind the ledger's back", subject ? subject : "");
+			break;
+		}
+		if (strcmp(state ? state : "", lifecycle_state_name(v->states.vals[k])) || last != v->states.seqs[k]) {
+			rc = bad(v->rep, (int64_t)v->states.seqs[k],
+				 "the subjects table says %.140s is '%.20s' after entry %llu, but its entries"
+				 " make it '%s' after entry %llu: the derived state was changed behind the"
+				 " ledger's back", subject, state ? state : "", (unsigned long long)last,
+				 lifecycle_state_name(v->states.vals[k]), (unsigned long long)v->states.seqs[k]);
+			break;
+		}
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = ledger_seterr(v->l, -EIO, "cannot read subjects: %s", sqlite3_errmsg(v->l->db));
+	sqlite3_finalize(s);
+	if (rc == 0 && rows != v->states.n) {
+		/* a row is missing: name the first subject (in entry order of the map) without one */
+		for (size_t i = 0; i < v->states.cap && rc == 0; i++) {
+			int st;
+			if (!v->states.keys[i])
+				continue;
+			if (sqlite3_prepare_v2(v->l->db, "SELECT 1 FROM subjects WHERE subject = ?", -1, &s,
+					       NULL) != SQLITE_OK)
+				return ledger_seterr(v->l, -EIO, "cannot read subjects: %s", sqlite3_errmsg(v->l->db));
+			sqlite3_bind_text(s, 1, v->states.keys[i], -1, SQLITE_STATIC);
+			st = sqlite3_step(s);
+			sqlite3_finalize(s);
+			if (st == SQLITE_DONE)
+				rc = bad(v->rep, (int64_t)v->states.seqs[i],
+					 "the subjects table has no row for %.140s, whose last entry is %llu:"
+					 " the derived state was changed behind the ledger's back",
+					 v->states.keys[i], (unsigned long long)v->states.seqs[i]);
+		}
+		if (rc == 0)
+			rc = bad(v->rep, -1, "the subjects table has %zu rows but the entries name %zu subjects",
+				 rows, v->states.n);
+	}
+	return rc;
+}
+
+/*
+ * SQLite's own check of the entries table and its indexes (by subject, and
+ * the enrolled serials that the one-live-asset rule looks up): an index
+ * that disagrees with the table would make that rule, or a subject's
+ * history, see other entries than the ledger holds.
+ */
+static int check_indexes(struct vctx *v)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(v->l->db, "PRAGMA integrity_check(entries)", -1, &s, NULL) != SQLITE_OK)
+		return ledger_seterr(v->l, -EIO, "cannot check the entries' indexes: %s", sqlite3_errmsg(v->l->db));
+	if (sqlite3_step(s) != SQLITE_ROW)
+		rc = ledger_seterr(v->l, -EIO, "cannot check the entries' indexes: %s", sqlite3_errmsg(v->l->db));
+	else if (strcmp((const char *)sqlite3_column_text(s, 0), "ok"))
+		rc = bad(v->rep, -1, "the entries' indexes disagree with the entries: %.300s",
+			 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc;
 }
 
 /* No node may exist that the entries do not account for (an insertion). */
@@ -404,15 +541,23 @@ int ledger_verify(struct ledger *l, const struct ledger_verify_opts *opts,
 		rc = check_kept(&v, opts, origin, pub, total);
 	if (rc == 0 && (strcmp(origin, own_origin) || memcmp(pub, own_pub, 32)))
 		rc = bad(rep, -1, "the ledger names another signing key than the verifier's");
+	/* the evidence first, then what is derived from it */
+	if (rc == 0)
+		rc = check_subjects(&v);
+	if (rc == 0)
+		rc = check_indexes(&v);
 	if (rc == 0)
 		snprintf(rep->message, sizeof(rep->message),
-			 "ledger verified: %llu entries, %llu checkpoints, times in order%s%s",
+			 "ledger verified: %llu entries, %llu checkpoints, times in order,"
+			 " subjects and indexes match the entries%s%s",
 			 (unsigned long long)rep->entries, (unsigned long long)rep->checkpoints,
 			 opts && opts->checkpoint ? ", consistent with the given checkpoint" : "",
 			 rep->attested < rep->entries ? "; the entries after the latest checkpoint"
 							 " are not attested yet" : "");
 out:
 	sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+	smap_free(&v.states);
+	smap_free(&v.serials);
 	free(origin);
 	free(own_origin);
 	return rc;

@@ -168,8 +168,12 @@ static int do_pdf(const struct copts *o, const char *id)
 	}
 	if (load_cert(o, id, &cert) < 0)
 		return EXIT_FAIL;
-	url = cert_verify_url(o->base_url ? o->base_url : "http://127.0.0.1:8420", id);
-	rc = url ? cert_pdf(cert, url, &pdf, &len) : -ENOMEM;
+	/* no public URL, or a loopback one: no QR code, and the page says so */
+	rc = cert_verify_url(o->base_url, id, &url);
+	if (rc != -ENOMEM) {
+		struct cert_pdf_opts po = { .verify_url = url };
+		rc = cert_pdf(cert, &po, &pdf, &len);
+	}
 	if (rc < 0)
 		sz_err("cannot render certificate %s: %s", id, strerror(-rc));
 	else if ((rc = xwrite_file_excl(o->out, pdf, len, 0644)) < 0)

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,8 @@ struct rec {
  * asset is retired and record sanitize_started.  0 (recording or not), or
  * -errno with msg set: the wipe must not start.
  */
-static int rec_start(struct rec *rc, const struct sanitize_params *p, const struct blkdev_info *dev,
-		     const char *method, const char *verify, char *msg, size_t msglen)
+static int rec_start(struct rec *rc, struct state **shared, const struct sanitize_params *p,
+		     const struct blkdev_info *dev, const char *method, const char *verify, char *msg, size_t msglen)
 {
 	char err[600], *lpath, *b;
 	uint8_t rnd[6];
@@ -49,22 +50,22 @@ static int rec_start(struct rec *rc, const struct sanitize_params *p, const stru
 
 	if (!p->state_dir[0])
 		return 0;
-	lpath = state_path(p->state_dir, "ledger.db");
-	r = lpath && access(lpath, F_OK) == 0;
-	free(lpath);
-	if (!r)
-		return 0;	/* standalone: no ledger here */
-	r = state_open(p->state_dir, STATE_KEY, &rc->st, err, sizeof(err));
-	if (r < 0) {
-		snprintf(msg, msglen, "cannot record the wipe: %s", err);
-		return r;
+	if (!*shared) {
+		lpath = state_path(p->state_dir, "ledger.db");
+		r = lpath && access(lpath, F_OK) == 0;
+		free(lpath);
+		if (!r)
+			return 0;	/* standalone: no ledger here */
+		r = state_open(p->state_dir, STATE_KEY, shared, err, sizeof(err));
+		if (r < 0) {
+			snprintf(msg, msglen, "cannot record the wipe: %s", err);
+			return r;
+		}
 	}
-	if (wiprec_find_asset(rc->st->ledger, dev->identity, dev->wwn, rc->asset, sizeof(rc->asset),
-			      rc->media, sizeof(rc->media)) < 0) {
-		state_free(rc->st);
-		rc->st = NULL;
+	if (wiprec_find_asset((*shared)->ledger, dev->identity, dev->wwn, rc->asset, sizeof(rc->asset),
+			      rc->media, sizeof(rc->media)) < 0)
 		return 0;	/* not an enrolled asset: nothing to record */
-	}
+	rc->st = *shared;
 	snprintf(rc->subject, sizeof(rc->subject), "asset:%s", rc->asset);
 	ledger_state(rc->st->ledger, rc->subject, &state);
 	if (state != LC_RETIRED) {
@@ -90,8 +91,7 @@ static int rec_start(struct rec *rc, const struct sanitize_params *p, const stru
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(rc->job_id, sizeof(rc->job_id), "cli_%s", b ? b : "x");
 	free(b);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "job_id", rc->job_id, "method", method, "verify", verify,
-		      "device", p->device, "identity", dev->identity);
+	d = wiprec_started(rc->job_id, method, verify, p->device, dev->identity);
 	r = d ? ledger_append(rc->st->ledger, rc->subject, "sanitize_started", "local:wipe", d, NULL, NULL, NULL)
 	      : -ENOMEM;
 	json_decref(d);
@@ -130,10 +130,14 @@ static int rec_end(struct rec *rc, int run_rc, const struct sanitize_result *r, 
 }
 
 static const char wipe_usage[] =
-	"usage: sanitizerd wipe DEVICE --method M [--verify full|sample] [--yes]\n"
+	"usage: sanitizerd wipe DEVICE... --method M [--verify full|sample] [--yes]\n"
 	"                       [--expect-identity ID] [--json] [--state-dir D]\n"
 	"\n"
 	"Overwrite, crypto-erase or purge DEVICE, verify it, print a JSON report.\n"
+	"Several devices are checked (and confirmed) first, all of them, then wiped at\n"
+	"once with one progress line each; the report is then a JSON array, and the\n"
+	"exit status is 0 only if every wipe passed.  Nothing is written unless every\n"
+	"device passes the checks.\n"
 	"Refuses the system disk and any device that is mounted, held (dm, md,\n"
 	"LVM), read-only, open elsewhere, or not the expected one; an overwrite of\n"
 	"an ATA disk with sectors hidden by HPA/DCO; a purge the drive cannot do.\n"
@@ -288,14 +292,6 @@ static int print_report(const struct sanitize_result *r, const struct blkdev_inf
 	return fflush(stdout) == 0 ? 0 : -EIO;
 }
 
-/* A refusal before the job ran: the job's (empty) result with the reason. */
-static int report_refusal(struct sanitize_job *job, const struct blkdev_info *dev, const char *msg,
-			  const char *reason, int err)
-{
-	sanitize_job_refuse(job, err, reason, msg);
-	return print_report(sanitize_job_result(job), dev);
-}
-
 /* Show the device and read its identity back from the technician. */
 static int confirm(const struct blkdev_info *d, const struct sanitize_params *p, char *msg, size_t msglen)
 {
@@ -334,6 +330,121 @@ static int confirm(const struct blkdev_info *d, const struct sanitize_params *p,
 	return 0;
 }
 
+/* ---- several devices at once ---- */
+
+#define WIPE_MAX_DEVICES 64
+
+struct drive {
+	struct sanitize_params p;
+	struct blkdev_info dev;
+	struct sanitize_job *job;
+	struct rec rec;
+	struct multi *m;
+	struct sanitize_progress prog;	/* the latest, under m->lock */
+	int have_prog, done, rc;
+	pthread_t th;
+};
+
+struct multi {
+	pthread_mutex_t lock;
+	struct drive *d;
+	size_t n;
+	int tty, quiet, drawn;
+	double last;
+};
+
+/* One line of a drive's state, for the multi-drive display. */
+static void drive_line(const struct drive *d, char *out, size_t cap)
+{
+	const struct sanitize_progress *p = &d->prog;
+	const struct sanitize_result *r = sanitize_job_result(d->job);
+	double pct = p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total : 0;
+	char eta[32];
+
+	if (d->done) {
+		snprintf(out, cap, "%-14.200s %s%s%.300s", d->p.device, d->rc == 0 ? "done" : wipe_state_name(r->state),
+			 r->error[0] ? ": " : "", r->error);
+		return;
+	}
+	if (!d->have_prog) {
+		snprintf(out, cap, "%-14.200s queued", d->p.device);
+		return;
+	}
+	if (p->fraction >= 0 && (!strcmp(p->phase, "erasing") || !strcmp(p->phase, "command")))
+		pct = 100.0 * p->fraction;
+	fmt_eta(p->eta, eta, sizeof(eta));
+	if (p->state == WIPE_VERIFYING)
+		snprintf(out, cap, "%-14.200s verify       %5.1f%% %8.1f MB/s  eta %s", d->p.device, pct, p->rate / 1e6,
+			 eta);
+	else
+		snprintf(out, cap, "%-14.200s pass %u/%u %-6s %5.1f%% %8.1f MB/s  eta %s", d->p.device, p->pass, p->passes,
+			 p->phase, pct, p->rate / 1e6, eta);
+}
+
+/* Redraw every drive's line (a terminal), or log the drives every few seconds; under m->lock. */
+static void multi_draw(struct multi *m, int force)
+{
+	char line[1024];
+
+	if (m->quiet || (!force && xmono() - m->last < (m->tty ? 0.25 : 5.0)))
+		return;
+	m->last = xmono();
+	if (m->tty && m->drawn)
+		fprintf(stderr, "\033[%zuA", m->n);	/* back to the first line */
+	for (size_t i = 0; i < m->n; i++) {
+		drive_line(&m->d[i], line, sizeof(line));
+		fprintf(stderr, m->tty ? "\r%s\033[K\n" : "progress: %s\n", line);
+	}
+	m->drawn = 1;
+	fflush(stderr);
+}
+
+static void on_progress_multi(void *ctx, const struct sanitize_progress *p)
+{
+	struct drive *d = ctx;
+
+	if (interrupted)
+		sanitize_job_cancel(d->job);
+	pthread_mutex_lock(&d->m->lock);
+	d->prog = *p;
+	d->have_prog = 1;
+	multi_draw(d->m, 0);
+	pthread_mutex_unlock(&d->m->lock);
+}
+
+static void *drive_run(void *arg)
+{
+	struct drive *d = arg;
+	int rc = sanitize_job_run(d->job, on_progress_multi, d);
+
+	pthread_mutex_lock(&d->m->lock);
+	d->rc = rc;
+	d->done = 1;
+	multi_draw(d->m, 1);
+	pthread_mutex_unlock(&d->m->lock);
+	return NULL;
+}
+
+static int print_reports(struct drive *d, size_t n)
+{
+	json_t *a = json_array();
+	int bad = !a;
+
+	for (size_t i = 0; !bad && i < n; i++) {
+		json_t *j = sanitize_result_to_json(sanitize_job_result(d[i].job));
+		bad = !j || json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
+		      json_object_set_new(j, "scope", scope_json(&d[i].dev)) || json_array_append_new(a, j);
+	}
+	if (bad || json_dumpf(a, stdout, JSON_INDENT(2)) < 0) {
+		json_decref(a);
+		sz_err("cannot render the wipe report: out of memory");
+		return -ENOMEM;
+	}
+	json_decref(a);
+	putchar('\n');
+	return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
 int cmd_wipe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -347,19 +458,19 @@ int cmd_wipe(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sanitize_params *p = NULL;
-	struct blkdev_info *dev = NULL;
-	struct sanitize_job *job = NULL;
+	struct drive *d = NULL;
+	struct state *shared = NULL;
+	struct multi m = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct sigaction sa;
 	struct stat st;
 	struct ui ui = { 0 };
-	struct rec rec = { 0 };
 	const char *method = NULL, *verify = "sample";
 	char msg[768], reason[24];
-	int c, yes = 0, json = 0, rc, ret = EXIT_FAIL;
+	size_t n = 0, i;
+	int c, yes = 0, json = 0, rc, ret = EXIT_FAIL, refused = 0, failed = 0;
 
 	p = calloc(1, sizeof(*p));
-	dev = calloc(1, sizeof(*dev));
-	if (!p || !dev) {
+	if (!p) {
 		sz_err("cannot wipe: out of memory");
 		goto out;
 	}
@@ -409,9 +520,15 @@ int cmd_wipe(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (argc - optind != 1) {
-		sz_err(argc - optind ? "too many arguments (see sanitizerd wipe --help)"
-				     : "no device given (see sanitizerd wipe --help)");
+	n = (size_t)(argc - optind);
+	if (n == 0 || n > WIPE_MAX_DEVICES) {
+		sz_err(n ? "too many devices: at most 64 (see sanitizerd wipe --help)"
+			 : "no device given (see sanitizerd wipe --help)");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (n > 1 && p->expected_identity[0]) {
+		sz_err("--expect-identity names one device's identity: give one device with it");
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -420,12 +537,6 @@ int cmd_wipe(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (strlen(argv[optind]) >= sizeof(p->device) || !argv[optind][0]) {
-		sz_err("bad device name: empty or too long");
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	snprintf(p->device, sizeof(p->device), "%s", argv[optind]);
 	if (sanitize_method_kind(method) == SANITIZE_UNKNOWN) {
 		sz_err("unknown method '%s' (see sanitizerd wipe --help)", method);
 		ret = EXIT_USAGE;
@@ -438,33 +549,69 @@ int cmd_wipe(int argc, char **argv)
 		goto out;
 	}
 	p->progress_interval = 0.25;
-	rc = sanitize_job_new(p, &job);
-	if (rc < 0) {
-		sz_err("cannot wipe %s: %s", p->device, strerror(-rc));
+	d = calloc(n, sizeof(*d));
+	if (!d) {
+		sz_err("cannot wipe: out of memory");
 		goto out;
 	}
+	for (i = 0; i < n; i++) {
+		const char *dev = argv[optind + (int)i];
 
-	/* every refusal before any question, and before anything opens it for writing */
-	rc = sanitize_preflight(p, dev, msg, sizeof(msg), reason);
-	if (rc < 0) {
-		sz_err("%s", msg);
-		report_refusal(job, dev, msg, reason, -rc);
-		goto out;
-	}
-	if (!yes) {
-		rc = confirm(dev, p, msg, sizeof(msg));
+		if (strlen(dev) >= sizeof(p->device) || !dev[0]) {
+			sz_err("bad device name: empty or too long");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(d[k].p.device, dev)) {
+				sz_err("%s is named twice", dev);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+		d[i].p = *p;
+		snprintf(d[i].p.device, sizeof(d[i].p.device), "%s", dev);
+		d[i].m = &m;
+		rc = sanitize_job_new(&d[i].p, &d[i].job);
 		if (rc < 0) {
-			sz_err("%s", msg);
-			report_refusal(job, dev, msg, rc == -EPERM ? "identity_mismatch" : "not_confirmed", -rc);
+			sz_err("cannot wipe %s: %s", dev, strerror(-rc));
 			goto out;
 		}
 	}
 
-	rc = rec_start(&rec, p, dev, method, verify, msg, sizeof(msg));
-	if (rc < 0) {
-		sz_err("%s", msg);
-		report_refusal(job, dev, msg, rc == -EPROTO ? "lifecycle" : rc == -EMEDIUMTYPE ? "partial_device" : "",
-			       rc == -EMEDIUMTYPE ? EPERM : -rc);
+	/* every refusal before any question, and before anything opens a device for writing */
+	for (i = 0; i < n; i++) {
+		rc = sanitize_preflight(&d[i].p, &d[i].dev, msg, sizeof(msg), reason);
+		if (rc < 0) {
+			sz_err("%s", msg);
+			sanitize_job_refuse(d[i].job, -rc, reason, msg);
+			refused++;
+		}
+	}
+	for (i = 0; !refused && !yes && i < n; i++) {
+		rc = confirm(&d[i].dev, &d[i].p, msg, sizeof(msg));
+		if (rc < 0) {
+			sz_err("%s", msg);
+			sanitize_job_refuse(d[i].job, -rc, rc == -EPERM ? "identity_mismatch" : "not_confirmed", msg);
+			refused++;
+		}
+	}
+	for (i = 0; !refused && i < n; i++) {
+		rc = rec_start(&d[i].rec, &shared, &d[i].p, &d[i].dev, method, verify, msg, sizeof(msg));
+		if (rc < 0) {
+			sz_err("%s", msg);
+			sanitize_job_refuse(d[i].job, rc == -EMEDIUMTYPE ? EPERM : -rc,
+					    rc == -EPROTO ? "lifecycle" : rc == -EMEDIUMTYPE ? "partial_device" : "", msg);
+			refused++;
+		}
+	}
+	if (refused) {
+		/* nothing runs: the drives already recorded as started are recorded as failed */
+		for (i = 0; i < n; i++)
+			rec_end(&d[i].rec, -ECANCELED, sanitize_job_result(d[i].job), &d[i].dev);
+		if (n == 1)
+			print_report(sanitize_job_result(d[0].job), &d[0].dev);
+		else
+			print_reports(d, n);
 		goto out;
 	}
 
@@ -473,31 +620,56 @@ int cmd_wipe(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ui.job = job;
-	ui.quiet = json;
-	ui.tty = isatty(STDERR_FILENO);
-	ui.purge = sanitize_method_kind(method) == SANITIZE_PURGE;
-	ui.last_line = xmono();
-	rc = sanitize_job_run(job, on_progress, &ui);
-	if (ui.drawn)
-		fputc('\n', stderr);
+	if (n == 1) {
+		ui.job = d[0].job;
+		ui.quiet = json;
+		ui.tty = isatty(STDERR_FILENO);
+		ui.purge = sanitize_method_kind(method) == SANITIZE_PURGE;
+		ui.last_line = xmono();
+		d[0].rc = sanitize_job_run(d[0].job, on_progress, &ui);
+		if (ui.drawn)
+			fputc('\n', stderr);
+	} else {
+		m.d = d;
+		m.n = n;
+		m.quiet = json;
+		m.tty = isatty(STDERR_FILENO);
+		for (i = 0; i < n; i++) {
+			rc = pthread_create(&d[i].th, NULL, drive_run, &d[i]);
+			if (rc) {
+				/* this one never runs; the ones started are let run to their end */
+				d[i].rc = -rc;
+				d[i].done = 1;
+				sanitize_job_refuse(d[i].job, rc, "", "cannot start a thread for the wipe");
+				d[i].th = 0;
+			}
+		}
+		for (i = 0; i < n; i++)
+			if (d[i].th)
+				pthread_join(d[i].th, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		const struct sanitize_result *r = sanitize_job_result(d[i].job);
 
-	const struct sanitize_result *r = sanitize_job_result(job);
-	if (rec_end(&rec, rc, r, dev) < 0 && rc == 0)
-		rc = -EPERM;
-	else if (rc < 0)
-		sz_err("%s", r->error[0] ? r->error : strerror(-rc));
-	else if (!json)
-		fprintf(stderr, "wiped %s%s: %s, verification %s passed, %.1f s\n", r->device,
-			dev->partition ? " (a partition only, not the whole drive)" : "", r->method,
-			r->verify.mode, r->seconds);
-	if (print_report(r, dev) < 0)
-		rc = -EIO;
-	ret = rc == 0 ? EXIT_OK : EXIT_FAIL;
+		rc = d[i].rc;
+		if (rec_end(&d[i].rec, rc, r, &d[i].dev) < 0 && rc == 0)
+			rc = -EPERM;
+		else if (rc < 0)
+			sz_err("%s", r->error[0] ? r->error : strerror(-rc));
+		else if (!json)
+			fprintf(stderr, "wiped %s%s: %s, verification %s passed, %.1f s\n", r->device,
+				d[i].dev.partition ? " (a partition only, not the whole drive)" : "", r->method,
+				r->verify.mode, r->seconds);
+		failed += rc < 0;
+	}
+	if ((n == 1 ? print_report(sanitize_job_result(d[0].job), &d[0].dev) : print_reports(d, n)) < 0)
+		failed++;
+	ret = failed ? EXIT_FAIL : EXIT_OK;
 out:
-	state_free(rec.st);
-	sanitize_job_free(job);
-	free(dev);
+	state_free(shared);
+	for (i = 0; d && i < n; i++)
+		sanitize_job_free(d[i].job);
+	free(d);
 	free(p);
 	return ret;
 }

@@ -97,6 +97,45 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 	return d;
 }
 
+/* One DMI attribute, trimmed, or NULL when absent or empty. */
+static json_t *dmi_attr(const char *dir, const char *name)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0, n;
+	json_t *v = NULL;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    xread_file(path, 256, &buf, &len) < 0)
+		return json_null();
+	n = strnlen(buf, len);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n)
+		v = json_stringn(buf, n);	/* NULL if it is not UTF-8: shown as null */
+	free(buf);
+	return v ? v : json_null();
+}
+
+json_t *wiprec_station(const char *dmi_dir)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hostname", host,
+			 "sys_vendor", dmi_attr(dmi_dir, "sys_vendor"), "product_name", dmi_attr(dmi_dir, "product_name"),
+			 "product_serial", dmi_attr(dmi_dir, "product_serial"),
+			 "product_uuid", dmi_attr(dmi_dir, "product_uuid"), "board_serial", dmi_attr(dmi_dir, "board_serial"),
+			 "chassis_serial", dmi_attr(dmi_dir, "chassis_serial"));
+}
+
+json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
+		       const char *identity)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "job_id", job_id, "method", method, "verify", verify,
+			 "device", device, "identity", identity, "station", wiprec_station("/sys/class/dmi/id"));
+}
+
 json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanitize_result *r)
 {
 	json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:{s:i, s:I}}", "job_id", job_id, "reason", reason,

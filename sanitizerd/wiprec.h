@@ -26,6 +26,16 @@ struct blkdev_info;
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type, uint64_t capacity);
 /*
+ * sanitize_started's data: job_id, method, verify, device, identity, and
+ * "station", the wipe station's own identifiers (hostname, and DMI's vendor,
+ * product, serial and UUID where /sys/class/dmi/id has them; null where it
+ * does not).  A new reference or NULL (ENOMEM).
+ */
+json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
+		       const char *identity);
+/* The station's identifiers as in wiprec_started, read below dmi_dir ("/sys/class/dmi/id"; tests point elsewhere). */
+json_t *wiprec_station(const char *dmi_dir);
+/*
  * sanitize_failed's data: reason is interrupted, cancelled,
  * verification_failed or failed; a refusal's name and, for a purge,
  * whether the command reached the drive.  A new reference or NULL.

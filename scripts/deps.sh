@@ -5,7 +5,7 @@ set -eu
 build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
  libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev
  sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils
- clang libclang-rt-14-dev"
+ fonts-dejavu-core clang libclang-rt-14-dev"
 bench_pkgs="fio nwipe coreutils wrk nginx-light"
 # the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
 emulator_pkgs="qemu-system-x86 busybox-static"

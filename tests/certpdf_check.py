@@ -3,6 +3,9 @@
 
 usage: certpdf_check.py PAYLOAD.json CERT.json PAGE.txt VERIFY_URL
 
+VERIFY_URL is the public verification URL the page must print (and its QR
+code encode), or "" when none is configured.
+
 PAYLOAD.json is the JWS payload decoded by the caller (the signed bytes),
 CERT.json what `sanitizerd cert show` prints (id, sha256, status), PAGE.txt
 `pdftotext -layout` of the PDF.  Every row the PDF prints is derived here,
@@ -32,18 +35,113 @@ def val(o, k):
     return None
 
 
-def ascii_only(t):
-    """certpdf.c's ascii(): printable ASCII kept, one '?' per other character."""
-    return "".join(c if 0x20 <= ord(c) < 0x7f else "?" for c in t)
+# The characters that can reorder or hide text on the page: the bidirectional
+# embeddings, overrides and isolates (Unicode UAX #9: U+202A..U+202E,
+# U+2066..U+2069), the marks (U+200E, U+200F, U+061C), the line and paragraph
+# separators and every C0/C1 control.
+BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C, 0x2028, 0x2029}
+FALLBACK = False    # set from the page: the built-in font prints ASCII only
+
+
+def clean(t):
+    """certpdf.c's text rule: U+FFFD for every character above, '?' for non-ASCII in the fallback font."""
+    out = []
+    for c in t:
+        o = ord(c)
+        if o < 0x20 or 0x7f <= o < 0xa0 or o in BIDI:
+            out.append("?" if FALLBACK else "\ufffd")
+        elif FALLBACK and o >= 0x80:
+            out.append("?")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def needs_replacing(t):
+    """certpdf.c's hostile(): also a U+FFFD already in the record, which the page cannot tell from a replacement."""
+    return any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or ord(c) in BIDI or c == "\ufffd" for c in t)
 
 
 def dash(v):
-    return ascii_only(v) if v else "-"
+    return clean(v) if v else "-"
+
+
+def grouped(n):
+    return "{:,}".format(n)
+
+
+def size(n):
+    """certpdf.c's cert_pdf_size: SI units (powers of 1000, as drive capacities are stated), integer rounding."""
+    if n < 1000:
+        return "%s bytes" % grouped(n)
+    units = ["kB", "MB", "GB", "TB", "PB", "EB"]
+    k, unit = 0, 1000
+    while True:
+        def rnd(d):
+            q, r = divmod(n, d)
+            return q + (1 if 2 * r >= d else 0)
+        h = rnd(unit // 100)
+        if h < 1000:
+            txt = "%d.%02d" % (h // 100, h % 100)
+        elif rnd(unit // 10) < 1000:
+            t = rnd(unit // 10)
+            txt = "%d.%d" % (t // 10, t % 10)
+        else:
+            w = rnd(unit)
+            if w >= 1000 and k + 1 < len(units):
+                k, unit = k + 1, unit * 1000
+                continue
+            txt = "%d" % w
+        return "%s %s (%s bytes)" % (txt, units[k], grouped(n))
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def person_rows(p):
     rows = [(k.title(), dash(s(p, k))) for k in ("name", "title", "organization", "location", "phone")]
-    rows.append(("Date", s(p, "date") or "not recorded"))
+    rows.append(("Date", dash(s(p, "date")) if s(p, "date") else "not recorded"))
+    return rows
+
+
+def issuer_rows(org):
+    def nc(k):
+        return clean(s(org, k)) if s(org, k) else "not configured"
+    return [("Organization", nc("name")), ("Location", nc("address")), ("Phone", nc("phone"))]
+
+
+def custody_rows(st):
+    """The status the ledger shows when the page is printed (cert show's status)."""
+    st = st or {}
+    rows = [("State", dash("certificate %s, asset %s" % (s(st, "state") or "issued", s(st, "asset_state") or "-")))]
+    sh, de = st.get("shipped"), st.get("destroyed")
+    if isinstance(sh, dict):
+        t = s(sh, "date") or "-"
+        for k, name in (("carrier", "carrier"), ("seal", "seal"), ("tracking", "tracking")):
+            if s(sh, k):
+                t += ", %s %s" % (name, s(sh, k))
+        rows.append(("Shipped", dash(t)))
+    if isinstance(de, dict):
+        t = s(de, "date") or "-"
+        for k, name in (("facility", "facility"), ("method", "method"), ("witness", "witness"),
+                        ("vendor_certificate", "vendor certificate")):
+            if s(de, k):
+                t += ", %s %s" % (name, s(de, k))
+        if is_int(de.get("particle_size_mm")):
+            t += ", particle size %d mm" % de["particle_size_mm"]
+        rows.append(("Destroyed", dash(t)))
+    cust = st.get("custody") if isinstance(st.get("custody"), list) else []
+    for i, c in enumerate(cust[:10]):
+        d = c.get("data") if isinstance(c.get("data"), dict) else {}
+        t = "%s, from %s to %s" % (s(c, "date") or "-", s(d, "from") or "-", s(d, "to") or "-")
+        if s(d, "location"):
+            t += ", at " + s(d, "location")
+        if s(d, "seal"):
+            t += ", seal " + s(d, "seal")
+        rows.append(("Transfer %d" % (i + 1), dash(t)))
+    if len(cust) > 10:
+        rows.append(("...", "and %d more transfers, in the ledger" % (len(cust) - 10)))
     return rows
 
 
@@ -53,12 +151,12 @@ def expected(p, cert, url):
     cov, hid, basis = san.get("coverage", {}), san.get("hidden_sectors"), san.get("category_basis")
     st = cert.get("status", {})
     secs = []
+    secs.append(("Issuer", issuer_rows(p.get("organization"))))
     secs.append(("Person Performing Sanitization", person_rows(p.get("performed_by"))))
 
-    cap = val(media, "capacity_bytes")
-    mtype = (s(media, "media_type") or "-") + (", " + cap if cap is not None else "")
-    if isinstance(media.get("capacity_bytes"), int) and not isinstance(media.get("capacity_bytes"), bool):
-        mtype += " bytes"
+    cap = media.get("capacity_bytes")
+    capt = size(cap) if is_int(cap) and cap >= 0 else val(media, "capacity_bytes")
+    mtype = (s(media, "media_type") or "-") + (", " + capt if capt is not None else "")
     src = ((s(media, "source") + " / tenant ") if s(media, "source") else "tenant ") + (s(media, "tenant") or "-")
     backed = val(media, "data_backed_up")
     secs.append(("Media Information", [
@@ -73,12 +171,18 @@ def expected(p, cert, url):
         ("Data Backed Up", dash(backed if backed is not None else "Unknown")),
     ]))
 
-    br = val(ver, "bytes_read")
-    vm = (s(ver, "method") or "-") + " read-back" + (", bytes read " + br if br is not None else "")
+    br = ver.get("bytes_read")
+    brt = size(br) if is_int(br) and br >= 0 else val(ver, "bytes_read")
+    vm = (s(ver, "method") or "-") + " read-back" + (", read " + brt if brt is not None else "")
     times = None
     if s(san, "completed_at"):
         times = "%s / %s" % (s(san, "started_at") or "-", s(san, "completed_at"))
-    if val(cov, "bytes") is not None and val(cov, "capacity_bytes") is not None:
+    if is_int(cov.get("bytes")) and is_int(cov.get("capacity_bytes")) and cov["bytes"] >= 0 and cov["capacity_bytes"] >= 0:
+        if cov["bytes"] == cov["capacity_bytes"]:
+            coverage = "%s, all %s" % (s(cov, "scope") or "-", size(cov["bytes"]))
+        else:
+            coverage = "%s, %s of %s" % (s(cov, "scope") or "-", size(cov["bytes"]), size(cov["capacity_bytes"]))
+    elif val(cov, "bytes") is not None and val(cov, "capacity_bytes") is not None:
         coverage = "%s, %s of %s bytes" % (s(cov, "scope") or "-", val(cov, "bytes"), val(cov, "capacity_bytes"))
     else:
         coverage = s(cov, "scope") or "not recorded"
@@ -116,8 +220,9 @@ def expected(p, cert, url):
         label = "%d. %s" % (i + 1, (s(e, "kind") or "exception")[:36])
         detail = s(e, "detail") or "-"
         off = e.get("offset")
-        if isinstance(off, int) and not isinstance(off, bool) and off >= 0:
-            detail += " (at byte %d, %s bytes)" % (off, val(e, "length") or "?")
+        if is_int(off) and off >= 0:
+            ln = e.get("length")
+            detail += " (at byte %s, %s bytes)" % (grouped(off), grouped(ln) if is_int(ln) else (val(e, "length") or "?"))
         rows.append((label, dash(detail)))
     if len(exc) > 40:
         rows.append(("...", "and %d more, listed in the signed certificate" % (len(exc) - 40)))
@@ -130,16 +235,8 @@ def expected(p, cert, url):
         secs.append(("Validation (NIST SP 800-88 Rev. 2 4.5.2)", [
             ("Validation", "not recorded: no one is named as having validated this sanitization")]))
 
-    state = s(st, "state") or "issued"
-    status = state + (" " + s(st, "date") if s(st, "date") else "")
-    if s(st, "facility"):
-        status += ", facility " + s(st, "facility")
-    elif s(st, "carrier"):
-        status += ", carrier " + s(st, "carrier")
-    secs.append(("Media Destination", [
-        ("Destination", dash(s(p, "destination"))),
-        ("Status", dash(status)),
-    ]))
+    secs.append(("Media Destination", [("Destination", dash(s(p, "destination")))]))
+    secs.append(("Custody Status (from the ledger when printed, not signed)", custody_rows(st)))
 
     secs.append(("Certificate", [
         ("Certificate ID", dash(s(cert, "id"))),
@@ -147,12 +244,12 @@ def expected(p, cert, url):
         ("Issued At", dash(s(p, "issued_at"))),
         ("Ledger", "%s, sanitization entry %s" % (s(lg, "origin") or "-", val(lg, "seq") or "-")),
         ("JWS SHA-256", dash(s(cert, "sha256"))),
-        ("Verify", url),
+        ("Verify", url or "no public verification URL configured"),
     ]))
     return secs
 
 
-def page_facts(p, text):
+def page_facts(p, status, text):
     """What the page says outside the rows: the standard it cites, the signature lines."""
     bad = []
     if "NIST SP 800-88 Rev. 2" not in text.splitlines()[1]:
@@ -163,6 +260,29 @@ def page_facts(p, text):
     want = "Validated by: not recorded" if not vby else "Validated by" + (": " + vby["name"] if s(vby, "name") else "")
     if want not in text:
         bad.append("no signature line %r" % want)
+    if "|" in text:
+        bad.append("a stray | on the page")
+    if "SI units" not in text:
+        bad.append("the page does not say its sizes are in SI units")
+    strings = []
+
+    def walk(o):
+        if isinstance(o, str):
+            strings.append(o)
+        elif isinstance(o, dict):
+            for k, x in o.items():
+                walk(k)
+                walk(x)
+        elif isinstance(o, list):
+            for x in o:
+                walk(x)
+    walk(p)
+    walk(status)
+    said = "could reorder or hide text" in " ".join(text.split())
+    if any(needs_replacing(x) for x in strings) != said:
+        bad.append("the page %s that characters were replaced" % ("does not say" if not said else "wrongly says"))
+    if any(chr(c) in text for c in BIDI):
+        bad.append("a bidirectional control is on the page")
     return bad
 
 
@@ -182,6 +302,11 @@ def parse(text, secs):
         if stripped.startswith("Certificate of Sanitization crt_"):
             continue
         if cur is None:
+            continue
+        if stripped in headings[cur] and stripped not in got[cur]:
+            # a label too long for its column is on a line of its own, the value below
+            last = stripped
+            got[cur][last] = ""
             continue
         m = re.match(r"^ ?(\S.*?)\s{2,}(\S.*)$", line)
         if m and m.group(1) in headings[cur]:
@@ -210,6 +335,8 @@ def main():
     if cert.get("payload") != payload:
         print("cert show's payload differs from the signed one")
         return 1
+    global FALLBACK
+    FALLBACK = "built-in font" in " ".join(text.split())
     secs = expected(payload, cert, sys.argv[4])
     got = parse(text, secs)
     bad = 0
@@ -229,7 +356,7 @@ def main():
             elif label + " (twice)" in got[h]:
                 print("%s: %s printed twice" % (h, label))
                 bad += 1
-    for b in page_facts(payload, text):
+    for b in page_facts(payload, cert.get("status"), text):
         print(b)
         bad += 1
     n = sum(len(r) for _, r in secs)

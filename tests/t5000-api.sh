@@ -7,7 +7,7 @@ PY="python3 $TOP/tests/rfc9162.py"
 ENROL='{"serial":"SN-1","model":"WD40","media_type":"hdd","capacity_bytes":4000,"tenant":"acme","asset_tag":"T-1"}'
 
 test_expect_success_here 'serve initialises the state on first start' '
-	sz_serve st --origin test.example/sz &&
+	sz_serve st --origin test.example/sz --checkpoint-every 1 &&
 	[ "$(stat -c %a st/signing.key)" = 600 ] && [ -n "$ADMIN" ]
 '
 

@@ -50,6 +50,9 @@ POST /v1/assets/@A/events {"type":"note","data":{"text":"hello"}}|401 201 201 40
 GET /v1/assets/@A/events|401 200 200 200 200
 POST /v1/jobs {}|401 400 400 403 404
 GET /v1/jobs|401 200 200 200 404
+POST /v1/batches {}|401 400 400 403 404
+GET /v1/batches/nosuch|401 404 404 403 404
+DELETE /v1/batches/nosuch|401 404 404 403 404
 GET /v1/jobs/nosuch|401 404 404 404 404
 DELETE /v1/jobs/nosuch|401 404 404 403 404
 POST /v1/assets/@A/certificate {}|401 409 409 403 404

@@ -87,11 +87,56 @@ test_expect_success 'POST /v1/verify: valid and in the ledger; a forged payload 
 '
 
 test_expect_success 'shipped and destroyed: the certificate'"'"'s status follows' '
-	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"shipped\",\"data\":{\"carrier\":\"SecureFreight\",\"seal\":\"S-991\"}}")" = 201 ] &&
+	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"shipped\",\"data\":{\"carrier\":\"SecureFreight\",\"seal\":\"S-991\",\"tracking\":\"TRK-4411\"}}")" = 201 ] &&
+	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"custody_transfer\",\"data\":{\"from\":\"Courier Ines\",\"to\":\"Dock Otto\",\"location\":\"Bay 12\",\"seal\":\"S-992\"}}")" = 201 ] &&
 	[ "$(api GET /v1/certificates/$C "$AUD")" = 200 ] && jq -e ".status.state == \"shipped\"" body >/dev/null &&
-	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"destroyed\",\"data\":{\"facility\":\"ShredCo Berlin\",\"method\":\"shred\",\"witness\":\"Bob\"}}")" = 201 ] &&
+	[ "$(api POST /v1/assets/$A/events "$TECH" "{\"type\":\"destroyed\",\"data\":{\"facility\":\"ShredCo Berlin\",\"method\":\"shred\",\"witness\":\"Witness Bob\"}}")" = 201 ] &&
 	[ "$(api GET /v1/certificates/$C "$CUS")" = 200 ] && cp body final.json &&
 	jq -e ".status.state == \"destroyed\"" final.json >/dev/null && grep -q "ShredCo Berlin" final.json
+'
+
+# issue 11: POST /v1/verify is open to anyone, so it must not publish where a
+# drive went, with which seal, carrier or tracking number, or who handled it.
+CUSTODY_VALUES="SecureFreight S-991 S-992 TRK-4411 Courier_Ines Dock_Otto Bay_12 ShredCo_Berlin Witness_Bob"
+verify_as() {	# verify_as TOKEN: POST cert.jws to /v1/verify, with TOKEN unless empty
+	curl -s -m 10 -o body -w "%{http_code}" ${1:+-H "Authorization: Bearer $1"} \
+		-H "Content-Type: application/jose" --data-binary @cert.jws "$URL/v1/verify"
+}
+holds_none() {	# holds_none FILE: none of the custody values is in FILE
+	for v in $CUSTODY_VALUES; do
+		! grep -qF "$(printf %s "$v" | tr _ " ")" "$1" || { echo "$1 holds $v" >&2; return 1; }
+	done
+}
+holds_all() {
+	for v in $CUSTODY_VALUES; do
+		grep -qF "$(printf %s "$v" | tr _ " ")" "$1" || { echo "$1 lacks $v" >&2; return 1; }
+	done
+}
+
+test_expect_success 'POST /v1/verify, anonymous: the verdict and the state, no custody data (issue 11)' '
+	[ "$(verify_as "")" = 200 ] && cp body anon.json &&
+	jq -e ".valid == true and .in_ledger == true and .id == \"$C\"" anon.json >/dev/null &&
+	jq -e ".status == {\"state\":\"destroyed\",\"asset_state\":\"destroyed\"}" anon.json >/dev/null &&
+	holds_none anon.json &&
+	[ "$(api POST /v1/verify "" "{\"jws\":\"$(cat cert.jws)\"}")" = 200 ] && holds_none body &&
+	jq -e ".status.state == \"destroyed\"" body >/dev/null
+'
+
+test_expect_success 'POST /v1/verify, authenticated: the auditor and the tenant get the custody details' '
+	[ "$(verify_as "$AUD")" = 200 ] && cp body aud.json && holds_all aud.json &&
+	jq -e ".status.shipped.tracking == \"TRK-4411\" and .status.destroyed.witness == \"Witness Bob\"" aud.json >/dev/null &&
+	[ "$(verify_as "$CUS")" = 200 ] && holds_all body &&
+	[ "$(verify_as "$TECH")" = 200 ] && holds_all body &&
+	[ "$(verify_as "$ADMIN")" = 200 ] && holds_all body
+'
+
+test_expect_success 'POST /v1/verify: another tenant gets the public answer; a bad token is 401' '
+	[ "$(verify_as "$OTHER")" = 200 ] && holds_none body &&
+	jq -e ".valid == true and .status.state == \"destroyed\"" body >/dev/null &&
+	[ "$(verify_as "szt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")" = 401 ] && holds_none body &&
+	[ "$(api POST /v1/tokens "$ADMIN" "{\"role\":\"auditor\"}")" = 201 ] && GONE=$(jget token <body) &&
+	GID=$(jget id <body) && [ "$(api DELETE /v1/tokens/$GID "$ADMIN")" = 200 ] &&
+	[ "$(verify_as "$GONE")" = 401 ] && holds_none body
 '
 
 test_expect_success 'offline: the certificate verifies from files alone, without the daemon' '
@@ -109,6 +154,35 @@ test_expect_success 'the PDF: one A4 page with the serial and the certificate id
 	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body cert.pdf &&
 	pdftoppm -r 30 -png cert.pdf page && [ "$(ls page*.png | wc -l)" = 1 ] &&
 	pdftotext cert.pdf - >cert.txt && grep -q "$C" cert.txt && grep -q "loop:" cert.txt
+'
+
+test_expect_success 'the PDF: the issuer from serve'"'"'s --org-* options, the custody section, the public URL (issue 15)' '
+	pdftotext -q -layout cert.pdf lay.txt &&
+	grep -q "^ *Organization  *Example Cloud$" lay.txt && grep -q "^ *Location  *Frankfurt$" lay.txt &&
+	grep -q "^ *Phone  *not configured$" lay.txt && ! grep -q "|" lay.txt &&
+	grep -q "^ *State  *certificate destroyed, asset destroyed$" lay.txt && grep -q "facility ShredCo Berlin" lay.txt &&
+	grep -q "^ *Verify  *https://verify.example/verify/$C$" lay.txt &&
+	! grep -q "127.0.0.1\\|/v1/certificates" lay.txt &&
+	grep -q "Media Type  *hdd, 25.2 MB (25,165,824 bytes)$" lay.txt &&
+	if command -v zbarimg >/dev/null; then
+		pdftoppm -r 150 -f 1 -l 1 -singlefile -png cert.pdf qr &&
+		[ "$(zbarimg -q --raw qr.png)" = "https://verify.example/verify/$C" ]
+	else
+		echo "# no zbarimg (zbar-tools): the QR code is not decoded, the printed URL is checked"
+	fi
+'
+
+test_expect_success 'the PDF from a daemon with a loopback --public-url: no QR code, and the page says so' '
+	kill $SZPID && wait $SZPID 2>/dev/null;
+	sz_serve st --origin test.example/sz --public-url http://127.0.0.1:8420 &&
+	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body loop.pdf &&
+	pdftotext -q -layout loop.pdf loop.txt &&
+	grep -q "^ *Verify  *no public verification URL configured$" loop.txt &&
+	! grep -q "127.0.0.1" loop.txt &&
+	grep -q "^ *Organization  *Example Cloud$" loop.txt &&
+	if command -v zbarimg >/dev/null; then
+		pdftoppm -r 150 -f 1 -l 1 -singlefile -png loop.pdf noqr && test_expect_code 4 zbarimg -q --raw noqr.png
+	fi
 '
 
 test_expect_success 'the ledger verifies after it all' '

@@ -349,16 +349,38 @@ static void test_status_and_verify(void)
 	proof_json = json_dumps(cert, JSON_COMPACT);
 
 	/* online: POST /v1/verify */
-	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res), 0, "cert_verify");
+	CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, NULL), 0, "cert_verify");
 	CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
 	      "valid and in the ledger");
 	CHECK_STR(PSTR(res, "status", "state"), "destroyed", "with the current status");
 	CHECK_STR(PSTR(res, "id"), id, "and the id");
+	CHECK_STR(PSTR(res, "status", "destroyed", "witness"), "Eve", "the full answer has the custody data");
 	json_decref(res);
+	{
+		/* issue 11: the public answer keeps the verdict and the state, nothing of the custody */
+		char *tn = NULL, *text;
+		CHECK_EQ_INT(cert_verify(l, set, jws, strlen(jws), &res, &tn), 0, "cert_verify with the tenant");
+		CHECK_STR(tn, "acme", "the asset's tenant comes back");
+		cert_verify_public(res);
+		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_true(json_object_get(res, "in_ledger")),
+		      "the public answer keeps the verdict");
+		CHECK_STR(PSTR(res, "id"), id, "and the id");
+		CHECK_STR(PSTR(res, "status", "state"), "destroyed", "and the state");
+		CHECK_STR(PSTR(res, "status", "asset_state"), "destroyed", "and the asset's state");
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "and nothing else in status");
+		text = json_dumps(res, JSON_COMPACT);
+		CHECK(text && !strstr(text, "ShredCo") && !strstr(text, "Eve") && !strstr(text, "UPS") &&
+		      !strstr(text, "SEAL-9") && !strstr(text, "1Z"), "no custody value: %s", text ? text : "");
+		free(text);
+		cert_verify_public(res);	/* twice is harmless */
+		CHECK_EQ_INT(json_object_size(json_object_get(res, "status")), 2, "reducing twice");
+		json_decref(res);
+		free(tn);
+	}
 	{
 		char *t = strdup(jws);
 		t[strlen(t) - 5] = t[strlen(t) - 5] == 'A' ? 'B' : 'A';
-		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res), 0, "cert_verify of a changed signature");
+		CHECK_EQ_INT(cert_verify(l, set, t, strlen(t), &res, NULL), 0, "cert_verify of a changed signature");
 		CHECK(json_is_false(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")),
 		      "invalid, not in the ledger: %s", PSTR(res, "reason"));
 		json_decref(res);
@@ -369,14 +391,18 @@ static void test_status_and_verify(void)
 		json_t *pl = json_pack("{s:s}", "cert_id", "crt_forgedforged");
 		char *f = NULL;
 		jws_sign_json(key, pl, &f);
-		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res), 0, "cert_verify of an unissued JWS");
+		char *tn = (char *)"unset";
+		CHECK_EQ_INT(cert_verify(l, set, f, strlen(f), &res, &tn), 0, "cert_verify of an unissued JWS");
 		CHECK(json_is_true(json_object_get(res, "valid")) && json_is_false(json_object_get(res, "in_ledger")) &&
 		      json_is_null(json_object_get(res, "status")), "valid signature, not in the ledger");
+		CHECK(tn == NULL, "no tenant for a certificate the ledger does not hold");
+		cert_verify_public(res);
+		CHECK(json_is_null(json_object_get(res, "status")), "a null status stays null");
 		json_decref(res);
 		free(f);
 		json_decref(pl);
 	}
-	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res), 0, "cert_verify of garbage");
+	CHECK_EQ_INT(cert_verify(l, set, "garbage", 7, &res, NULL), 0, "cert_verify of garbage");
 	CHECK(json_is_false(json_object_get(res, "valid")) && json_is_null(json_object_get(res, "kid")),
 	      "invalid, no kid");
 	json_decref(res);
@@ -460,16 +486,20 @@ static void test_status_and_verify(void)
 	{
 		uint8_t *pdf = NULL;
 		size_t len = 0;
-		char *url = cert_verify_url(cfg.base_url, id), want[128];
+		char *url = NULL, want[128];
 		json_t *empty = json_object();
+		struct cert_pdf_opts po;
 
-		snprintf(want, sizeof(want), "https://wipe.example/v1/certificates/%s", id);
-		CHECK_STR(url, want, "the verification URL");
-		CHECK_EQ_INT(cert_pdf(cert, url, &pdf, &len), 0, "render the PDF");
+		CHECK_EQ_INT(cert_verify_url(cfg.base_url, id, &url), 0, "the verification URL");
+		snprintf(want, sizeof(want), "https://wipe.example/verify/%s", id);
+		CHECK_STR(url, want, "the public page of SPEC section 10, not an authenticated route");
+		po = (struct cert_pdf_opts){ .verify_url = url };
+		CHECK_EQ_INT(cert_pdf(cert, &po, &pdf, &len), 0, "render the PDF");
 		CHECK(pdf && len > 1000 && !memcmp(pdf, "%PDF-", 5), "a PDF of %zu bytes", len);
 		CHECK(len >= 6 && memmem(pdf, len, "%%EOF", 5), "complete (%%EOF)");
+		CHECK(len < CERTPDF_MAX / 4, "with its font subsets, %zu bytes", len);
 		free(pdf);
-		CHECK_EQ_INT(cert_pdf(empty, url, &pdf, &len), -EINVAL, "no payload: refused");
+		CHECK_EQ_INT(cert_pdf(empty, &po, &pdf, &len), -EINVAL, "no payload: refused");
 		json_decref(empty);
 		free(url);
 	}
@@ -693,7 +723,7 @@ static char *pdf_text(const uint8_t *pdf, size_t len)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		execlp("pdftotext", "pdftotext", "-layout", in, out, (char *)NULL);
+		execlp("pdftotext", "pdftotext", "-q", "-layout", in, out, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
@@ -751,9 +781,9 @@ static void test_pdf_values(void)
 		const char *media, *type_row, *backed_row, *what;
 	} cases[] = {
 		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":true}",
-		  "hdd, 4000787030016 bytes", "Yes", "backed up: Yes, not the capacity" },
+		  "hdd, 4.00 TB (4,000,787,030,016 bytes)", "Yes", "backed up: Yes, not the capacity" },
 		{ "{\"media_type\":\"hdd\",\"capacity_bytes\":4000787030016,\"data_backed_up\":false}",
-		  "hdd, 4000787030016 bytes", "No", "not backed up: No" },
+		  "hdd, 4.00 TB (4,000,787,030,016 bytes)", "No", "not backed up: No" },
 		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":true}",
 		  "ssd, 4 TB", "Yes", "a string capacity: printed as given, backed up still Yes" },
 		{ "{\"media_type\":\"ssd\",\"capacity_bytes\":\"4 TB\",\"data_backed_up\":\"offsite tape\"}",
@@ -772,8 +802,8 @@ static void test_pdf_values(void)
 		size_t len = 0;
 		char *text, b1[256], b2[256];
 
-		CHECK_EQ_INT(cert_pdf(cert, "https://wipe.example/v1/certificates/crt_AAAAAAAAAAAA", &pdf, &len), 0,
-			     "render case %zu", i);
+		CHECK_EQ_INT(cert_pdf(cert, &(struct cert_pdf_opts){ .verify_url = "https://wipe.example/verify/crt_AAAAAAAAAAAA" },
+				      &pdf, &len), 0, "render case %zu", i);
 		text = pdf ? pdf_text(pdf, len) : NULL;
 		if (!text) {
 			printf("ok %d # skip pdftotext is missing or failed\n", ++tap_n);
@@ -803,8 +833,7 @@ static void test_pdf_values(void)
 		cert = json_pack("{s:s, s:s, s:{s:s, s:{s:[{s:s, s:s, s:i, s:i}]}}}", "id", "crt_AAAAAAAAAAAA",
 				 "sha256", "00", "payload", "asset_id", "a1", "sanitization", "exceptions", "kind",
 				 "io_retry", "detail", big, "offset", -1, "length", 0);
-		CHECK_EQ_INT(cert_pdf(cert, "https://wipe.example/v1/certificates/crt_AAAAAAAAAAAA", &pdf, &len), 0,
-			     "render a 10,000-character exception");
+		CHECK_EQ_INT(cert_pdf(cert, NULL, &pdf, &len), 0, "render a 10,000-character exception");
 		text = pdf ? pdf_text(pdf, len) : NULL;
 		if (!text)
 			printf("ok %d # skip pdftotext is missing or failed\n", ++tap_n);
@@ -816,6 +845,181 @@ static void test_pdf_values(void)
 		free(big);
 		json_decref(cert);
 	}
+}
+
+/* Issue 15: the public verification URL, never loopback or an authenticated route. */
+static void test_verify_url(void)
+{
+	static const struct {
+		const char *base, *want;
+		int rc;
+	} cases[] = {
+		{ "https://wipe.example", "https://wipe.example/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://wipe.example///", "https://wipe.example/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://wipe.example/sz", "https://wipe.example/sz/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "HTTP://wipe.example:8443/", "HTTP://wipe.example:8443/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://[2001:db8::1]:443", "https://[2001:db8::1]:443/verify/crt_AAAAAAAAAAAA", 0 },
+		{ "https://10.0.0.7", "https://10.0.0.7/verify/crt_AAAAAAAAAAAA", 0 },
+		{ NULL, NULL, -ENOENT },
+		{ "", NULL, -ENOENT },
+		{ "http://127.0.0.1:8420", NULL, -EINVAL },
+		{ "http://127.1", NULL, -EINVAL },
+		{ "http://2130706433/", NULL, -EINVAL },
+		{ "http://0x7f.1/", NULL, -EINVAL },
+		{ "http://localhost:8420", NULL, -EINVAL },
+		{ "http://LocalHost./", NULL, -EINVAL },
+		{ "https://verify.localhost", NULL, -EINVAL },
+		{ "http://[::1]:8420", NULL, -EINVAL },
+		{ "http://[::ffff:127.0.0.1]/", NULL, -EINVAL },
+		{ "http://[::]/", NULL, -EINVAL },
+		{ "http://0.0.0.0", NULL, -EINVAL },
+		{ "ftp://wipe.example", NULL, -EINVAL },
+		{ "wipe.example", NULL, -EINVAL },
+		{ "https://", NULL, -EINVAL },
+		{ "https://:443", NULL, -EINVAL },
+		{ "https://user@wipe.example", NULL, -EINVAL },
+		{ "https://wipe.example@127.0.0.1", NULL, -EINVAL },
+		{ "https://wipe.example/?next=x", NULL, -EINVAL },
+		{ "https://wipe.example/#x", NULL, -EINVAL },
+		{ "https://wipe.example:84x3", NULL, -EINVAL },
+		{ "https://wipe.example:", NULL, -EINVAL },
+		{ "https://wipe example", NULL, -EINVAL },
+		{ "https://w\xc3\xafpe.example", NULL, -EINVAL },
+		{ "https://[::1", NULL, -EINVAL },
+	};
+	char longurl[CERT_URL_MAX + 16], *u;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		u = (char *)"unset";
+		CHECK_EQ_INT(cert_verify_url(cases[i].base, "crt_AAAAAAAAAAAA", &u), cases[i].rc, "public URL %s",
+			     cases[i].base ? cases[i].base : "(none)");
+		if (cases[i].want)
+			CHECK_STR(u, cases[i].want, "the URL for %s", cases[i].base);
+		else
+			CHECK(u == NULL, "no URL for %s", cases[i].base ? cases[i].base : "(none)");
+		free(u);
+	}
+	CHECK_EQ_INT(cert_verify_url("https://wipe.example", "crt_../../v1/x", &u), -EINVAL, "a malformed id");
+	memset(longurl, 'a', sizeof(longurl) - 1);
+	longurl[sizeof(longurl) - 1] = 0;
+	memcpy(longurl, "https://wipe.example/", 21);
+	CHECK_EQ_INT(cert_verify_url(longurl, "crt_AAAAAAAAAAAA", &u), -EINVAL, "a URL past CERT_URL_MAX");
+}
+
+/* Render cert as text with opts; NULL if pdftotext is missing (the caller skips). */
+static char *render_text(const json_t *cert, const struct cert_pdf_opts *o, const char *what)
+{
+	uint8_t *pdf = NULL;
+	size_t len = 0;
+	char *text;
+
+	CHECK_EQ_INT(cert_pdf(cert, o, &pdf, &len), 0, "render %s", what);
+	text = pdf ? pdf_text(pdf, len) : NULL;
+	free(pdf);
+	if (!text)
+		printf("ok %d # skip %s: pdftotext is missing or failed\n", ++tap_n, what);
+	return text;
+}
+
+/* Issue 15 "the certificate on paper": font, sizes, issuer, QR text, bidirectional controls. */
+static void test_pdf_paper(void)
+{
+	static const struct {
+		uint64_t n;
+		const char *want;
+	} sizes[] = {
+		{ 0, "0 bytes" }, { 999, "999 bytes" }, { 1000, "1.00 kB (1,000 bytes)" },
+		{ 8192, "8.19 kB (8,192 bytes)" }, { 9995, "10.0 kB (9,995 bytes)" },
+		{ 99950, "100 kB (99,950 bytes)" }, { 999500, "1.00 MB (999,500 bytes)" },
+		{ 999999, "1.00 MB (999,999 bytes)" }, { 25165824, "25.2 MB (25,165,824 bytes)" },
+		{ 512110190592ULL, "512 GB (512,110,190,592 bytes)" },
+		{ 4000787030016ULL, "4.00 TB (4,000,787,030,016 bytes)" },
+		{ 18446744073709551615ULL, "18.4 EB (18,446,744,073,709,551,615 bytes)" },
+	};
+	char buf[128], b[256], fontfile[512];
+	json_t *cert;
+	char *text;
+	int have_font;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		cert_pdf_size(sizes[i].n, buf, sizeof(buf));
+		CHECK_STR(buf, sizes[i].want, "size %llu in SI units", (unsigned long long)sizes[i].n);
+	}
+	cert_pdf_size(4000787030016ULL, buf, 8);
+	CHECK_EQ_INT((int)strlen(buf), 7, "a short buffer is cut, still terminated");
+
+	cert = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:{s:b}}}",
+			 "id", "crt_AAAAAAAAAAAA", "sha256", "00", "payload", "asset_id", "a1",
+			 "performed_by", "name", "Jos\xc3\xa9 M\xc3\xbcller", "title", "A \xe2\x80\xae" "exe.txt\xe2\x80\xac B",
+			 "validated_by", "name", "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m", "date", "2026-01-03",
+			 "organization", "name", "", "address", "", "phone", "",
+			 "validation", "recorded", 1);
+	snprintf(fontfile, sizeof(fontfile), "%s/DejaVuSans.ttf", CERTPDF_FONT_DIR);
+	have_font = access(fontfile, R_OK) == 0;
+
+	/* the Unicode font: the exact UTF-8 name comes back; a U+202E is replaced, and the page says so */
+	if (!have_font) {
+		printf("ok %d # skip %s is missing (fonts-dejavu-core)\n", ++tap_n, fontfile);
+	} else if ((text = render_text(cert, NULL, "with DejaVu"))) {
+		CHECK_STR(pdf_row(text, "Name", b, sizeof(b)), "Jos\xc3\xa9 M\xc3\xbcller", "a UTF-8 name prints exactly");
+		CHECK(strstr(text, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m"), "and the validator's");
+		CHECK_STR(pdf_row(text, "Title", b, sizeof(b)), "A \xef\xbf\xbd" "exe.txt\xef\xbf\xbd B",
+			  "U+202E and U+202C print as U+FFFD");
+		CHECK(!strstr(text, "\xe2\x80\xae") && !strstr(text, "\xe2\x80\xac"), "no override is on the page");
+		CHECK(strstr(text, "could reorder or hide text"), "the page says a character was replaced");
+		CHECK(!strstr(text, "built-in font"), "no fallback notice");
+		CHECK_STR(pdf_row(text, "Verify", b, sizeof(b)), "no public verification URL configured",
+			  "no URL: no QR code, and the page says so");
+		CHECK(!strchr(text, '|'), "no stray |");
+		CHECK_STR(pdf_row(text, "Location", b, sizeof(b)), "not configured", "an empty issuer location");
+		free(text);
+	}
+
+	/* no font: the built-in one, '?' for what it cannot print, and the page says so */
+	if ((text = render_text(cert, &(struct cert_pdf_opts){ .font_dir = "/nonexistent",
+			.verify_url = "https://wipe.example/verify/crt_AAAAAAAAAAAA" }, "without DejaVu"))) {
+		CHECK_STR(pdf_row(text, "Name", b, sizeof(b)), "Jos? M?ller", "the fallback prints '?'");
+		CHECK(strstr(text, "built-in font") && strstr(text, "/nonexistent/DejaVuSans.ttf"),
+		      "and names the missing font");
+		CHECK_STR(pdf_row(text, "Title", b, sizeof(b)), "A ?exe.txt? B", "the override is still replaced");
+		CHECK(strstr(text, "could reorder or hide text"), "and said so");
+		CHECK_STR(pdf_row(text, "Verify", b, sizeof(b)), "https://wipe.example/verify/crt_AAAAAAAAAAAA",
+			  "the URL printed beside the QR code");
+		free(text);
+	}
+	json_decref(cert);
+
+	/* an exception's kind is cut at 36 characters, never inside one */
+	if (have_font) {
+		char kind[64], label[80];
+		memset(kind, 'k', 35);
+		memcpy(kind + 35, "\xc3\xbczz", 5);	/* "ü" is the 36th character */
+		snprintf(label, sizeof(label), "1. %.37s", kind);
+		cert = json_pack("{s:s, s:s, s:{s:s, s:{s:[{s:s, s:s}]}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+				 "payload", "asset_id", "a1", "sanitization", "exceptions", "kind", kind, "detail", "d");
+		if ((text = render_text(cert, NULL, "a long exception kind"))) {
+			const char *at = strstr(text, label), *nl = at ? strchr(at, '\n') : NULL;
+			CHECK(at && nl && !strncmp(at, label, strlen(label)) && nl == at + strlen(label) + strspn(at + strlen(label), " "),
+			      "the label keeps its 36th character whole, on a line of its own");
+			while (nl && *nl == '\n')
+				nl++;
+			CHECK(nl && !strncmp(nl + strspn(nl, " "), "d\n", 2), "and the value on the next line");
+			CHECK(!strstr(text, "\xef\xbf\xbd"), "no U+FFFD from a split character");
+			free(text);
+		}
+		json_decref(cert);
+	}
+
+	/* a clean record: no notice */
+	cert = json_pack("{s:s, s:s, s:{s:s, s:{s:s}, s:{s:s}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+			 "payload", "asset_id", "a1", "performed_by", "name", "Ann", "organization", "name", "Acme");
+	if ((text = render_text(cert, NULL, "a clean record"))) {
+		CHECK(!strstr(text, "could reorder or hide text"), "no replacement notice for a clean record");
+		CHECK_STR(pdf_row(text, "Organization", b, sizeof(b)), "Acme", "the issuer's name");
+		CHECK_STR(pdf_row(text, "Phone", b, sizeof(b)), "not configured", "an unset issuer phone");
+		free(text);
+	}
+	json_decref(cert);
 }
 
 int main(void)
@@ -830,6 +1034,8 @@ int main(void)
 	test_status_and_verify();
 	test_storage();
 	test_pdf_values();
+	test_verify_url();
+	test_pdf_paper();
 	test_rev2_record();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);

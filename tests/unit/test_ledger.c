@@ -503,6 +503,144 @@ static void test_tokens(void)
 	ledger_close(l);
 }
 
+/* Issue 11: recovery trusts the entries, not the derived subjects table; verify compares them. */
+static int on_sanitizing(void *ctx, const char *subject, uint64_t started)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 256 - n, "%s@%llu;", subject, (unsigned long long)started);
+	return 0;
+}
+
+static void test_replayed_state(struct sz_key *k)
+{
+	struct ledger *l = fresh("replay.db", k);
+	struct ledger_verify_report rep;
+	sqlite3 *db = ledger_sqlite(l);
+	char found[256] = "";
+	uint64_t last = 0;
+	int st = -1;
+
+	add(l, "asset:r1", "enrolled", ENROL);
+	add(l, "asset:r1", "retired", "{}");		/* seq 1 */
+	add(l, "asset:r2", "enrolled", ENROL);
+	add(l, "asset:r2", "retired", "{}");
+	add(l, "asset:r2", "sanitize_started", "{}");	/* seq 4: r2 is sanitizing */
+	add(l, "asset:r3", "enrolled", ENROL);
+	add(l, "asset:r3", "retired", "{}");
+	add(l, "asset:r3", "sanitize_started", "{}");
+	add(l, "asset:r3", "sanitize_failed", "{}");	/* r3 retired again */
+	CHECK_EQ_INT(ledger_replayed_state(l, "asset:r1", &st, &last), 0, "replay r1");
+	CHECK_STR(lifecycle_state_name(st), "retired", "r1 replays as retired");
+	CHECK_EQ_INT((int)last, 1, "r1's last entry is seq 1");
+	CHECK_EQ_INT(ledger_replayed_state(l, "asset:nobody", &st, NULL), 0, "replay an unknown subject");
+	CHECK_EQ_INT(st, LC_NONE, "an unknown subject replays as none");
+	CHECK_EQ_INT(ledger_replayed_sanitizing(l, on_sanitizing, found), 0, "walk the sanitizing assets");
+	CHECK_STR(found, "asset:r2@4;", "only r2 is sanitizing (r3's wipe ended)");
+
+	/* the guards refuse a state edit; with them dropped the replay is not fooled */
+	CHECK(sqlite3_exec(db, "UPDATE subjects SET state = 'sanitizing' WHERE subject = 'asset:r1'", NULL, NULL,
+			   NULL) != SQLITE_OK, "an UPDATE of a state alone is refused");
+	CHECK(sqlite3_exec(db, "DELETE FROM subjects WHERE subject = 'asset:r2'", NULL, NULL, NULL) != SQLITE_OK,
+	      "a DELETE from subjects is refused");
+	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), 0, "verify passes untouched: %s", rep.message);
+	CHECK(sqlite3_exec(db, "DROP TRIGGER subjects_update_follows; DROP TRIGGER subjects_no_delete;"
+			   " UPDATE subjects SET state = 'sanitizing' WHERE subject = 'asset:r1';"
+			   " DELETE FROM subjects WHERE subject = 'asset:r2'", NULL, NULL, NULL) == SQLITE_OK,
+	      "tamper with subjects behind the ledger's back");
+	ledger_state(l, "asset:r1", &st);
+	CHECK_STR(lifecycle_state_name(st), "sanitizing", "the derived table now says sanitizing");
+	CHECK_EQ_INT(ledger_replayed_state(l, "asset:r1", &st, NULL), 0, "replay r1 again");
+	CHECK_STR(lifecycle_state_name(st), "retired", "the replay still says retired");
+	found[0] = '\0';
+	CHECK_EQ_INT(ledger_replayed_sanitizing(l, on_sanitizing, found), 0, "walk again");
+	CHECK_STR(found, "asset:r2@4;", "r1 is not offered for recovery; r2 still is without its row");
+	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), -EBADMSG, "verify fails on the edited subjects");
+	CHECK(strstr(rep.message, "asset:r1 is 'sanitizing' after entry 1, but its entries make it 'retired'") != NULL,
+	      "names the first difference: %s", rep.message);
+	ledger_close(l);
+}
+
+/* Verify replays one live asset per serial: a destroyed asset releases it. */
+static void test_verify_serials(struct sz_key *k)
+{
+	struct ledger *l = fresh("vserial.db", k);
+	struct ledger_verify_report rep;
+	const char *path[] = { "retired", "sanitize_started", "sanitize_completed", "certificate_issued", "destroyed" };
+	char enrol[200];
+
+	snprintf(enrol, sizeof(enrol), "{\"serial\":\"SER\",\"model\":\"M\",\"media_type\":\"ssd\",\"capacity_bytes\":1,\"tenant\":\"t\"}");
+	CHECK_EQ_INT(add_raw(l, "asset:d1", "enrolled", enrol), 0, "enrol d1 with SER");
+	for (size_t i = 0; i < 5; i++)
+		add_raw(l, "asset:d1", path[i], data_for(path[i]));
+	CHECK_EQ_INT(add_raw(l, "asset:d2", "enrolled", enrol), 0, "d1 destroyed: d2 may enrol SER");
+	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), 0, "a released serial verifies: %s", rep.message);
+	/* bypass the rule: d2 looks destroyed while d3 enrols, then back */
+	sqlite3_exec(ledger_sqlite(l), "DROP TRIGGER subjects_update_follows;"
+		     " UPDATE subjects SET state = 'destroyed' WHERE subject = 'asset:d2'", NULL, NULL, NULL);
+	CHECK_EQ_INT(add_raw(l, "asset:d3", "enrolled", enrol), 0, "the rule bypassed: d3 enrols SER too");
+	sqlite3_exec(ledger_sqlite(l), "UPDATE subjects SET state = 'received' WHERE subject = 'asset:d2'", NULL, NULL, NULL);
+	CHECK_EQ_INT(ledger_verify(l, NULL, &rep), -EBADMSG, "two live assets with one serial fail verify");
+	CHECK(strstr(rep.message, "entry 7 enrols serial 'SER', which asset:d2 (entry 6) still holds") != NULL,
+	      "names both: %s", rep.message);
+	CHECK_EQ_INT((int)rep.bad_seq, 7, "at the second enrolment");
+	ledger_close(l);
+}
+
+/* Issue 11: a tenant's assets by an index, not a walk over every tenant's. */
+static int on_asset(void *ctx, const char *id, const char *state)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 256 - n, "%s=%s;", id, state);
+	return 0;
+}
+
+static void test_tenant_assets(struct sz_key *k)
+{
+	struct ledger *l = fresh("tenant.db", k);
+	sqlite3_stmt *s = NULL;
+	char got[256] = "", plan[1024] = "";
+	char d[200];
+	const char *ids[] = { "t3", "o1", "t1", "o2", "t2" };
+
+	for (size_t i = 0; i < 5; i++) {
+		char subject[32];
+		snprintf(subject, sizeof(subject), "asset:%s", ids[i]);
+		snprintf(d, sizeof(d), "{\"serial\":\"S-%s\",\"model\":\"M\",\"media_type\":\"ssd\",\"capacity_bytes\":1,"
+			 "\"tenant\":\"%s\"}", ids[i], ids[i][0] == 't' ? "tee" : "other");
+		add_raw(l, subject, "enrolled", d);
+	}
+	add_raw(l, "asset:t2", "retired", "{}");
+	CHECK_EQ_INT(ledger_tenant_assets(l, "tee", NULL, NULL, 100, on_asset, got), 0, "list tee's assets");
+	CHECK_STR(got, "t1=received;t2=retired;t3=received;", "only tee's, in id order, with states");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "tee", "t1", NULL, 1, on_asset, got);
+	CHECK_STR(got, "t2=retired;", "after t1, limit 1");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "tee", NULL, "received", 100, on_asset, got);
+	CHECK_STR(got, "t1=received;t3=received;", "only those received");
+	got[0] = '\0';
+	ledger_tenant_assets(l, "nobody", NULL, NULL, 100, on_asset, got);
+	CHECK_STR(got, "", "a tenant with no assets: none");
+	{
+		char q[1024];
+		snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", ledger_tenant_assets_sql);
+		if (sqlite3_prepare_v2(ledger_sqlite(l), q, -1, &s, NULL) == SQLITE_OK) {
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				size_t n = strlen(plan);
+				snprintf(plan + n, sizeof(plan) - n, "%s|", (const char *)sqlite3_column_text(s, 3));
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	CHECK(strstr(plan, "USING INDEX entries_enrolled_tenant") != NULL, "the query uses the tenant index: %s", plan);
+	CHECK(strstr(plan, "SCAN") == NULL, "and scans no table: %s", plan);
+	ledger_close(l);
+}
+
 int main(void)
 {
 	struct sz_key *k = NULL;
@@ -517,12 +655,16 @@ int main(void)
 	test_triggers_and_verify(k);
 	test_tokens();
 	test_enrol_serial(k);
+	test_replayed_state(k);
+	test_verify_serials(k);
+	test_tenant_assets(k);
 	key_free(k);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	/* remove the scratch files; the directory holds only ours */
 	{
-		const char *names[] = { "lifecycle.db", "bad.db", "tree.db", "verify.db", "tokens.db", "serial.db" };
-		for (size_t i = 0; i < 6; i++) {
+		const char *names[] = { "lifecycle.db", "bad.db", "tree.db", "verify.db", "tokens.db", "serial.db",
+					"replay.db", "vserial.db", "tenant.db" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			char p[300];
 			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
 			unlink(p);
