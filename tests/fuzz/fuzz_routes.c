@@ -17,10 +17,10 @@
  * libmicrohttpd passes it), query (raw, after '?'), Content-Type (empty:
  * none), and the body (the rest).
  *
- * Never sent: POST /v1/jobs and GET /v1/devices, which open real block
- * devices (COMMON safety rule: no device but a test's own loop device), and
- * GET /v1/stream, which suspends its libmicrohttpd connection (there is
- * none here).  The device watch (station) is not started: job events go
+ * Never sent: anything under /v1/jobs but GET, /v1/batches and
+ * /v1/devices, which reach real block devices (COMMON safety rule: no
+ * device but a test's own loop device), and /v1/stream, which suspends its
+ * libmicrohttpd connection (there is none here).  The device watch (station) is not started: job events go
  * nowhere, as station_publish(NULL) allows.
  *
  * Properties (issue 11's hostile-client findings): no answer is a 500; every
@@ -319,6 +319,23 @@ static char *line(char **p, char *end)
 	return s;
 }
 
+/*
+ * Routes that reach real devices (a wipe, a batch of wipes, the device list)
+ * or need a libmicrohttpd connection (the event stream), by prefix, so a
+ * route added under them later is left out too.  Every method: a handler's
+ * method check must not be what stands between the fuzzer and a disk.
+ */
+static int never_sent(const char *method, const char *path)
+{
+	static const char *const prefixes[] = { "/v1/jobs", "/v1/batches", "/v1/devices", "/v1/stream" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(path, prefixes[i], strlen(prefixes[i])) &&
+		    (path[strlen(prefixes[i])] == '\0' || path[strlen(prefixes[i])] == '/'))
+			return strcmp(method, "GET") != 0 || strcmp(prefixes[i], "/v1/jobs") != 0;
+	return 0;
+}
+
 static int is_public(const char *method, const char *path)
 {
 	static const char *const get[] = { "/healthz", "/metrics", "/.well-known/jwks.json", "/v1/keys",
@@ -398,8 +415,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 		return 0;
 	}
-	if ((!strcmp(method, "POST") && !strcmp(path, "/v1/jobs")) ||
-	    (!strcmp(method, "GET") && (!strcmp(path, "/v1/devices") || !strcmp(path, "/v1/stream")))) {
+	if (never_sent(method, path)) {
 		free(buf);
 		return 0;
 	}
