@@ -444,6 +444,8 @@ int sanitize_job_new_from_wipe(const struct wipe_params *wp, struct sanitize_job
 	p->progress_interval = wp->progress_interval;
 	p->resume_pass = wp->resume_pass;
 	p->resume_offset = wp->resume_offset;
+	p->on_error = wp->on_error;	/* issue 13: the API's jobs come this way */
+	p->speed_interval = wp->speed_interval;
 	rc = sanitize_job_new(p, out);
 	free(p);
 	return rc;

@@ -218,7 +218,7 @@ int sanitize_job_new(const struct sanitize_params *p, struct sanitize_job **out)
 /*
  * The same from the overwrite engine's parameters (api/jobs.c keeps
  * struct wipe_params): method, verify, device, identity, state directory,
- * resume point and progress interval are carried over.  0, -EINVAL, -ENOMEM.
+ * resume point, progress interval, on_error and speed interval are carried over.  0, -EINVAL, -ENOMEM.
  */
 int sanitize_job_new_from_wipe(const struct wipe_params *wp, struct sanitize_job **out);
 /* sanitize_job_free(NULL) is a no-op.  Wipes the engines' secrets. */

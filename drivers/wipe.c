@@ -594,11 +594,12 @@ static int run_pass(struct wipe_job *j, struct ioq *q, int fd, unsigned pass, ui
 			j->r.io.recovered++;	/* the retry wrote it all */
 		} else if (j->p.on_error != WIPE_ON_ERROR_CONTINUE) {
 			j->r.resume_offset = bad;
+			pr->seconds += xmono() - t;
 			fail(j, err, (int64_t)bad, "cannot %s %s at offset %llu: %s (after %u retries)", io_verb(1),
 			     j->p.device, (unsigned long long)bad, strerror(err), j->r.io.retries - retries0);
 			return -err;
 		}
-		/* what the rescue wrote is not in pr->bytes: the next run starts after the chunk */
+		/* the rescue wrote (and counted) what it could of the chunk: the next run starts after it */
 		off = chunk + len;
 		if (atomic_load(&j->cancel)) {
 			rc = -ECANCELED;

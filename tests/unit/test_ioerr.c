@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/resource.h>
 
 #include "drivers/sanitize.h"
 #include "tests/unit/tap.h"
@@ -43,6 +46,41 @@ int main(void)
 	CHECK(wipe_on_error_parse("fail", &pol) == 0 && pol == WIPE_ON_ERROR_FAIL, "\"fail\" parses");
 	CHECK_EQ_INT(wipe_on_error_parse("ignore", &pol), -EINVAL, "anything else is refused");
 	CHECK_EQ_INT(WIPE_ON_ERROR_FAIL, 0, "fail is the default (a zeroed params)");
+	{
+		/*
+		 * The API builds its jobs from struct wipe_params: the policy must
+		 * survive sanitize_job_new_from_wipe.  An image file whose writes
+		 * past 2 MiB fail (RLIMIT_FSIZE), no loop device needed.
+		 */
+		char img[] = "/tmp/sz-ioerr-XXXXXX";
+		struct wipe_params wp;
+		struct rlimit old, lim;
+		int fd = mkstemp(img);
+
+		CHECK(fd >= 0 && ftruncate(fd, 4 << 20) == 0, "from wipe params: a 4 MiB image file");
+		memset(&wp, 0, sizeof(wp));
+		snprintf(wp.device, sizeof(wp.device), "%s", img);
+		wp.method = WIPE_CLEAR_ZERO;
+		wp.verify = VERIFY_FULL;
+		wp.allow_regular_file = 1;
+		wp.on_error = WIPE_ON_ERROR_CONTINUE;
+		getrlimit(RLIMIT_FSIZE, &old);
+		signal(SIGXFSZ, SIG_IGN);
+		lim = old;
+		lim.rlim_cur = 2 << 20;
+		setrlimit(RLIMIT_FSIZE, &lim);
+		CHECK_EQ_INT(sanitize_job_new_from_wipe(&wp, &j), 0, "  a job from wipe_params with on_error continue");
+		rc = sanitize_job_run(j, NULL, NULL);
+		setrlimit(RLIMIT_FSIZE, &old);
+		r = sanitize_job_result(j);
+		CHECK(rc == 0 && r->state == WIPE_COMPLETED && r->with_exceptions && r->io.n == 1 &&
+		      r->io.r[0].off == (2u << 20) && r->io.bad_bytes == (2u << 20),
+		      "  the policy carried over: completed with 2 MiB unwritten from 2 MiB (rc %d, %u ranges)", rc, r->io.n);
+		CHECK_EQ_INT(sanitize_result_passed(r, why, sizeof(why)), 0, "  not a pass");
+		sanitize_job_free(j);
+		close(fd);
+		unlink(img);
+	}
 	if (!dev || strncmp(dev, "/dev/loop", 9)) {
 		printf("ok %d # skip SZ_TEST_LOOP names no loop device (tests/t1040-faults.sh sets it)\n", ++tap_n);
 		return tap_done();
