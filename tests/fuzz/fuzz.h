@@ -37,6 +37,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 	} \
 } while (0)
 
+/* The LLVMFuzzerInitialize of a harness with generated seeds: SZ_FUZZ_SEEDS=DIR writes them (write_seeds exits). */
+#define FUZZ_SEEDS_INITIALIZE(write_seeds) \
+	int LLVMFuzzerInitialize(int *argc, char ***argv) \
+	{ \
+		(void)argc; (void)argv; \
+		if (getenv("SZ_FUZZ_SEEDS")) \
+			write_seeds(); \
+		return 0; \
+	}
+
+/* A text a parser hands on (a model, a serial, a message): NUL-terminated within cap, no control characters. */
+static inline void fuzz_check_text(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	FUZZ_CHECK(n < cap);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
+}
+
 /* The seed of Go's PeterNeumann test key (tests/unit/test_note.c), PKCS#8. */
 static const char fuzz_key_pem[] __attribute__((unused)) =
 	"-----BEGIN PRIVATE KEY-----\n"

@@ -79,22 +79,8 @@ static void write_seeds(void)
 	exit(0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc; (void)argv;
-	if (getenv("SZ_FUZZ_SEEDS"))
-		write_seeds();
-	return 0;
-}
+FUZZ_SEEDS_INITIALIZE(write_seeds)
 
-static void check_str(const char *s, size_t cap)
-{
-	size_t n = strnlen(s, cap);
-
-	FUZZ_CHECK(n < cap);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_CHECK((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
-}
 
 static uint64_t u64(const uint8_t *p)
 {
@@ -120,9 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = ata_parse_identify(b, len, &id);
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 		if (rc == 0) {
-			check_str(id.serial, sizeof(id.serial));
-			check_str(id.model, sizeof(id.model));
-			check_str(id.firmware, sizeof(id.firmware));
+			fuzz_check_text(id.serial, sizeof(id.serial));
+			fuzz_check_text(id.model, sizeof(id.model));
+			fuzz_check_text(id.firmware, sizeof(id.firmware));
 			/* words 117-118 (ACS-4 7.12.7.41): 520- and 528-byte sectors exist, so not a power of two */
 			FUZZ_CHECK(id.logical_sector_size >= 512 && id.logical_sector_size <= 65536 &&
 				   id.logical_sector_size % 2 == 0);

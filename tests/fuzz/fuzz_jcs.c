@@ -38,13 +38,7 @@ static void write_seeds(void)
 	exit(0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc; (void)argv;
-	if (getenv("SZ_FUZZ_SEEDS"))
-		write_seeds();
-	return 0;
-}
+FUZZ_SEEDS_INITIALIZE(write_seeds)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -61,22 +61,8 @@ static void write_seeds(void)
 	exit(0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc; (void)argv;
-	if (getenv("SZ_FUZZ_SEEDS"))
-		write_seeds();
-	return 0;
-}
+FUZZ_SEEDS_INITIALIZE(write_seeds)
 
-static void check_str(const char *s, size_t cap)
-{
-	size_t n = strnlen(s, cap);
-
-	FUZZ_CHECK(n < cap);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_CHECK((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -93,9 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = nvme_parse_id_ctrl(b, len, &c);
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 		if (rc == 0) {
-			check_str(c.serial, sizeof(c.serial));
-			check_str(c.model, sizeof(c.model));
-			check_str(c.firmware, sizeof(c.firmware));
+			fuzz_check_text(c.serial, sizeof(c.serial));
+			fuzz_check_text(c.model, sizeof(c.model));
+			fuzz_check_text(c.firmware, sizeof(c.firmware));
 			FUZZ_CHECK(c.format_supported == !!(c.oacs & 0x2));
 		}
 		break;

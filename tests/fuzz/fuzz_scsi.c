@@ -41,22 +41,8 @@ static void write_seeds(void)
 	exit(0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc; (void)argv;
-	if (getenv("SZ_FUZZ_SEEDS"))
-		write_seeds();
-	return 0;
-}
+FUZZ_SEEDS_INITIALIZE(write_seeds)
 
-static void check_str(const char *s, size_t cap)
-{
-	size_t n = strnlen(s, cap);
-
-	FUZZ_CHECK(n < cap);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_CHECK((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -80,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(s.progress >= 0 && s.progress < 1);
 			FUZZ_CHECK(s.key <= 0xf);
 			scsi_sense_str(&s, text, sizeof(text));
-			check_str(text, sizeof(text));
+			fuzz_check_text(text, sizeof(text));
 			scsi_sense_str(&s, text, 1 + data[1] % sizeof(text));
 			FUZZ_CHECK(strlen(text) < 1 + data[1] % sizeof(text));
 		}
@@ -88,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL || rc == -ENOENT);
 		if (rc == 0)
 			FUZZ_CHECK(d >= b && dlen >= 2 && d + dlen <= b + len && d[0] == data[1]);
-		check_str(scsi_key_name(data[1]), 64);
+		fuzz_check_text(scsi_key_name(data[1]), 64);
 		break;
 	}
 	case 1: {
@@ -97,9 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = scsi_parse_inquiry(b, len, &id);
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 		if (rc == 0) {
-			check_str(id.vendor, sizeof(id.vendor));
-			check_str(id.product, sizeof(id.product));
-			check_str(id.revision, sizeof(id.revision));
+			fuzz_check_text(id.vendor, sizeof(id.vendor));
+			fuzz_check_text(id.product, sizeof(id.product));
+			fuzz_check_text(id.revision, sizeof(id.revision));
 			FUZZ_CHECK(id.device_type <= 0x1f);
 		}
 		break;
@@ -110,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = scsi_parse_vpd_serial(b, len, &id);
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 		if (rc == 0)
-			check_str(id.serial, sizeof(id.serial));
+			fuzz_check_text(id.serial, sizeof(id.serial));
 		break;
 	}
 	case 3: {
@@ -119,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = scsi_parse_vpd_devid(b, len, &id);
 		FUZZ_CHECK(rc == 0 || rc == -EINVAL);
 		if (rc == 0 && id.wwn[0]) {
-			check_str(id.wwn, sizeof(id.wwn));
+			fuzz_check_text(id.wwn, sizeof(id.wwn));
 			FUZZ_CHECK(strncmp(id.wwn, "naa.", 4) == 0);
 			for (const char *p = id.wwn + 4; *p; p++)
 				FUZZ_CHECK(isxdigit((unsigned char)*p));
