@@ -404,8 +404,9 @@ static json_t *speed_summary(const json_t *sp)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		json_t *x = json_array_get(w, i);
-		if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > (json_int_t)1 << 50)
-			return NULL;	/* 1 PB in one sample: not a drive's; and sums stay within 64 bits */
+		/* 17.6 TB in one sample is no drive's; under it every sum and product below fits 64 bits */
+		if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > (json_int_t)1 << 44)
+			return NULL;
 		if (json_integer_value(x) > 0)
 			nw++, lastw = i;
 	}

@@ -721,7 +721,9 @@ static void speed(struct pdfctx *c, const json_t *sp)
 		else if (json_integer_value(v) > vmax)
 			vmax = json_integer_value(v);
 	}
-	if (n < 2 || n > CHART_POINTS || vmax <= 0 || !json_is_integer(piv) || json_integer_value(piv) <= 0)
+	/* cert.c's intervals are at most an hour, the profile's 10 of them: anything longer is not ours */
+	if (n < 2 || n > CHART_POINTS || vmax <= 0 || !json_is_integer(piv) || json_integer_value(piv) <= 0 ||
+	    json_integer_value(piv) > 36000000)
 		chart = 0;
 	heading(c, "Speed Profile");
 	need(c, 4 * ROW_H);	/* the rows and the chart beside them stay on one page */

@@ -193,7 +193,7 @@ def speed_rows(sp):
         return None
     pr = sp.get("profile_bytes_per_s") or []
     piv = sp.get("profile_interval_ms")
-    chart = 2 <= len(pr) <= 60 and all(is_int(v) and v >= 0 for v in pr) and max(pr) > 0 and is_int(piv) and piv > 0
+    chart = 2 <= len(pr) <= 60 and all(is_int(v) and v >= 0 for v in pr) and max(pr) > 0 and is_int(piv) and 0 < piv <= 36000000
     if not is_int(sp.get("write_avg_bytes_per_s")):
         rows = [("Write Speed", "no write samples")]
     elif chart:

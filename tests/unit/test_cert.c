@@ -1137,7 +1137,63 @@ static void test_evidence(void)
 	p = issued_payload(l, "bad", NULL, "bad samples");
 	CHECK(!PATH(p, "sanitization", "speed"), "malformed samples: no speed summary");
 	json_decref(p);
+	sanitized_with(l, "huge", "hdd", "clear-zero", "clear",
+		       "{\"speed\":{\"interval_ms\":1,\"written_bytes\":[17592186044417,1]}}");
+	p = issued_payload(l, "huge", NULL, "a sample past 2^44 bytes");
+	CHECK(!PATH(p, "sanitization", "speed"), "a sample no drive writes: no speed summary, no overflow");
+	json_decref(p);
 	ledger_close(l);
+}
+
+/* The evidence rows of the PDF from payloads the ledger would not hold: nothing invented, no chart. */
+static void test_pdf_evidence(void)
+{
+	static const struct {
+		const char *san, *label, *want, *what;
+	} cases[] = {
+		{ "{\"health\":{\"before\":{\"available\":true,\"source\":\"nvme-log\",\"power_on_hours\":\"lots\","
+		  "\"temperature_c\":[1],\"percentage_used\":3},\"after\":5}}", "Before",
+		  "nvme-log: power-on hours unknown, temperature unknown, reallocated sectors",
+		  "health of the wrong types: unknown (the row's first line)" },
+		{ "{\"health\":{\"before\":{\"available\":true,\"source\":\"nvme-log\"},\"after\":5}}", "After",
+		  "not recorded", "an after that is not an object: not recorded" },
+		{ "{\"health\":{\"before\":{\"available\":\"yes\"}}}", "Before", "not available: no reason recorded",
+		  "available not true: not available" },
+		{ "{\"station\":{\"hostname\":7,\"product_name\":\"R740\"}}", "Station", "-, R740",
+		  "a hostname that is no string" },
+		{ "{\"speed\":{\"interval_ms\":9223372036854775807,\"samples\":\"x\",\"profile_bytes_per_s\":[1,2],"
+		  "\"profile_interval_ms\":9223372036854775807,\"write_avg_bytes_per_s\":-5}}", "Minimum / Maximum", NULL,
+		  "an interval past any drive's: no chart, no overflow" },
+		{ "{\"speed\":{\"interval_ms\":1000,\"samples\":2,\"write_samples\":2,\"write_avg_bytes_per_s\":5,"
+		  "\"profile_bytes_per_s\":[1,\"x\"],\"profile_interval_ms\":1000}}", "Write Speed",
+		  "average 0.0 MB/s, minimum 0.0 MB/s, maximum 0.0 MB/s", "a profile with a string: no chart" },
+		{ "{\"hpa_restore\":{\"command\":\"SET MAX ADDRESS\",\"permanent\":true,\"old_max_lba\":\"x\"}}",
+		  "HPA Restored", "SET MAX ADDRESS (permanent), max LBA unknown to unknown", "hpa_restore of wrong types" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *san = json_loads(cases[i].san, 0, NULL);
+		json_t *cert = json_pack("{s:s, s:s, s:{s:s, s:o, s:{s:{s:[s]}}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+					 "payload", "asset_id", "a1", "sanitization", san, "media", "last_host", "host",
+					 "x");
+		char *text = render_text(cert, NULL, cases[i].what), buf[512];
+
+		if (text) {
+			const char *got = pdf_row(text, cases[i].label, buf, sizeof(buf));
+			if (cases[i].want)
+				CHECK_STR(got ? got : "(no row)", cases[i].want, "%s", cases[i].what);
+			else
+				CHECK(!got && !strstr(text, "Chart "), "%s (row %s: %s)", cases[i].what, cases[i].label,
+				      got ? got : "absent");
+			if (i == 0)
+				CHECK(strstr(text, "unknown, media errors unknown, percentage used 3%, failure predicted unknown"),
+				      "health of the wrong types: the rest of the row");
+			CHECK(strstr(text, "Removed From") && pdf_row(text, "Removed From", buf, sizeof(buf)) &&
+			      !strcmp(buf, "host -"), "%s: a host that is no string prints -", cases[i].what);
+			free(text);
+		}
+		json_decref(cert);
+	}
 }
 
 int main(void)
@@ -1156,6 +1212,7 @@ int main(void)
 	test_pdf_paper();
 	test_rev2_record();
 	test_evidence();
+	test_pdf_evidence();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
 	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0rev2.db\0evidence.db\0"; *n; n += strlen(n) + 1) {
