@@ -212,6 +212,28 @@ static void started_job_id(struct ledger *l, uint64_t seq, char *id, size_t len)
 	sqlite3_finalize(s);
 }
 
+/* Every subjects row that says sanitizing must be so by its entries: 0, or -EBADMSG naming the first that is not. */
+static int derived_sanitizing_agrees(struct ledger *l, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(ledger_sqlite(l), "SELECT subject FROM subjects WHERE state = 'sanitizing'", -1, &s,
+			       NULL) != SQLITE_OK)
+		return xerr(err, errlen, -EIO, "cannot read the subjects table: %s", sqlite3_errmsg(ledger_sqlite(l)));
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		const char *subject = (const char *)sqlite3_column_text(s, 0);
+		int st = LC_NONE;
+
+		if (ledger_replayed_state(l, subject, &st, NULL) == 0 && st != LC_SANITIZING)
+			rc = xerr(err, errlen, -EBADMSG, "cannot recover interrupted wipes: for %s the subjects table says "
+				  "'sanitizing' but its entries say '%s'; the ledger was changed behind its back (run "
+				  "ledger verify)", subject, lifecycle_state_name(st));
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int recover(struct api *a, char *err, size_t errlen)
 {
 	struct interrupted x = { 0 };
@@ -236,14 +258,16 @@ static int recover(struct api *a, char *err, size_t errlen)
 		free(x.v);
 		return rc;
 	}
-	/* the derived table must agree before anything is appended on its word */
+	/* the derived table must agree, both ways, before anything is appended */
 	for (size_t i = 0; i < x.n && rc == 0; i++) {
 		int st = LC_NONE;
 		if (ledger_state(l, x.v[i].subject, &st) == 0 && st != LC_SANITIZING)
-			rc = xerr(err, errlen, -EBADMSG, "cannot recover interrupted wipes: %s is %s in the subjects table "
-				  "but sanitizing by its entries; the ledger was changed behind its back (run ledger verify)",
-				  x.v[i].subject, lifecycle_state_name(st));
+			rc = xerr(err, errlen, -EBADMSG, "cannot recover interrupted wipes: for %s the subjects table says "
+				  "'%s' but its entries say 'sanitizing'; the ledger was changed behind its back (run "
+				  "ledger verify)", x.v[i].subject, lifecycle_state_name(st));
 	}
+	if (rc == 0)
+		rc = derived_sanitizing_agrees(l, err, errlen);
 	for (size_t i = 0; i < x.n && rc == 0; i++) {
 		started_job_id(l, x.v[i].started, jobid, sizeof(jobid));
 		json_t *d = json_pack("{s:s, s:s, s:s}", "job_id", jobid, "reason", "interrupted", "error",

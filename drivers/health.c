@@ -201,8 +201,11 @@ int health_parse_scsi_page(const uint8_t *b, size_t len, struct health *h)
 			break;
 		case 0x02:	/* SPC-5 7.3.9 Write / 7.3.7 Read Error Counters: 0006h total uncorrected */
 		case 0x03:
-			if (code == 6 && plen >= 1 && plen <= 8)
-				h->uncorrectable = (h->uncorrectable < 0 ? 0 : h->uncorrectable) + (int64_t)be(v, plen);
+			if (code == 6 && plen >= 1 && plen <= 8) {
+				/* an 8-byte counter may pass INT64_MAX, and so may the sum: saturate, as le128 does */
+				uint64_t cur = h->uncorrectable < 0 ? 0 : (uint64_t)h->uncorrectable, add = be(v, plen);
+				h->uncorrectable = add > (uint64_t)INT64_MAX - cur ? INT64_MAX : (int64_t)(cur + add);
+			}
 			break;
 		case 0x15:	/* SBC-4 6.4.2 Background Scan Results: accumulated power on minutes */
 			if (code == 0 && plen >= 4)

@@ -4,6 +4,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,8 +41,31 @@ static int usage(FILE *f)
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+/*
+ * SQLite maps its WAL index (-shm) into memory; should the state disk fill
+ * while the daemon runs, touching a page it cannot back is a SIGBUS.  Say
+ * so in one line and stop, rather than die silently (issue 11).  Only
+ * async-signal-safe calls: write(2) and _exit(2).
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "sanitizerd: fatal: SIGBUS: a memory-mapped file could not be backed "
+				  "(is the state directory's file system full?)\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_FAIL);
+	_exit(EXIT_FAIL);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))

@@ -12,6 +12,7 @@
 
 #include "audit/ledger.h"
 #include "audit/nist.h"
+#include "drivers/health.h"
 #include "drivers/interlock.h"
 #include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
@@ -173,8 +174,17 @@ json_t *wiprec_station(const char *dmi_dir)
 json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
 		       const char *identity)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "job_id", job_id, "method", method, "verify", verify,
-			 "device", device, "identity", identity, "station", wiprec_station("/sys/class/dmi/id"));
+	struct health *h = calloc(1, sizeof(*h));
+	json_t *health = NULL, *d;
+
+	/* the drive's own health as the wipe starts (its SMART or health log; read commands only) */
+	if (h && health_read(device, h) == 0)
+		health = health_to_json(h);
+	free(h);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", job_id, "method", method, "verify", verify,
+		      "device", device, "identity", identity, "station", wiprec_station("/sys/class/dmi/id"),
+		      "health", health ? health : json_null());
+	return d;
 }
 
 json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanitize_result *r)

@@ -26,10 +26,11 @@ struct blkdev_info;
 json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, const struct blkdev_info *dev,
 			 const char *media_type, uint64_t capacity);
 /*
- * sanitize_started's data: job_id, method, verify, device, identity, and
+ * sanitize_started's data: job_id, method, verify, device, identity,
  * "station", the wipe station's own identifiers (hostname, and DMI's vendor,
  * product, serial and UUID where /sys/class/dmi/id has them; null where it
- * does not).  A new reference or NULL (ENOMEM).
+ * does not), and "health", the drive's health read now (health_to_json;
+ * null when it could not be read).  A new reference or NULL (ENOMEM).
  */
 json_t *wiprec_started(const char *job_id, const char *method, const char *verify, const char *device,
 		       const char *identity);

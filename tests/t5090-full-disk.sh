@@ -80,4 +80,10 @@ test_expect_success 'a kept end whose job the ledger has already recorded is dro
 	[ "$(sqlite3 st/ledger.db "$q")" = 1 ]
 '
 
+test_expect_success_here 'a SIGBUS (what a full disk under the mapped WAL index raises) ends the daemon with a message' '
+	mkdir st2 && sz_serve st2 &&
+	kill -BUS $SZPID; wait $SZPID; code=$?; [ $code = 1 ] &&
+	grep -q "^sanitizerd: fatal: SIGBUS: a memory-mapped file could not be backed" "$TRASH/serve.log"
+'
+
 test_done

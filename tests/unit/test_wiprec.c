@@ -45,6 +45,11 @@ int main(void)
 	CHECK(st && json_is_null(json_object_get(st, "sys_vendor")), "no DMI at all: nulls, not an error");
 	json_decref(st);
 	started = wiprec_started("job_x", "clear-zero", "full", "/dev/loop9", "loop:/srv/a.img");
+	/* a loop device has no drive health: "not available" when the node exists, null when it does not */
+	CHECK(started && json_object_get(started, "health") &&
+	      (json_is_null(json_object_get(started, "health")) ||
+	       json_is_false(json_object_get(json_object_get(started, "health"), "available"))),
+	      "sanitize_started carries the drive's health, or null");
 	CHECK(started && json_is_object(json_object_get(started, "station")) &&
 	      !strcmp(json_string_value(json_object_get(started, "job_id")), "job_x"),
 	      "sanitize_started carries the station");
