@@ -53,6 +53,9 @@ struct history {
 	json_t *shipped, *destroyed;	/* the last ones after `after` */
 	uint64_t shipped_seq, destroyed_seq;
 	json_t *custody;		/* custody_transfer entries after `after` */
+	json_t *deployed;		/* the last deployed entry so far, and the removal after it */
+	json_t *removed_at;
+	json_t *last_host;		/* media.last_host as of the last sanitize_completed */
 };
 
 static void history_clear(struct history *h)
@@ -62,7 +65,34 @@ static void history_clear(struct history *h)
 	json_decref(h->shipped);
 	json_decref(h->destroyed);
 	json_decref(h->custody);
+	json_decref(h->deployed);
+	json_decref(h->removed_at);
+	json_decref(h->last_host);
 	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * The host the drive was removed from: the last deployed entry before the
+ * sanitization (its host, slot and site, string members only) and when it
+ * was removed.  NULL if the drive was never deployed.
+ */
+static json_t *last_host(const struct history *h)
+{
+	static const char *const names[] = { "host", "slot", "site" };
+	const json_t *d = json_object_get(h->deployed, "data");
+	json_t *o;
+
+	if (!h->deployed || !json_is_string(json_object_get(d, "host")))
+		return NULL;
+	o = json_object();
+	for (size_t i = 0; o && i < sizeof(names) / sizeof(names[0]); i++)
+		if (json_is_string(json_object_get(d, names[i])))
+			json_object_set(o, names[i], json_object_get(d, names[i]));
+	if (o && json_is_string(json_object_get(h->deployed, "time")))
+		json_object_set(o, "deployed_at", json_object_get(h->deployed, "time"));
+	if (o && h->removed_at)
+		json_object_set(o, "removed_at", h->removed_at);
+	return o;
 }
 
 static int history_fn(void *ctx, uint64_t seq, const char *text)
@@ -78,9 +108,19 @@ static int history_fn(void *ctx, uint64_t seq, const char *text)
 	}
 	if (!strcmp(type, "enrolled") && !h->enrolled) {
 		slot = &h->enrolled;
+	} else if (!strcmp(type, "deployed")) {
+		/* SPEC section 3: deployed carries host, and may carry slot and site */
+		json_decref(h->removed_at);
+		h->removed_at = NULL;
+		slot = &h->deployed;
+	} else if (!strcmp(type, "removed")) {
+		if (h->deployed && !h->removed_at && json_is_string(json_object_get(e, "time")))
+			h->removed_at = json_incref(json_object_get(e, "time"));
 	} else if (!strcmp(type, "sanitize_completed")) {
 		slot = &h->completed;
 		h->completed_seq = seq;
+		json_decref(h->last_host);
+		h->last_host = last_host(h);
 	} else if (seq > h->after && !strcmp(type, "shipped")) {
 		slot = &h->shipped;
 		h->shipped_seq = seq;
@@ -319,10 +359,131 @@ static json_t *exceptions_of(const json_t *cd)
 	return a;
 }
 
+/* ---- the station's evidence (issue 13) ---- */
+
+/*
+ * The members of src named in names whose values are strings, integers,
+ * booleans or null: the scalars a record of ours holds there.  Anything else
+ * (an array, an object, a member we do not know) is not carried.
+ */
+static json_t *scalars(const json_t *src, const char *const *names)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && names[i]; i++) {
+		json_t *v = json_object_get(src, names[i]);
+		if (v && (json_is_string(v) || json_is_integer(v) || json_is_boolean(v) || json_is_null(v)))
+			json_object_set(o, names[i], v);
+	}
+	return o;
+}
+
+/* at most this many points in the payload's speed profile; the samples are at most 600 (wipe.h) */
+#define SPEED_POINTS 60
+#define SPEED_SAMPLES_MAX 600
+
+/*
+ * A compact speed summary from the written_bytes samples: the count, the
+ * interval, the average over the write samples (those with bytes written),
+ * their minimum and maximum (the last write sample may cover part of an
+ * interval and counts for neither when there are others), and a profile of at
+ * most 60 points (consecutive samples averaged) for the chart.  All integers,
+ * in bytes per second.  The sample arrays themselves (up to 2 x 600 numbers)
+ * stay in the ledger, not in the JWS.  NULL if the samples are malformed.
+ */
+static json_t *speed_summary(const json_t *sp)
+{
+	const json_t *w = json_object_get(sp, "written_bytes"), *ivj = json_object_get(sp, "interval_ms");
+	size_t n = json_array_size(w), nw = 0, lastw = 0, bucket, i;
+	uint64_t sum = 0, min = UINT64_MAX, max = 0, v;
+	json_int_t iv = json_integer_value(ivj);
+	json_t *prof, *o;
+
+	if (!json_is_integer(ivj) || iv <= 0 || iv > 3600000 || !json_is_array(w) || n == 0 ||
+	    n > SPEED_SAMPLES_MAX)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		json_t *x = json_array_get(w, i);
+		/* 17.6 TB in one sample is no drive's; under it every sum and product below fits 64 bits */
+		if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > (json_int_t)1 << 44)
+			return NULL;
+		if (json_integer_value(x) > 0)
+			nw++, lastw = i;
+	}
+	for (i = 0; i < n; i++) {
+		v = (uint64_t)json_integer_value(json_array_get(w, i));
+		sum += v;
+		if (v && (i != lastw || nw == 1)) {
+			min = v < min ? v : min;
+			max = v > max ? v : max;
+		}
+	}
+	bucket = (n + SPEED_POINTS - 1) / SPEED_POINTS;
+	prof = json_array();
+	for (i = 0; prof && i < n; i += bucket) {
+		size_t m = i + bucket <= n ? bucket : n - i;
+		uint64_t s = 0;
+		for (size_t j = 0; j < m; j++)
+			s += (uint64_t)json_integer_value(json_array_get(w, i + j));
+		json_array_append_new(prof, json_integer((json_int_t)(s * 1000 / (m * (uint64_t)iv))));
+	}
+	o = json_pack("{s:I, s:I, s:I, s:o}", "interval_ms", (json_int_t)iv, "samples", (json_int_t)n,
+		      "write_samples", (json_int_t)nw, "profile_bytes_per_s", prof ? prof : json_array());
+	if (o && nw) {
+		json_object_set_new(o, "write_avg_bytes_per_s", json_integer((json_int_t)(sum * 1000 / (nw * (uint64_t)iv))));
+		json_object_set_new(o, "write_min_bytes_per_s", json_integer((json_int_t)(min * 1000 / (uint64_t)iv)));
+		json_object_set_new(o, "write_max_bytes_per_s", json_integer((json_int_t)(max * 1000 / (uint64_t)iv)));
+	}
+	if (o)
+		json_object_set_new(o, "profile_interval_ms", json_integer((json_int_t)bucket * iv));
+	return o;
+}
+
+/*
+ * Issue 13: what the station recorded about the drive and itself, in the
+ * sanitization details: health before and after (drivers/health.c
+ * health_to_json's scalars; the ATA attribute table stays in the ledger),
+ * the station's DMI identifiers, an HPA restore that was performed, and the
+ * speed summary.  Each only when the record has it.
+ */
+static void evidence(json_t *san, const json_t *cd)
+{
+	static const char *const health_names[] = { "available", "source", "note", "power_on_hours",
+		"temperature_c", "reallocated_sectors", "pending_sectors", "uncorrectable_errors", "media_errors",
+		"unsafe_shutdowns", "percentage_used", "available_spare", "critical_warning", "failure_predicted",
+		NULL };
+	static const char *const station_names[] = { "hostname", "sys_vendor", "product_name", "product_serial",
+		"product_uuid", "board_serial", "chassis_serial", NULL };
+	static const char *const hpa_names[] = { "performed", "command", "permanent", "old_max_lba", "new_max_lba",
+		NULL };
+	const json_t *health = json_object_get(cd, "health"), *st = json_object_get(cd, "station");
+	const json_t *hpa = json_object_get(cd, "hpa_restore"), *sp = json_object_get(cd, "speed");
+	json_t *v;
+
+	if (json_is_object(health)) {
+		json_t *hh = json_object();
+		for (int i = 0; hh && i < 2; i++) {
+			const json_t *one = json_object_get(health, i ? "after" : "before");
+			if (json_is_object(one))
+				json_object_set_new(hh, i ? "after" : "before", scalars(one, health_names));
+		}
+		if (hh && json_object_size(hh))
+			json_object_set_new(san, "health", hh);
+		else
+			json_decref(hh);
+	}
+	if (json_is_object(st))
+		json_object_set_new(san, "station", scalars(st, station_names));
+	if (json_is_object(hpa) && json_is_true(json_object_get(hpa, "performed")))
+		json_object_set_new(san, "hpa_restore", scalars(hpa, hpa_names));
+	if (json_is_object(sp) && (v = speed_summary(sp)))
+		json_object_set_new(san, "speed", v);
+}
+
 static json_t *build_payload(const struct cert_config *cfg, const char *origin, const char *cert_id,
 			     const char *asset_id, const char *issued_at, const json_t *req,
 			     const json_t *enrolled, const json_t *completed, uint64_t completed_seq,
-			     const struct nist_row *row)
+			     const struct nist_row *row, const json_t *host)
 {
 	static const char *const media_names[] = { "model", "serial", "property_number", "media_type",
 		"capacity_bytes", "wwn", "source", "tenant", "classification", "data_backed_up", NULL };
@@ -375,6 +536,8 @@ static json_t *build_payload(const struct cert_config *cfg, const char *origin, 
 	if (json_object_get(ed, "vendor"))
 		json_object_set(media, "make", json_object_get(ed, "vendor"));
 	copy_members(media, ed, media_names);
+	if (host)
+		json_object_set(media, "last_host", (json_t *)host);
 	json_object_set_new(p, "media", media);
 	/* sanitization details */
 	set_str(san, "method_type", nist_category_title(row->category));
@@ -411,6 +574,7 @@ static json_t *build_payload(const struct cert_config *cfg, const char *origin, 
 		snprintf(outcome, sizeof(outcome), "passed");
 	set_str(san, "outcome", outcome);
 	json_object_set_new(san, "exceptions", x);
+	evidence(san, cd);
 	if (json_object_get(req, "post_sanitization_classification"))
 		json_object_set(san, "post_sanitization_classification",
 				json_object_get(req, "post_sanitization_classification"));
@@ -633,7 +797,7 @@ int cert_issue(struct ledger *l, const struct sz_key *k, const char *origin,
 	if (rc < 0)
 		goto fail;
 	payload = build_payload(cfg, origin, id, asset_id, now, request, h.enrolled, h.completed,
-				h.completed_seq, row);
+				h.completed_seq, row, h.last_host);
 	rc = payload ? jws_sign_json(k, payload, &jws) : -ENOMEM;
 	if (rc < 0) {
 		xerr(err, errlen, rc, "cannot sign the certificate: %s",

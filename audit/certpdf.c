@@ -13,7 +13,8 @@
 #define PAGE_H 841.89f
 #define MARGIN 42.0f
 #define LABEL_W 150.0f
-#define ROW_H 9.3f
+#define ROW_H 8.7f
+#define HEAD_GAP 2.5f	/* above a section heading */
 #define VAL_MAX 320		/* one formatted payload value: CERT_STR_MAX and a little */
 #define CERT_TEXT_MAX 4096	/* one row's text: the longest value (notes, 2 KiB) and its words */
 
@@ -245,7 +246,7 @@ void cert_pdf_size(uint64_t bytes, char *buf, size_t cap)
 /* Where the QR code ends: rows above it on the first page stop short of it. */
 #define QR_SIZE 130.0f
 #define QR_BOTTOM (PAGE_H - MARGIN - 10 - QR_SIZE)
-#define LINE_H 9.3f
+#define LINE_H 8.9f
 #define EXCEPTIONS_SHOWN 40		/* the rest are in the signed payload, and the page says so */
 
 static float right_edge(const struct pdfctx *c)
@@ -259,7 +260,7 @@ static void need(struct pdfctx *c, float h)
 {
 	char head[128];
 
-	if (c->y - h >= MARGIN - 12)	/* 30 points of bottom margin */
+	if (c->y - h >= MARGIN - 18)	/* 24 points (8.5 mm) of bottom margin */
 		return;
 	c->page = HPDF_AddPage(c->doc);
 	if (!c->page) {
@@ -282,17 +283,17 @@ static void heading(struct pdfctx *c, const char *title)
 {
 	float right;
 
-	need(c, 4 + 2 * ROW_H + 3);
+	need(c, HEAD_GAP + 2 * ROW_H + 3);
 	if (!c->page)
 		return;
-	c->y -= 4;
+	c->y -= HEAD_GAP;
 	right = right_edge(c);
 	HPDF_Page_SetRGBFill(c->page, 0.88f, 0.88f, 0.88f);
-	HPDF_Page_Rectangle(c->page, MARGIN, c->y - 4, right - MARGIN, ROW_H + 3);
+	HPDF_Page_Rectangle(c->page, MARGIN, c->y - 3, right - MARGIN, ROW_H + 2);
 	HPDF_Page_Fill(c->page);
 	HPDF_Page_SetRGBFill(c->page, 0, 0, 0);
 	text_at(c, c->bold, 9.5f, MARGIN + 4, c->y, title);
-	c->y -= ROW_H + 3;
+	c->y -= ROW_H + 2;
 }
 
 /*
@@ -476,7 +477,7 @@ static void signature_line(struct pdfctx *c, const char *role, const json_t *p, 
 			 s_of(p, "name") ? s_of(p, "name") : "", s_of(p, "title") ? ", " : "",
 			 s_of(p, "title") ? s_of(p, "title") : "");
 	text_at(c, c->regular, 8.5f, x, y, who);
-	y -= 20;
+	y -= 17;
 	HPDF_Page_SetLineWidth(c->page, 0.6f);
 	HPDF_Page_MoveTo(c->page, x + 42, y);
 	HPDF_Page_LineTo(c->page, x + w * 0.62f, y);
@@ -609,6 +610,191 @@ static void custody(struct pdfctx *c, const json_t *st)
 	}
 }
 
+/* ---- the station's evidence (issue 13) ---- */
+
+/* An integer member in decimal with thousands separators, else "unknown" (null or absent). */
+static const char *known(const json_t *o, const char *k, char *buf, size_t cap)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if (json_is_integer(v))
+		return grouped(json_integer_value(v), buf, cap);
+	snprintf(buf, cap, "unknown");
+	return buf;
+}
+
+/* bytes per second as MB/s (SI, 1 MB = 1,000,000 bytes), one decimal, rounded half up */
+static const char *mb_s(json_int_t v, char *buf, size_t cap)
+{
+	uint64_t t = v < 0 ? 0 : div_round((uint64_t)v, 100000);
+
+	snprintf(buf, cap, "%llu.%llu MB/s", (unsigned long long)(t / 10), (unsigned long long)(t % 10));
+	return buf;
+}
+
+/* milliseconds as seconds: "1 s", "0.5 s", "0.125 s" */
+static const char *secs(json_int_t ms, char *buf, size_t cap)
+{
+	int n;
+
+	if (ms % 1000 == 0) {
+		snprintf(buf, cap, "%lld s", (long long)(ms / 1000));
+		return buf;
+	}
+	n = snprintf(buf, cap, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+	while (n > 0 && (size_t)n < cap && buf[n - 1] == '0')
+		buf[--n] = 0;
+	snprintf(buf + n, cap - (size_t)n, " s");
+	return buf;
+}
+
+/* One health reading (drivers/health.c health_to_json's scalars, as the payload carries them). */
+static void health_line(const json_t *h, char *line, size_t cap)
+{
+	char a[32], b[32], d[32], e[32], f[32];
+	const json_t *fp = json_object_get(h, "failure_predicted");
+
+	if (!json_is_object(h)) {
+		snprintf(line, cap, "not recorded");
+		return;
+	}
+	if (!json_is_true(json_object_get(h, "available"))) {
+		snprintf(line, cap, "not available: %s", s_of(h, "note") ? s_of(h, "note") : "no reason recorded");
+		return;
+	}
+	snprintf(line, cap, "%s: power-on hours %s, temperature %s%s, reallocated sectors %s, media errors %s,"
+		 " percentage used %s%s, failure predicted %s", s_of(h, "source") ? s_of(h, "source") : "-",
+		 known(h, "power_on_hours", a, sizeof(a)), known(h, "temperature_c", b, sizeof(b)),
+		 json_is_integer(json_object_get(h, "temperature_c")) ? " \u00b0C" : "",
+		 known(h, "reallocated_sectors", d, sizeof(d)), known(h, "media_errors", e, sizeof(e)),
+		 known(h, "percentage_used", f, sizeof(f)), json_is_integer(json_object_get(h, "percentage_used")) ? "%" : "",
+		 json_is_boolean(fp) ? (json_is_true(fp) ? "Yes" : "No") : "unknown");
+}
+
+/*
+ * The drive's health before and after, as read through its own commands;
+ * one row when both read the same (a loop device: not available, why).
+ */
+static void health(struct pdfctx *c, const json_t *h)
+{
+	char line[CERT_TEXT_MAX], after[CERT_TEXT_MAX];
+
+	heading(c, "Health");
+	if (!json_is_object(h)) {
+		row(c, "Health", "not recorded");
+		return;
+	}
+	health_line(json_object_get(h, "before"), line, sizeof(line));
+	health_line(json_object_get(h, "after"), after, sizeof(after));
+	if (!strcmp(line, after)) {
+		row(c, "Before / After", line);
+		return;
+	}
+	row(c, "Before", line);
+	row(c, "After", after);
+}
+
+#define CHART_POINTS 60
+#define CHART_X (MARGIN + LABEL_W + 170)
+
+/*
+ * The write speed: its summary in short rows and, to their right, a small
+ * chart of the profile (throughput over time, libharu lines in a frame,
+ * scaled to the fastest point; its scale is the Chart row).
+ */
+static void speed(struct pdfctx *c, const json_t *sp)
+{
+	const json_t *pr = json_object_get(sp, "profile_bytes_per_s"), *iv = json_object_get(sp, "interval_ms");
+	const json_t *piv = json_object_get(sp, "profile_interval_ms");
+	char line[CERT_TEXT_MAX], a[48], b[48], d[48];
+	size_t n = json_array_size(pr), i;
+	json_int_t vmax = 0;
+	int chart = 1;
+	float x0, x1, top, bottom;
+
+	if (!json_is_object(sp) || !json_is_integer(iv) || json_integer_value(iv) <= 0)
+		return;
+	for (i = 0; i < n && i < CHART_POINTS; i++) {
+		const json_t *v = json_array_get(pr, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			chart = 0;
+		else if (json_integer_value(v) > vmax)
+			vmax = json_integer_value(v);
+	}
+	/* cert.c's intervals are at most an hour, the profile's 10 of them: anything longer is not ours */
+	if (n < 2 || n > CHART_POINTS || vmax <= 0 || !json_is_integer(piv) || json_integer_value(piv) <= 0 ||
+	    json_integer_value(piv) > 36000000)
+		chart = 0;
+	heading(c, "Speed Profile");
+	need(c, 4 * ROW_H);	/* the rows and the chart beside them stay on one page */
+	if (!c->page)
+		return;
+	top = c->y + ROW_H - 2;
+	/* beside a chart the rows are short: average, then minimum / maximum */
+	if (!json_is_integer(json_object_get(sp, "write_avg_bytes_per_s"))) {
+		row(c, "Write Speed", "no write samples");
+	} else {
+		mb_s(json_integer_value(json_object_get(sp, "write_avg_bytes_per_s")), a, sizeof(a));
+		mb_s(json_integer_value(json_object_get(sp, "write_min_bytes_per_s")), b, sizeof(b));
+		mb_s(json_integer_value(json_object_get(sp, "write_max_bytes_per_s")), d, sizeof(d));
+		if (chart) {
+			row(c, "Average Write", a);
+			snprintf(line, sizeof(line), "%s / %s", b, d);
+			row(c, "Minimum / Maximum", line);
+		} else {
+			snprintf(line, sizeof(line), "average %s, minimum %s, maximum %s", a, b, d);
+			row(c, "Write Speed", line);
+		}
+	}
+	snprintf(line, sizeof(line), "%lld of %s, %lld writing", (long long)json_integer_value(json_object_get(sp, "samples")),
+		 secs(json_integer_value(iv), a, sizeof(a)),
+		 (long long)json_integer_value(json_object_get(sp, "write_samples")));
+	row(c, "Samples", line);
+	if (!chart)
+		return;
+	snprintf(line, sizeof(line), "0 to %s over %s", mb_s(vmax, a, sizeof(a)),
+		 secs(json_integer_value(piv) * (json_int_t)n, b, sizeof(b)));
+	row(c, "Chart", line);
+	x0 = CHART_X;
+	x1 = right_edge(c);
+	bottom = c->y + ROW_H - 2;
+	HPDF_Page_SetLineWidth(c->page, 0.5f);
+	HPDF_Page_SetRGBStroke(c->page, 0.6f, 0.6f, 0.6f);
+	HPDF_Page_Rectangle(c->page, x0, bottom, x1 - x0, top - bottom);
+	HPDF_Page_Stroke(c->page);
+	HPDF_Page_SetLineWidth(c->page, 1.0f);
+	HPDF_Page_SetRGBStroke(c->page, 0.1f, 0.3f, 0.7f);
+	for (i = 0; i < n; i++) {
+		float x = x0 + (x1 - x0) * (float)i / (float)(n - 1);
+		float y = bottom + (top - bottom) * (float)((double)json_integer_value(json_array_get(pr, i)) / (double)vmax);
+		if (i == 0)
+			HPDF_Page_MoveTo(c->page, x, y);
+		else
+			HPDF_Page_LineTo(c->page, x, y);
+	}
+	HPDF_Page_Stroke(c->page);
+	HPDF_Page_SetRGBStroke(c->page, 0, 0, 0);
+}
+
+/* The station that ran the job: its hostname and DMI identifiers (/sys/class/dmi/id). */
+static void station_line(const json_t *st, char *line, size_t cap)
+{
+	if (!json_is_object(st)) {
+		snprintf(line, cap, "not recorded");
+		return;
+	}
+	snprintf(line, cap, "%s", s_of(st, "hostname") && *s_of(st, "hostname") ? s_of(st, "hostname") : "-");
+	if (s_of(st, "sys_vendor") || s_of(st, "product_name")) {
+		size_t k = strlen(line);
+		snprintf(line + k, cap - k, ", %s%s%s", s_of(st, "sys_vendor") ? s_of(st, "sys_vendor") : "",
+			 s_of(st, "sys_vendor") && s_of(st, "product_name") ? " " : "",
+			 s_of(st, "product_name") ? s_of(st, "product_name") : "");
+	}
+	append_members(line, cap, st,
+		       (const char *const[]){ "product_serial", "board_serial", "chassis_serial", "product_uuid", NULL },
+		       (const char *const[]){ "serial", "board serial", "chassis serial", "uuid", NULL });
+}
+
 static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, const char *font_path)
 {
 	const json_t *p = json_object_get(cert, "payload"), *org = json_object_get(p, "organization");
@@ -617,11 +803,12 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, c
 	const json_t *st = json_object_get(cert, "status"), *lg = json_object_get(p, "ledger");
 	const json_t *cov = json_object_get(san, "coverage"), *hid = json_object_get(san, "hidden_sectors");
 	const json_t *basis = json_object_get(san, "category_basis"), *val = json_object_get(p, "validation");
-	const json_t *vby = json_object_get(p, "validated_by");
+	const json_t *vby = json_object_get(p, "validated_by"), *lh = json_object_get(media, "last_host");
+	const json_t *hr = json_object_get(san, "hpa_restore");
 	char cap[VAL_MAX], backed[VAL_MAX], nread[VAL_MAX], seq[32], a[VAL_MAX], b[VAL_MAX], line[CERT_TEXT_MAX];
 	float half;
 
-	c->y = PAGE_H - MARGIN - 16;
+	c->y = PAGE_H - MARGIN - 8;
 	text_at(c, c->bold, 17, MARGIN, c->y, "Certificate of Sanitization");
 	c->y -= 15;
 	text_at(c, c->regular, 9, MARGIN, c->y, "NIST SP 800-88 Rev. 2 sanitization record (4.6, Appendix C)");
@@ -665,6 +852,15 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, c
 	row(c, "Source", line);
 	row(c, "Classification", s_of(media, "classification"));
 	row(c, "Data Backed Up", fmt(media, "data_backed_up", backed, sizeof(backed)) ? backed : "Unknown");
+	/* the custody chain: the last host it was deployed on before the sanitization */
+	if (json_is_object(lh)) {
+		snprintf(line, sizeof(line), "host %s", s_of(lh, "host") ? s_of(lh, "host") : "-");
+		append_members(line, sizeof(line), lh, (const char *const[]){ "slot", "site", "removed_at", NULL },
+			       (const char *const[]){ "slot", "site", "removed", NULL });
+	} else {
+		snprintf(line, sizeof(line), "no deployment recorded");
+	}
+	row(c, "Removed From", line);
 
 	heading(c, "Sanitization Details");
 	row(c, "Method Type", s_of(san, "method_type"));
@@ -711,6 +907,17 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, c
 	else
 		row(c, "Category Basis", "not recorded");
 	row(c, "Notes", s_of(san, "notes"));
+	station_line(json_object_get(san, "station"), line, sizeof(line));
+	row(c, "Station", line);
+	if (json_is_object(hr)) {
+		snprintf(line, sizeof(line), "%s%s, max LBA %s to %s", s_of(hr, "command") ? s_of(hr, "command") : "-",
+			 json_is_true(json_object_get(hr, "permanent")) ? " (permanent)" : " (volatile)",
+			 known(hr, "old_max_lba", a, sizeof(a)), known(hr, "new_max_lba", b, sizeof(b)));
+		row(c, "HPA Restored", line);
+	}
+
+	health(c, json_object_get(san, "health"));
+	speed(c, json_object_get(san, "speed"));
 
 	heading(c, "Exceptions");
 	exceptions(c, json_object_get(san, "exceptions"));
@@ -743,28 +950,28 @@ static void draw(struct pdfctx *c, const json_t *cert, const char *verify_url, c
 	/* SPEC section 10: GET /verify/{cert_id}, public; never a loopback or an authenticated route */
 	row(c, "Verify", verify_url ? verify_url : "no public verification URL configured");
 
-	need(c, 4 + ROW_H + 3 + 36);	/* the heading stays with its lines */
+	need(c, HEAD_GAP + ROW_H + 2 + 29);	/* the heading stays with its lines */
 	heading(c, "Signatures");
-	need(c, 36);
+	need(c, 29);
 	if (!c->page)
 		return;
 	half = (PAGE_W - 2 * MARGIN) / 2;
 	signature_line(c, "Performed by", json_object_get(p, "performed_by"), MARGIN + 4, half - 4);
 	signature_line(c, "Validated by", json_is_true(json_object_get(val, "recorded")) ? vby : NULL,
 		       MARGIN + half + 4, half - 4);
-	c->y -= 36;
-	need(c, 10 + 8 + 8);
+	c->y -= 29;
+	need(c, 10 + 7.5f + 7.5f);
 	if (!c->page)
 		return;
 	c->y -= 10;
 	text_at(c, c->regular, 7, MARGIN, c->y,
 		"This page renders a certificate signed with Ed25519 (JWS, RFC 7515/8037) and recorded in a"
 		" tamper-evident ledger.");
-	c->y -= 8;
+	c->y -= 7.5f;
 	text_at(c, c->regular, 7, MARGIN, c->y,
 		"The signed JWS is the evidence: verify it with sanitizerd cert verify or any JOSE library"
 		" against the published JWKS.");
-	c->y -= 8;
+	c->y -= 7.5f;
 	text_at(c, c->regular, 7, MARGIN, c->y,
 		"Sizes are in SI units (1 kB = 1,000 bytes, 1 TB = 1,000,000,000,000 bytes), as drive capacities"
 		" are stated, each beside its exact byte count.");

@@ -145,6 +145,92 @@ def custody_rows(st):
     return rows
 
 
+def known(o, k):
+    v = (o or {}).get(k)
+    return grouped(v) if is_int(v) else "unknown"
+
+
+def mb_s(v):
+    t = v // 100000 + (1 if 2 * (v % 100000) >= 100000 else 0) if v > 0 else 0
+    return "%d.%d MB/s" % (t // 10, t % 10)
+
+
+def secs(ms):
+    if ms % 1000 == 0:
+        return "%d s" % (ms // 1000)
+    return ("%d.%03d" % (ms // 1000, ms % 1000)).rstrip("0") + " s"
+
+
+def health_line(h):
+    """One reading of drivers/health.c health_to_json, as the payload carries it (issue 13)."""
+    if not isinstance(h, dict):
+        return "not recorded"
+    if h.get("available") is not True:
+        return dash("not available: " + (s(h, "note") or "no reason recorded"))
+    t = h.get("temperature_c")
+    pu = h.get("percentage_used")
+    fp = h.get("failure_predicted")
+    return dash("%s: power-on hours %s, temperature %s%s, reallocated sectors %s, media errors %s, "
+                "percentage used %s%s, failure predicted %s" % (
+                    s(h, "source") or "-", known(h, "power_on_hours"), known(h, "temperature_c"),
+                    " \u00b0C" if is_int(t) else "", known(h, "reallocated_sectors"), known(h, "media_errors"),
+                    known(h, "percentage_used"), "%" if is_int(pu) else "",
+                    ("Yes" if fp else "No") if isinstance(fp, bool) else "unknown"))
+
+
+def health_rows(h):
+    if not isinstance(h, dict):
+        return [("Health", "not recorded")]
+    b, a = health_line(h.get("before")), health_line(h.get("after"))
+    if a == b:
+        return [("Before / After", b)]
+    return [("Before", b), ("After", a)]
+
+
+def speed_rows(sp):
+    """The speed summary, and the chart's scale when the profile has 2 to 60 points (None: no section)."""
+    if not isinstance(sp, dict) or not is_int(sp.get("interval_ms")) or sp["interval_ms"] <= 0:
+        return None
+    pr = sp.get("profile_bytes_per_s") or []
+    piv = sp.get("profile_interval_ms")
+    chart = 2 <= len(pr) <= 60 and all(is_int(v) and v >= 0 for v in pr) and max(pr) > 0 and is_int(piv) and 0 < piv <= 36000000
+    if not is_int(sp.get("write_avg_bytes_per_s")):
+        rows = [("Write Speed", "no write samples")]
+    elif chart:
+        rows = [("Average Write", mb_s(sp["write_avg_bytes_per_s"])),
+                ("Minimum / Maximum", "%s / %s" % (mb_s(sp["write_min_bytes_per_s"]), mb_s(sp["write_max_bytes_per_s"])))]
+    else:
+        rows = [("Write Speed", "average %s, minimum %s, maximum %s" % (
+            mb_s(sp["write_avg_bytes_per_s"]), mb_s(sp["write_min_bytes_per_s"]), mb_s(sp["write_max_bytes_per_s"])))]
+    rows.append(("Samples", "%d of %s, %d writing" % (sp.get("samples"), secs(sp["interval_ms"]), sp.get("write_samples"))))
+    if chart:
+        rows.append(("Chart", "0 to %s over %s" % (mb_s(max(pr)), secs(piv * len(pr)))))
+    return rows
+
+
+def station_line(st):
+    if not isinstance(st, dict):
+        return "not recorded"
+    t = s(st, "hostname") or "-"
+    if s(st, "sys_vendor") or s(st, "product_name"):
+        t += ", " + " ".join(x for x in (s(st, "sys_vendor"), s(st, "product_name")) if x)
+    for k, name in (("product_serial", "serial"), ("board_serial", "board serial"),
+                    ("chassis_serial", "chassis serial"), ("product_uuid", "uuid")):
+        if s(st, k):
+            t += ", %s %s" % (name, s(st, k))
+    return dash(t)
+
+
+def removed_from(lh):
+    if not isinstance(lh, dict):
+        return "no deployment recorded"
+    t = "host " + (s(lh, "host") or "-")
+    for k, name in (("slot", "slot"), ("site", "site"), ("removed_at", "removed")):
+        if s(lh, k):
+            t += ", %s %s" % (name, s(lh, k))
+    return dash(t)
+
+
 def expected(p, cert, url):
     media, san = p.get("media", {}), p.get("sanitization", {})
     ver, tool, lg = san.get("verification", {}), san.get("tool", {}), p.get("ledger", {})
@@ -169,6 +255,7 @@ def expected(p, cert, url):
         ("Source", dash(src)),
         ("Classification", dash(s(media, "classification"))),
         ("Data Backed Up", dash(backed if backed is not None else "Unknown")),
+        ("Removed From", removed_from(media.get("last_host"))),
     ]))
 
     br = ver.get("bytes_read")
@@ -210,7 +297,15 @@ def expected(p, cert, url):
         ("Standard Reference", dash(s(san, "nist_reference"))),
         ("Category Basis", cb),
         ("Notes", dash(s(san, "notes"))),
-    ]))
+        ("Station", station_line(san.get("station"))),
+    ] + ([("HPA Restored", dash("%s%s, max LBA %s to %s" % (
+        s(san["hpa_restore"], "command") or "-",
+        " (permanent)" if san["hpa_restore"].get("permanent") is True else " (volatile)",
+        known(san["hpa_restore"], "old_max_lba"), known(san["hpa_restore"], "new_max_lba"))))]
+         if isinstance(san.get("hpa_restore"), dict) else [])))
+    secs.append(("Health", health_rows(san.get("health"))))
+    if speed_rows(san.get("speed")) is not None:
+        secs.append(("Speed Profile", speed_rows(san.get("speed"))))
 
     exc = san.get("exceptions") or []
     rows = []

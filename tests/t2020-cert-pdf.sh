@@ -66,6 +66,68 @@ test_expect_success 'no optional field: each row matches, absent ones print - or
 	[ "$(jq -r .validated_by "$BARE.payload")" = null ]
 '
 
+# blue pixels (the chart's line, RGB 0.1 0.3 0.7) on page 1, from pdftoppm's PPM: 0 without a chart
+blue() { pdftoppm -r 60 -f 1 -l 1 "$1" pg && python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+parts = d.split(None, 4)
+w, h, px = int(parts[1]), int(parts[2]), parts[4]
+print(sum(1 for i in range(0, w * h * 3, 3) if px[i] < 90 and 50 < px[i + 1] < 130 and px[i + 2] > 140))
+' pg-1.ppm; }
+
+test_expect_success 'the station: health, station, removed-from host, HPA restore and a speed chart (issue 13)' '
+	ev evid enrolled "{\"serial\":\"SN-evid\",\"model\":\"X\",\"media_type\":\"hdd\",\"capacity_bytes\":4096,\"tenant\":\"t2\"}" &&
+	ev evid deployed "{\"host\":\"old-host\"}" && ev evid removed "{\"reason\":\"moved\"}" &&
+	ev evid deployed "{\"host\":\"db-17.fra1\",\"slot\":\"bay 4\",\"site\":\"FRA1\"}" &&
+	ev evid removed "{\"reason\":\"decommission\"}" && ev evid retired && ev evid sanitize_started &&
+	w=$(for i in $(seq 1 120); do printf "%s%d" "${sep:-}" $(( i % 10 == 0 ? 50000000 : 180000000 + i * 100000 )); sep=,; done) &&
+	completed evid clear-zero clear ",\"health\":{\"before\":{\"available\":true,\"source\":\"ata-smart\",\"note\":null,\"power_on_hours\":31337,\"temperature_c\":41,\"reallocated_sectors\":8,\"pending_sectors\":0,\"uncorrectable_errors\":0,\"media_errors\":null,\"percentage_used\":null,\"failure_predicted\":false},\"after\":{\"available\":true,\"source\":\"ata-smart\",\"note\":null,\"power_on_hours\":31338,\"temperature_c\":47,\"reallocated_sectors\":8,\"media_errors\":null,\"percentage_used\":null,\"failure_predicted\":true}},\"station\":{\"hostname\":\"wipe-st-2\",\"sys_vendor\":\"Supermicro\",\"product_name\":\"SYS-5019\",\"product_serial\":\"S9911\",\"product_uuid\":null,\"board_serial\":\"B77\",\"chassis_serial\":null},\"hpa_restore\":{\"performed\":true,\"command\":\"SET MAX ADDRESS EXT\",\"permanent\":false,\"old_max_lba\":976773000,\"new_max_lba\":976773167,\"error\":null},\"speed\":{\"interval_ms\":1000,\"written_bytes\":[$w],\"read_bytes\":[]}" &&
+	ID=$("$SZ" cert issue evid --state-dir st | jq -r .id) && render "$ID" https://wipe.example evid &&
+	python3 "$CHECK" evid.payload evid.json evid.txt "https://wipe.example/verify/$ID" >evid.check || { cat evid.check; false; }
+'
+
+test_expect_success 'the station rows, exactly' '
+	grep -q "Removed From  *host db-17.fra1, slot bay 4, site FRA1, removed 20" evid.txt &&
+	grep -q "Before  *ata-smart: power-on hours 31,337, temperature 41 °C, reallocated sectors 8," evid.txt &&
+	grep -A1 "After  *ata-smart: power-on hours 31,338" evid.txt | grep -q "failure predicted Yes" &&
+	grep -q "Station  *wipe-st-2, Supermicro SYS-5019, serial S9911, board serial B77$" evid.txt &&
+	grep -q "HPA Restored  *SET MAX ADDRESS EXT (volatile), max LBA 976,773,000 to 976,773,167$" evid.txt &&
+	grep -q "Samples  *120 of 1 s, 120 writing" evid.txt &&
+	grep -q "Chart  *0 to 191.8 MB/s over 120 s" evid.txt &&
+	grep -q "Average Write  *172.4 MB/s" evid.txt && grep -q "Minimum / Maximum  *50.0 MB/s / 191.9 MB/s" evid.txt &&
+	[ "$(jq -r .sanitization.speed.samples evid.payload)" = 120 ] &&
+	[ "$(jq -r ".sanitization.speed.profile_bytes_per_s | length" evid.payload)" = 60 ] &&
+	[ "$(jq -r ".sanitization.speed.written_bytes" evid.payload)" = null ] &&
+	[ "$(jq -r .media.last_host.host evid.payload)" = db-17.fra1 ] &&
+	for bad in "s/31,337/31,336/" "s/failure predicted Yes/failure predicted No/" "s/db-17.fra1/old-host/" \
+		"s/serial S9911/serial S9912/" "s/50.0 MB.s \/ /51.0 MB\/s \/ /"; do
+		sed "$bad" evid.txt >evid-bad.txt && ! cmp -s evid.txt evid-bad.txt &&
+		! python3 "$CHECK" evid.payload evid.json evid-bad.txt "https://wipe.example/verify/$(jq -r .id evid.json)" >/dev/null ||
+		{ echo "the checker accepted a page edited with $bad"; exit 1; }
+	done
+'
+
+test_expect_success 'the speed chart is drawn when samples exist, and only then' '
+	n=$(blue evid.pdf) && b=$(blue "$BARE.pdf") &&
+	echo "blue pixels: with samples $n, without $b" &&
+	[ "$n" -gt 40 ] && [ "$b" = 0 ] && ! grep -q "Speed Profile" "$BARE.txt"
+'
+
+test_expect_success 'no station evidence (an older record): said so, nothing invented' '
+	grep -q "Removed From  *no deployment recorded$" "$BARE.txt" &&
+	grep -q "Health  *not recorded$" "$BARE.txt" && grep -q "Station  *not recorded$" "$BARE.txt" &&
+	! grep -q "HPA Restored" "$BARE.txt"
+'
+
+test_expect_success 'a loop device: health not available, with the reason' '
+	ev loopy enrolled "{\"serial\":\"SN-loopy\",\"model\":\"X\",\"media_type\":\"hdd\",\"capacity_bytes\":4096,\"tenant\":\"t2\"}" &&
+	ev loopy retired && ev loopy sanitize_started &&
+	completed loopy clear-zero clear ",\"health\":{\"before\":{\"available\":false,\"source\":null,\"note\":\"loop3 has no drive health: it is a loop device\"},\"after\":{\"available\":false,\"source\":null,\"note\":\"loop3 has no drive health: it is a loop device\"}}" &&
+	ID=$("$SZ" cert issue loopy --state-dir st | jq -r .id) && render "$ID" "" loopy &&
+	python3 "$CHECK" loopy.payload loopy.json loopy.txt "" &&
+	grep -q "Before / After  *not available: loop3 has no drive health: it is a loop device$" loopy.txt
+'
+
 test_expect_success 'a record too long for a page: every exception and the whole note, on further pages' '
 	ev long enrolled "{\"serial\":\"SN-long\",\"model\":\"X\",\"media_type\":\"nvme\",\"capacity_bytes\":1000204886016,\"tenant\":\"t2\"}" &&
 	ev long retired && ev long sanitize_started &&

@@ -61,6 +61,14 @@ test_expect_success 'the payload carries the NIST SP 800-88 Rev. 2 record fields
 	jq -e ".payload.sanitization | .outcome == \"passed\" and .category_basis.confirmed == true" cert.json >/dev/null
 '
 
+test_expect_success 'the payload carries the station'"'"'s evidence: health, station, speed, the host it was removed from (issue 13)' '
+	jq -e ".payload.media.last_host | .host == \"db1\" and (.removed_at | type) == \"string\"" cert.json >/dev/null &&
+	jq -e ".payload.sanitization.health | (.before.available == false) and (.after.available == false) and (.before.note | test(\"it is a loop device\"))" cert.json >/dev/null &&
+	jq -e ".payload.sanitization.station.hostname == \"$(hostname)\"" cert.json >/dev/null &&
+	jq -e ".payload.sanitization.speed | .samples >= 1 and .write_samples >= 1 and .write_avg_bytes_per_s > 0 and (has(\"written_bytes\") | not)" cert.json >/dev/null &&
+	jq -e ".payload.sanitization | has(\"hpa_restore\") | not" cert.json >/dev/null
+'
+
 test_expect_success 'roles and tenants: the customer sees its certificate, another tenant gets 404' '
 	[ "$(api GET /v1/certificates/$C "$CUS")" = 200 ] &&
 	[ "$(api GET /v1/certificates/$C "$OTHER")" = 404 ] &&
@@ -153,7 +161,11 @@ test_expect_success 'offline: the certificate verifies from files alone, without
 test_expect_success 'the PDF: one A4 page with the serial and the certificate id' '
 	[ "$(api GET /v1/certificates/$C.pdf "$AUD")" = 200 ] && cp body cert.pdf &&
 	pdftoppm -r 30 -png cert.pdf page && [ "$(ls page*.png | wc -l)" = 1 ] &&
-	pdftotext cert.pdf - >cert.txt && grep -q "$C" cert.txt && grep -q "loop:" cert.txt
+	pdftotext cert.pdf - >cert.txt && grep -q "$C" cert.txt && grep -q "loop:" cert.txt &&
+	pdftotext -q -layout cert.pdf - >cert-layout.txt &&
+	grep -q "Removed From  *host db1, removed 20" cert-layout.txt &&
+	grep -q "Before / After  *not available: loop[0-9]* has no drive health: it is a loop device" cert-layout.txt &&
+	grep -q "Station  *$(hostname)" cert-layout.txt && grep -q "Speed Profile" cert-layout.txt
 '
 
 test_expect_success 'the PDF: the issuer from serve'"'"'s --org-* options, the custody section, the public URL (issue 15)' '

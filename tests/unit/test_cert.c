@@ -1022,6 +1022,180 @@ static void test_pdf_paper(void)
 	json_decref(cert);
 }
 
+/*
+ * Issue 13: the station's evidence.  Health before and after (a whitelist of
+ * its scalars), the station's DMI identifiers, a performed HPA restore, a
+ * compact speed summary (never the raw sample arrays), and the host the drive
+ * was last deployed on before the sanitization.
+ */
+static void test_evidence(void)
+{
+	struct ledger *l = fresh("evidence.db");
+	char data[2048], sp[8192];
+	json_t *p, *d, *x;
+	size_t n = 0;
+
+	/* 10 samples of 1 s: 8 writes (the last one partial), 2 verification reads */
+	n += (size_t)snprintf(sp + n, sizeof(sp) - n, "{\"interval_ms\":1000,\"written_bytes\":[200000000,"
+			      "100000000,300000000,200000000,200000000,200000000,200000000,50000000,0,0],"
+			      "\"read_bytes\":[0,0,0,0,0,0,0,0,400000000,400000000]}");
+	add(l, "ev", "enrolled", "{\"serial\":\"SN-ev\",\"model\":\"M\",\"media_type\":\"hdd\",\"capacity_bytes\":4096,"
+	    "\"tenant\":\"acme\"}");
+	CHECK_EQ_INT(add(l, "ev", "deployed", "{\"host\":\"old-host\",\"slot\":\"1\"}"), 0, "deployed (old)");
+	CHECK_EQ_INT(add(l, "ev", "removed", "{\"reason\":\"moved\"}"), 0, "removed (old)");
+	CHECK_EQ_INT(add(l, "ev", "deployed", "{\"host\":\"db-17\",\"slot\":\"bay 4\",\"site\":\"FRA1\"}"), 0,
+		     "deployed (last)");
+	CHECK_EQ_INT(add(l, "ev", "removed", "{\"reason\":\"decommission\"}"), 0, "removed (last)");
+	add(l, "ev", "retired", "{}");
+	add(l, "ev", "sanitize_started", "{}");
+	snprintf(data, sizeof(data), completed_fmt, "clear-zero", "clear", "passed", "ev");
+	d = json_loads(data, 0, NULL);
+	x = json_loads("{\"health\":{\"before\":{\"available\":true,\"source\":\"ata-smart\",\"note\":null,"
+		       "\"power_on_hours\":12345,\"temperature_c\":35,\"reallocated_sectors\":0,\"pending_sectors\":0,"
+		       "\"uncorrectable_errors\":null,\"media_errors\":null,\"percentage_used\":null,"
+		       "\"failure_predicted\":false,\"ata_attributes\":[{\"id\":9,\"raw\":12345}],\"extra\":\"no\"},"
+		       "\"after\":{\"available\":false,\"source\":null,\"note\":\"a loop device has no SMART\"}},"
+		       "\"station\":{\"hostname\":\"ws-01\",\"sys_vendor\":\"Dell Inc.\",\"product_name\":\"R740\","
+		       "\"product_serial\":\"ABC123\",\"product_uuid\":null,\"board_serial\":null,"
+		       "\"chassis_serial\":null,\"bogus\":\"x\"},"
+		       "\"hpa_restore\":{\"performed\":true,\"command\":\"SET MAX ADDRESS EXT\",\"permanent\":false,"
+		       "\"old_max_lba\":1000,\"new_max_lba\":2000,\"error\":null},"
+		       "\"io_errors\":{\"errors\":0}}", 0, NULL);
+	json_object_update(d, x);
+	json_object_set_new(d, "speed", json_loads(sp, 0, NULL));
+	{
+		char *text = json_dumps(d, JSON_COMPACT);
+		add(l, "ev", "sanitize_completed", text);
+		free(text);
+	}
+	json_decref(d);
+	json_decref(x);
+	p = issued_payload(l, "ev", NULL, "with the station's evidence");
+	CHECK_STR(PSTR(p, "media", "last_host", "host"), "db-17", "last_host: the last deployment before the wipe");
+	CHECK_STR(PSTR(p, "media", "last_host", "slot"), "bay 4", "its slot");
+	CHECK_STR(PSTR(p, "media", "last_host", "site"), "FRA1", "its site");
+	CHECK(PSTR(p, "media", "last_host", "removed_at") && PSTR(p, "media", "last_host", "deployed_at"),
+	      "removed_at and deployed_at carried");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "health", "before", "power_on_hours")), 12345,
+		     "health before: power-on hours");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "health", "before", "temperature_c")), 35,
+		     "health before: temperature");
+	CHECK(json_is_false(PATH(p, "sanitization", "health", "before", "failure_predicted")),
+	      "health before: failure_predicted false");
+	CHECK(json_is_null(PATH(p, "sanitization", "health", "before", "media_errors")), "unknown stays null");
+	CHECK(!PATH(p, "sanitization", "health", "before", "ata_attributes") &&
+	      !PATH(p, "sanitization", "health", "before", "extra"), "no attribute table, no stray member");
+	CHECK(json_is_false(PATH(p, "sanitization", "health", "after", "available")), "health after: not available");
+	CHECK_STR(PSTR(p, "sanitization", "health", "after", "note"), "a loop device has no SMART", "and why");
+	CHECK_STR(PSTR(p, "sanitization", "station", "hostname"), "ws-01", "station hostname");
+	CHECK_STR(PSTR(p, "sanitization", "station", "product_serial"), "ABC123", "station serial");
+	CHECK(json_is_null(PATH(p, "sanitization", "station", "product_uuid")) &&
+	      !PATH(p, "sanitization", "station", "bogus"), "station: null kept, stray member dropped");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "hpa_restore", "new_max_lba")), 2000,
+		     "hpa_restore carried when performed");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "interval_ms")), 1000, "speed interval");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "samples")), 10, "speed: sample count");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "write_samples")), 8, "write samples");
+	/* 1,450,000,000 bytes over 8 s */
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "write_avg_bytes_per_s")), 181250000,
+		     "average write speed");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "write_min_bytes_per_s")), 100000000,
+		     "minimum: the partial last write sample does not count");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "write_max_bytes_per_s")), 300000000,
+		     "maximum");
+	CHECK(!PATH(p, "sanitization", "speed", "written_bytes") && !PATH(p, "sanitization", "speed", "read_bytes"),
+	      "the raw sample arrays are not in the JWS");
+	CHECK_EQ_INT(json_array_size(PATH(p, "sanitization", "speed", "profile_bytes_per_s")), 10,
+		     "a short profile: one point per sample");
+	CHECK_EQ_INT(json_integer_value(json_array_get(PATH(p, "sanitization", "speed", "profile_bytes_per_s"), 2)),
+		     300000000, "profile point 3");
+	json_decref(p);
+
+	/* never deployed, no evidence: nothing invented; 600 samples: a profile of 60 points */
+	sanitized(l, "bare", "hdd", "clear-zero", "clear", "passed");
+	p = issued_payload(l, "bare", NULL, "without evidence");
+	CHECK(!PATH(p, "media", "last_host") && !PATH(p, "sanitization", "health") &&
+	      !PATH(p, "sanitization", "station") && !PATH(p, "sanitization", "speed") &&
+	      !PATH(p, "sanitization", "hpa_restore"), "an older record: no evidence members");
+	json_decref(p);
+	n = (size_t)snprintf(sp, sizeof(sp), "{\"speed\":{\"interval_ms\":500,\"written_bytes\":[");
+	for (int i = 0; i < 600; i++)
+		n += (size_t)snprintf(sp + n, sizeof(sp) - n, "%s%d", i ? "," : "", i < 599 ? 1000000 : 1);
+	snprintf(sp + n, sizeof(sp) - n, "]},\"hpa_restore\":{\"performed\":false,\"error\":\"x\"}}");
+	sanitized_with(l, "many", "hdd", "clear-zero", "clear", sp);
+	p = issued_payload(l, "many", NULL, "600 samples");
+	CHECK_EQ_INT(json_array_size(PATH(p, "sanitization", "speed", "profile_bytes_per_s")), 60, "60 points");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "profile_interval_ms")), 5000,
+		     "each point 10 samples");
+	CHECK_EQ_INT(json_integer_value(PATH(p, "sanitization", "speed", "write_min_bytes_per_s")), 2000000,
+		     "minimum of the full samples");
+	CHECK(!PATH(p, "sanitization", "hpa_restore"), "hpa_restore not performed: not carried");
+	json_decref(p);
+	/* hostile samples: negative or not integers, no summary rather than a wrong one */
+	sanitized_with(l, "bad", "hdd", "clear-zero", "clear",
+		       "{\"speed\":{\"interval_ms\":1000,\"written_bytes\":[1,-5,\"x\"]}}");
+	p = issued_payload(l, "bad", NULL, "bad samples");
+	CHECK(!PATH(p, "sanitization", "speed"), "malformed samples: no speed summary");
+	json_decref(p);
+	sanitized_with(l, "huge", "hdd", "clear-zero", "clear",
+		       "{\"speed\":{\"interval_ms\":1,\"written_bytes\":[17592186044417,1]}}");
+	p = issued_payload(l, "huge", NULL, "a sample past 2^44 bytes");
+	CHECK(!PATH(p, "sanitization", "speed"), "a sample no drive writes: no speed summary, no overflow");
+	json_decref(p);
+	ledger_close(l);
+}
+
+/* The evidence rows of the PDF from payloads the ledger would not hold: nothing invented, no chart. */
+static void test_pdf_evidence(void)
+{
+	static const struct {
+		const char *san, *label, *want, *what;
+	} cases[] = {
+		{ "{\"health\":{\"before\":{\"available\":true,\"source\":\"nvme-log\",\"power_on_hours\":\"lots\","
+		  "\"temperature_c\":[1],\"percentage_used\":3},\"after\":5}}", "Before",
+		  "nvme-log: power-on hours unknown, temperature unknown, reallocated sectors",
+		  "health of the wrong types: unknown (the row's first line)" },
+		{ "{\"health\":{\"before\":{\"available\":true,\"source\":\"nvme-log\"},\"after\":5}}", "After",
+		  "not recorded", "an after that is not an object: not recorded" },
+		{ "{\"health\":{\"before\":{\"available\":\"yes\"}}}", "Before", "not available: no reason recorded",
+		  "available not true: not available" },
+		{ "{\"station\":{\"hostname\":7,\"product_name\":\"R740\"}}", "Station", "-, R740",
+		  "a hostname that is no string" },
+		{ "{\"speed\":{\"interval_ms\":9223372036854775807,\"samples\":\"x\",\"profile_bytes_per_s\":[1,2],"
+		  "\"profile_interval_ms\":9223372036854775807,\"write_avg_bytes_per_s\":-5}}", "Minimum / Maximum", NULL,
+		  "an interval past any drive's: no chart, no overflow" },
+		{ "{\"speed\":{\"interval_ms\":1000,\"samples\":2,\"write_samples\":2,\"write_avg_bytes_per_s\":5,"
+		  "\"profile_bytes_per_s\":[1,\"x\"],\"profile_interval_ms\":1000}}", "Write Speed",
+		  "average 0.0 MB/s, minimum 0.0 MB/s, maximum 0.0 MB/s", "a profile with a string: no chart" },
+		{ "{\"hpa_restore\":{\"command\":\"SET MAX ADDRESS\",\"permanent\":true,\"old_max_lba\":\"x\"}}",
+		  "HPA Restored", "SET MAX ADDRESS (permanent), max LBA unknown to unknown", "hpa_restore of wrong types" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *san = json_loads(cases[i].san, 0, NULL);
+		json_t *cert = json_pack("{s:s, s:s, s:{s:s, s:o, s:{s:{s:[s]}}}}", "id", "crt_AAAAAAAAAAAA", "sha256", "00",
+					 "payload", "asset_id", "a1", "sanitization", san, "media", "last_host", "host",
+					 "x");
+		char *text = render_text(cert, NULL, cases[i].what), buf[512];
+
+		if (text) {
+			const char *got = pdf_row(text, cases[i].label, buf, sizeof(buf));
+			if (cases[i].want)
+				CHECK_STR(got ? got : "(no row)", cases[i].want, "%s", cases[i].what);
+			else
+				CHECK(!got && !strstr(text, "Chart "), "%s (row %s: %s)", cases[i].what, cases[i].label,
+				      got ? got : "absent");
+			if (i == 0)
+				CHECK(strstr(text, "unknown, media errors unknown, percentage used 3%, failure predicted unknown"),
+				      "health of the wrong types: the rest of the row");
+			CHECK(strstr(text, "Removed From") && pdf_row(text, "Removed From", buf, sizeof(buf)) &&
+			      !strcmp(buf, "host -"), "%s: a host that is no string prints -", cases[i].what);
+			free(text);
+		}
+		json_decref(cert);
+	}
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -1037,9 +1211,11 @@ int main(void)
 	test_verify_url();
 	test_pdf_paper();
 	test_rev2_record();
+	test_evidence();
+	test_pdf_evidence();
 	key_free(key);
 	snprintf(cmd, sizeof(cmd), "%s", dir);
-	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0rev2.db\0"; *n; n += strlen(n) + 1) {
+	for (const char *n = "issue.db\0refuse.db\0status.db\0store.db\0rev2.db\0evidence.db\0"; *n; n += strlen(n) + 1) {
 		char p[256];
 		snprintf(p, sizeof(p), "%s/%s", dir, n);
 		unlink(p);
