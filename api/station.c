@@ -67,6 +67,8 @@ struct station {
 	pthread_t ka;
 	pthread_cond_t kacond;
 	int kastop;
+	int enumerated;		/* the devices present at start have all been probed */
+	pthread_cond_t enumcond;
 };
 
 /* ---- events ---- */
@@ -200,6 +202,8 @@ static void *keepalive(void *arg)
 
 	enumerate(s);
 	pthread_mutex_lock(&s->m);
+	s->enumerated = 1;
+	pthread_cond_broadcast(&s->enumcond);
 	while (!s->kastop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += KEEPALIVE_S;
@@ -344,6 +348,14 @@ void h_station_devices(struct req *r, struct resp *out)
 	}
 	l = api_read_acquire(a);
 	pthread_mutex_lock(&s->m);
+	/* just after start: the list once the present devices are probed (10 s at most) */
+	if (!s->enumerated) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 10;
+		while (!s->enumerated && pthread_cond_timedwait(&s->enumcond, &s->m, &ts) == 0)
+			;
+	}
 	for (size_t i = 0; !bad && i < s->ndev; i++) {
 		json_t *o = json_deep_copy(s->dev[i]->json);
 		bad = !o || json_object_set_new(o, "asset", asset_of(a, l, &s->dev[i]->info)) ||
@@ -525,6 +537,7 @@ int station_start(struct api *a, struct station **out, char *err, size_t errlen)
 	s->env.state_dir = a->cfg.state_dir;
 	pthread_mutex_init(&s->m, NULL);
 	pthread_cond_init(&s->kacond, NULL);
+	pthread_cond_init(&s->enumcond, NULL);
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* ids grow across restarts: a Last-Event-ID of an earlier run is below base */
 	s->base = s->last = ((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000) * 1000000;
@@ -585,6 +598,7 @@ void station_free(struct station *s)
 		dev_free(s->dev[i]);
 	free(s->bytes);
 	pthread_cond_destroy(&s->kacond);
+	pthread_cond_destroy(&s->enumcond);
 	pthread_mutex_destroy(&s->m);
 	free(s);
 }

@@ -73,7 +73,8 @@ test_expect_success_here 'SIGTERM: the test daemon exits cleanly' '
 # per thread) warm up in the first jobs, and two malloc arenas, so that each
 # job's new thread does not leave a partly used arena of its own; a job that
 # kept its engine would add about 1.1 MB each (measured: 60 jobs, 29 MB ->
-# 86 MB), a freed one some kB.
+# 86 MB), 33 MB over the 30 measured here; what a freed one leaves (the kept
+# views, the event ring and the SQLite caches filling) stays well under half.
 rss() { awk '/^VmRSS/ { print $2 }' /proc/$SZPID/status; }
 reuse() { # sanitized -> deployed -> removed -> retired
 	[ "$(api POST /v1/assets/$AOK/events "$TECH" '{"type":"deployed","data":{"host":"h"}}')" = 201 ] &&
@@ -92,13 +93,13 @@ test_expect_success_here 'setup: the production daemon over the same ledger' '
 	api GET /v1/assets/$AOK "$TECH" >/dev/null && [ "$(jget state <body)" = sanitized ] && reuse
 '
 
-test_expect_success 'ended jobs free their buffers: 20 wipes in a row grow the daemon by less than 8 MB' '
-	for i in 1 2 3 4 5 6 7 8 9 10; do cycle || exit 1; done &&
+test_expect_success 'ended jobs free their buffers: 30 wipes in a row grow the daemon by less than 15 MB' '
+	for i in $(seq 15); do cycle || exit 1; done &&
 	before=$(rss) &&
-	for i in $(seq 20); do cycle || exit 1; done &&
+	for i in $(seq 30); do cycle || exit 1; done &&
 	after=$(rss) &&
 	echo "VmRSS $before kB -> $after kB" >&2 &&
-	[ $((after - before)) -lt 8192 ]
+	[ $((after - before)) -lt 15360 ]
 '
 
 test_done
