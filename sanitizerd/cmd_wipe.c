@@ -276,20 +276,17 @@ static json_t *scope_json(const struct blkdev_info *d)
 			 "of", d->partition && d->parent[0] ? d->parent : NULL, "bytes", (json_int_t)d->size);
 }
 
-static int print_report(const struct sanitize_result *r, const struct blkdev_info *dev)
+/* One drive's report: the engine's, with the tool and what part of a drive the target was.  NULL on ENOMEM. */
+static json_t *report_json(const struct sanitize_result *r, const struct blkdev_info *dev)
 {
 	json_t *j = sanitize_result_to_json(r);
 
-	if (!j || json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
-	    json_object_set_new(j, "scope", scope_json(dev)) ||
-	    json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
+	if (j && (json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
+		  json_object_set_new(j, "scope", scope_json(dev)))) {
 		json_decref(j);
-		sz_err("cannot render the wipe report: out of memory");
-		return -ENOMEM;
+		return NULL;
 	}
-	json_decref(j);
-	putchar('\n');
-	return fflush(stdout) == 0 ? 0 : -EIO;
+	return j;
 }
 
 /* Show the device and read its identity back from the technician. */
@@ -425,17 +422,16 @@ static void *drive_run(void *arg)
 	return NULL;
 }
 
+/* The reports on stdout: one object for one drive, an array for several.  0, -ENOMEM, -EIO. */
 static int print_reports(struct drive *d, size_t n)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *out;
 	int bad = !a;
 
-	for (size_t i = 0; !bad && i < n; i++) {
-		json_t *j = sanitize_result_to_json(sanitize_job_result(d[i].job));
-		bad = !j || json_object_set_new(j, "tool", json_string("sanitizerd " SZ_VERSION)) ||
-		      json_object_set_new(j, "scope", scope_json(&d[i].dev)) || json_array_append_new(a, j);
-	}
-	if (bad || json_dumpf(a, stdout, JSON_INDENT(2)) < 0) {
+	for (size_t i = 0; !bad && i < n; i++)
+		bad = json_array_append_new(a, report_json(sanitize_job_result(d[i].job), &d[i].dev));
+	out = n == 1 ? json_array_get(a, 0) : a;
+	if (bad || !out || json_dumpf(out, stdout, JSON_INDENT(2)) < 0) {
 		json_decref(a);
 		sz_err("cannot render the wipe report: out of memory");
 		return -ENOMEM;
@@ -608,10 +604,7 @@ int cmd_wipe(int argc, char **argv)
 		/* nothing runs: the drives already recorded as started are recorded as failed */
 		for (i = 0; i < n; i++)
 			rec_end(&d[i].rec, -ECANCELED, sanitize_job_result(d[i].job), &d[i].dev);
-		if (n == 1)
-			print_report(sanitize_job_result(d[0].job), &d[0].dev);
-		else
-			print_reports(d, n);
+		print_reports(d, n);
 		goto out;
 	}
 
@@ -662,7 +655,7 @@ int cmd_wipe(int argc, char **argv)
 				r->verify.mode, r->seconds);
 		failed += rc < 0;
 	}
-	if ((n == 1 ? print_report(sanitize_job_result(d[0].job), &d[0].dev) : print_reports(d, n)) < 0)
+	if (print_reports(d, n) < 0)
 		failed++;
 	ret = failed ? EXIT_FAIL : EXIT_OK;
 out:
