@@ -354,6 +354,12 @@ static void job_end(struct jobs *js, struct job *j, const struct sanitize_result
 	free(j);
 }
 
+/* The ledger could not store an entry (a full disk, an I/O error, busy): trying again may help; a refusal will not. */
+static int store_failed(int rc)
+{
+	return rc == -ENOSPC || rc == -EIO || rc == -EBUSY || rc == -EAGAIN || rc == -ENOMEM;
+}
+
 static void set_record(struct job *j, const char *what)
 {
 	pthread_mutex_lock(&j->owner->m);
@@ -383,7 +389,7 @@ static int record_end(struct job *j, const char *type, const char *actor, json_t
 		rc = append(a, subject, type, actor, data, err, errlen);
 		if (rc == 0 || !kept)
 			break;
-		if (rc != -ENOSPC && rc != -EIO && rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
+		if (!store_failed(rc)) {
 			/* refused, not failed to store: trying again cannot help */
 			api_log(a, "error: job %s: the ledger refused its %s: %s", j->v.id, type, err);
 			break;
@@ -450,7 +456,7 @@ static void *worker(void *arg)
 	if (ok) {
 		rc = record_end(j, "sanitize_completed", actor,
 				wiprec_completed(j->v.id, r, &j->dev, j->media_type, j->capacity), 1, err, sizeof(err));
-		if (rc < 0 && rc != -ENOSPC && rc != -EIO && rc != -EBUSY && rc != -EAGAIN && rc != -ENOMEM) {
+		if (rc < 0 && !store_failed(rc)) {
 			/* a wipe whose evidence the ledger will not take is not a sanitization it can certify */
 			json_t *d = json_pack("{s:s, s:s, s:s}", "job_id", j->v.id, "reason", "record_refused", "error", err);
 			ok = 0;
