@@ -19,6 +19,8 @@
 #include "sanitizerd/state.h"
 #include "sanitizerd/xio.h"
 
+#define DMI_DIR "/sys/class/dmi/id"	/* the station's own identifiers (SMBIOS, through sysfs) */
+
 static json_t *exceptions_json(const struct sanitize_result *r)
 {
 	json_t *a = json_array();
@@ -123,7 +125,7 @@ json_t *wiprec_completed(const char *job_id, const struct sanitize_result *r, co
 			}
 		}
 		bad = bad || json_object_set_new(d, "with_exceptions", json_boolean(r->with_exceptions)) ||
-		      json_object_set_new(d, "station", wiprec_station("/sys/class/dmi/id"));
+		      json_object_set_new(d, "station", wiprec_station(DMI_DIR));
 		json_decref(rep);
 		if (bad) {
 			json_decref(d);
@@ -182,7 +184,7 @@ json_t *wiprec_started(const char *job_id, const char *method, const char *verif
 		health = health_to_json(h);
 	free(h);
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", job_id, "method", method, "verify", verify,
-		      "device", device, "identity", identity, "station", wiprec_station("/sys/class/dmi/id"),
+		      "device", device, "identity", identity, "station", wiprec_station(DMI_DIR),
 		      "health", health ? health : json_null());
 	return d;
 }
@@ -198,7 +200,7 @@ json_t *wiprec_failed(const char *job_id, const char *reason, const struct sanit
 	if (!bad && r->refusal[0])
 		bad = json_object_set_new(d, "refusal", json_string(r->refusal));
 	if (!bad)
-		bad = json_object_set_new(d, "station", wiprec_station("/sys/class/dmi/id"));
+		bad = json_object_set_new(d, "station", wiprec_station(DMI_DIR));
 	/* a purge whose command reached the drive may have erased it even though it failed */
 	if (!bad && r->kind == SANITIZE_PURGE)
 		bad = json_object_set_new(d, "command_sent", json_boolean(r->engine.purge.command_sent));
