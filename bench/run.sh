@@ -7,7 +7,7 @@ trap 'rm -rf --one-file-system "$dir"' EXIT
 echo "## ledger"
 build/bench/ledger --entries "${LEDGER_ENTRIES:-1000000}" --durable "${LEDGER_DURABLE:-3000}" --dir "$dir/ledger"
 for b in bench/*.sh; do
-	[ "$b" = bench/run.sh ] && continue
+	case "$b" in bench/run.sh|bench/lib.sh) continue ;; esac
 	echo
 	echo "## $(basename "$b" .sh)"
 	bash "$b"
