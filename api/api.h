@@ -26,6 +26,7 @@ struct writer;
 struct connguard;
 struct station;
 struct batches;
+struct defer;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -51,6 +52,14 @@ enum {
 	ROLE_ANYONE = 16,	/* no token needed (and none looked at) */
 };
 
+struct resp {
+	unsigned status;
+	char *body;			/* malloc'd */
+	size_t len;
+	const char *ctype;
+	void *stream;			/* a struct MHD_Response * of the handler's own (an event stream), or NULL */
+};
+
 struct req {
 	struct api *api;
 	const char *method;
@@ -66,14 +75,9 @@ struct req {
 	const char *cap[API_MAX_CAPTURES];	/* path parameters, validated */
 	char capbuf[API_MAX_CAPTURES][160];
 	double t0;
-};
-
-struct resp {
-	unsigned status;
-	char *body;			/* malloc'd */
-	size_t len;
-	const char *ctype;
-	void *stream;			/* a struct MHD_Response * of the handler's own (an event stream), or NULL */
+	int deferred;			/* 1 queued on a defer thread, 2 answered there, 3 sent */
+	struct resp dout;		/* the answer a defer thread made */
+	struct req *dnext;		/* the defer queue */
 };
 
 /* Handlers fill *out; they return nothing: every outcome is a response. */
@@ -167,6 +171,7 @@ struct api {
 	struct connguard *guard;	/* request deadlines */
 	struct station *station;	/* live devices and the event stream */
 	struct batches *batches;	/* the batches of this run (api/batches.c) */
+	struct defer *defer;		/* threads that answer POST and DELETE (api/defer.c) */
 };
 
 /* Route handlers, by file. */

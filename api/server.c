@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/connguard.h"
+#include "api/defer.h"
 #include "api/station.h"
 #include "api/jobs.h"
 #include "api/writer.h"
@@ -597,14 +598,38 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->deferred == 1)
+		return MHD_YES;	/* resumed early (cannot happen: only the defer thread resumes) */
+	if (r->deferred == 2) {
+		/* called again after the defer thread resumed us: its answer goes out */
+		r->deferred = 3;
+		finish_log(a, r, r->dout.status);
+		ret = send_resp(c, &r->dout);
+		defer_answered(a->defer);
+		return ret;
+	}
 	connguard_received(a->guard, c);
-	if (r->too_big)
+	if (r->too_big) {
 		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
-	else
+	} else if (a->defer && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		/* a write waits for the ledger's commit: not on this thread (api/defer.c) */
+		MHD_suspend_connection(c);
+		if (defer_submit(a->defer, r) == 0)
+			return MHD_YES;
+		MHD_resume_connection(c);
 		dispatch(r, &out);
+	} else {
+		dispatch(r, &out);
+	}
 	finish_log(a, r, out.status);
 	ret = send_resp(c, &out);
 	return ret;
+}
+
+/* A defer thread's work: route the request; handle() sends r->dout. */
+static void run_deferred(struct req *r)
+{
+	dispatch(r, &r->dout);
 }
 
 #ifdef SZ_TEST_HOOKS
@@ -679,10 +704,29 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	(void)t;
 	connguard_completed(a->guard, c);
 	if (r) {
+		if (r->deferred == 2) {
+			/* answered, and the connection closed before the answer was queued */
+			free(r->dout.body);
+			if (r->dout.stream)
+				MHD_destroy_response(r->dout.stream);
+			defer_answered(a->defer);
+		}
 		free(r->body);
 		free(r);
 		*con_cls = NULL;
 	}
+}
+
+/*
+ * Threads for writing requests: each mostly waits for a group commit, so
+ * twice the HTTP pool, at least 8; more of them in one commit means fewer
+ * fsyncs.  The HTTP pool keeps the reads.
+ */
+static unsigned defer_threads(const struct api *a)
+{
+	unsigned n = a->cfg.threads * 2;
+
+	return n < 8 ? 8 : n > 128 ? 128 : n;
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */
@@ -779,8 +823,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = render_keys(a);
 	if (rc < 0)
 		goto out;
-	/* one read-only connection per HTTP thread and job worker, and a spare */
-	a->nreaders = a->cfg.threads + a->cfg.max_jobs + 2;
+	/* one read-only connection per HTTP thread, defer thread and job worker, and a spare */
+	a->nreaders = a->cfg.threads + defer_threads(a) + a->cfg.max_jobs + 2;
 	a->readers = calloc(a->nreaders, sizeof(*a->readers));
 	lpath = state_path(a->cfg.state_dir, "ledger.db");
 	if (!a->readers || !lpath) {
@@ -800,6 +844,11 @@ int api_start(struct api *a, char *err, size_t errlen)
 	rc = writer_start(a, &a->writer);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
+		goto out;
+	}
+	rc = defer_start(defer_threads(a), run_deferred, &a->defer);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot start the request threads: %s", strerror(-rc));
 		goto out;
 	}
 	rc = jobs_start(a, &a->jobs, err, errlen);
@@ -859,6 +908,7 @@ void api_stop(struct api *a)
 	if (a->jobs)
 		jobs_stop(a->jobs);	/* running wipes stop at a safe point and are recorded */
 	station_close_streams(a->station);	/* streams end after the jobs' last events */
+	defer_stop(a->defer, 5000);	/* writes in flight are answered */
 	if (a->mhd)
 		MHD_stop_daemon(a->mhd);
 	station_free(a->station);
@@ -868,6 +918,8 @@ void api_stop(struct api *a)
 	a->mhd = NULL;
 	connguard_free(a->guard);
 	a->guard = NULL;
+	defer_free(a->defer);
+	a->defer = NULL;
 	jobs_free(a->jobs);
 	a->jobs = NULL;
 	writer_stop(a->writer);

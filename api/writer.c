@@ -50,12 +50,29 @@ static void finish(struct writer *w, struct wop *op, int rc, const char *msg)
 	pthread_mutex_unlock(&w->m);
 }
 
+#ifdef SZ_TEST_HOOKS
+/* test build only: SZ_TEST_WRITER_DELAY_MS=N makes every commit take N ms longer (a slow disk) */
+static void test_delay(void)
+{
+	const char *v = getenv("SZ_TEST_WRITER_DELAY_MS");
+	unsigned long ms = v ? strtoul(v, NULL, 10) : 0;
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	if (ms)
+		nanosleep(&ts, NULL);
+}
+#else
+static void test_delay(void) {}
+#endif
+
 /* All grouped operations of one round: one transaction, one fsync. */
 static void run_group(struct writer *w, struct wop **ops, size_t n)
 {
 	struct ledger *l = w->a->st->ledger;
 	int rc = ledger_begin(l);
 	size_t i;
+
+	test_delay();
 
 	if (rc < 0) {
 		for (i = 0; i < n; i++)

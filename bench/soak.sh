@@ -8,7 +8,7 @@
 # the ledger verified afterwards.  Loopback only, bounded in time.
 set -eu
 cd "$(dirname "$0")/.."
-SZ=$PWD/build/sanitizerd
+SZ=${SZ:-$PWD/build/sanitizerd}
 DUR=${SOAK_SECONDS:-300}
 for t in wrk nginx curl; do command -v $t >/dev/null || { echo "bench/soak.sh: $t missing (scripts/deps.sh bench)" >&2; exit 1; }; done
 tmp=$(mktemp -d /var/tmp/sz-soak.XXXXXX)
