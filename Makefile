@@ -15,7 +15,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -
 LDLIBS_ALL = $(PKG_LIBS) -lhpdf -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(wildcard audit/*.c drivers/*.c api/*.c) $(filter-out sanitizerd/main.c,$(wildcard sanitizerd/*.c))
+LIB_SRC  := $(wildcard util/*.c audit/*.c drivers/*.c core/*.c api/*.c) $(filter-out sanitizerd/main.c,$(wildcard sanitizerd/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/api/openapi_blob.o
 SAN_OBJ  := $(LIB_SRC:%.c=build/asan/obj/%.o) build/obj/api/openapi_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -25,7 +25,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all run check install clean deps unit banned bench fuzz fuzz-build fuzz-smoke
+.PHONY: all run check install clean deps unit banned layers bench fuzz fuzz-build fuzz-smoke
 all: build/sanitizerd
 
 deps:
@@ -79,12 +79,16 @@ unit: $(UNIT_BIN)
 banned:
 	@scripts/banned.sh
 
+# issue 12: no layer includes one above it (scripts/layers.sh lists them)
+layers:
+	@scripts/layers.sh
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	build/sanitizerd serve --listen 127.0.0.1:8420 --state-dir ./var
 
 check: deps
-	@$(MAKE) --no-print-directory banned all unit build/asan/sanitizerd $(HELPER_BIN) $(BENCH_BIN) fuzz-build
+	@$(MAKE) --no-print-directory banned layers all unit build/asan/sanitizerd $(HELPER_BIN) $(BENCH_BIN) fuzz-build
 	@tests/run.sh
 
 bench: deps

@@ -21,8 +21,8 @@
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
 #include "drivers/sanitize.h"
-#include "sanitizerd/wiprec.h"
-#include "sanitizerd/xio.h"
+#include "core/wiprec.h"
+#include "util/xio.h"
 
 #define BATCHES_MAX 256
 #define BATCH_DRIVES_MAX 256

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 enum phase { WAIT_HEADERS, WAIT_BODY, HANDLING };
 

@@ -9,8 +9,8 @@
 #include "audit/certpdf.h"
 #include "audit/jwk.h"
 #include "audit/ledger.h"
-#include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
+#include "util/version.h"
+#include "core/state.h"
 
 struct issue_ctx {
 	struct api *a;

@@ -7,7 +7,7 @@
 #include "api/api.h"
 #include "api/jobs.h"
 #include "audit/ledger.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 void h_health(struct req *r, struct resp *out)
 {

@@ -16,10 +16,10 @@
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
 #include "drivers/sanitize.h"
-#include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/wiprec.h"
-#include "sanitizerd/xio.h"
+#include "util/version.h"
+#include "core/state.h"
+#include "core/wiprec.h"
+#include "util/xio.h"
 
 #define JOBS_MAX 4096		/* jobs accepted and not yet ended */
 #define JOBS_DONE_MAX 256	/* ended jobs whose view is kept in memory, newest first out last */

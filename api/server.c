@@ -23,8 +23,9 @@
 #include "audit/jwk.h"
 #include "audit/ledger.h"
 #include "audit/merkle.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/version.h"
+#include "util/xio.h"
 
 #define ANY ROLE_ANYONE
 #define ADM ROLE_ADMIN
@@ -889,7 +890,7 @@ int api_start(struct api *a, char *err, size_t errlen)
 		rc = -EADDRINUSE;
 		goto out;
 	}
-	api_log(a, "sanitizerd %s listening on %s%s, state %s, origin %s", "0.1.0", a->cfg.listen,
+	api_log(a, "sanitizerd %s listening on %s%s, state %s, origin %s", SZ_VERSION, a->cfg.listen,
 		cert ? " (https)" : "", a->cfg.state_dir, a->st->origin);
 out:
 	if (key)

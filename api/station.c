@@ -15,8 +15,8 @@
 #include "drivers/blkdev.h"
 #include "drivers/devinfo.h"
 #include "drivers/devwatch.h"
-#include "sanitizerd/wiprec.h"
-#include "sanitizerd/xio.h"
+#include "core/wiprec.h"
+#include "util/xio.h"
 
 #define KEEPALIVE_S 15
 

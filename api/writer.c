@@ -14,7 +14,7 @@
 
 #include "api/api.h"
 #include "audit/ledger.h"
-#include "sanitizerd/state.h"
+#include "core/state.h"
 
 struct wop {
 	int (*fn)(struct ledger *l, void *ctx);

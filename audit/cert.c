@@ -20,7 +20,7 @@
 #include "audit/merkle.h"
 #include "audit/nist.h"
 #include "audit/note.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /*
  * Append-only like the ledger's tables: a certificate once issued is never

@@ -15,7 +15,7 @@
 #include "audit/jws.h"
 #include "audit/merkle.h"
 #include "audit/note.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 #define TLOG_PROOF_HEADER "c2sp.org/tlog-proof@v1"
 

@@ -10,7 +10,7 @@
 #include "audit/jcs.h"
 #include "audit/jwk.h"
 #include "audit/keys.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 int jws_sign_raw(const struct sz_key *k, const char *header, size_t header_len,
 		 const void *payload, size_t payload_len, char **out)

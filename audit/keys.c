@@ -11,7 +11,7 @@
 #include <gcrypt.h>
 
 #include "audit/b64.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /*
  * The oldest libgcrypt whose EdDSA behaviour (opaque r/s/q values, the

@@ -16,7 +16,7 @@
 #include "audit/jcs.h"
 #include "audit/lifecycle.h"
 #include "audit/note.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 #define LEDGER_FORMAT "sanitizerd-ledger-v1"
 

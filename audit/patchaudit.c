@@ -10,7 +10,7 @@
 
 #include "audit/jcs.h"
 #include "audit/ledger.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /*
  * The latest `deployed` entry of each asset in state deployed, kept when it

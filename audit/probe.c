@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /* Our markers: a line that is exactly one of these is what counts. */
 #define MARK_OK "SZPROBE_OK"

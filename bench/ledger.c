@@ -18,8 +18,8 @@
 #include "audit/ledger.h"
 #include "audit/merkle.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/xio.h"
 
 static const char *const cycle[] = { "enrolled", "deployed", "removed", "retired", "note" };
 

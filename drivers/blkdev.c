@@ -10,7 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /* The device numbers that make a device "in use": itself, partitions, holders. */
 #define DEVSET_MAX 128

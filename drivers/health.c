@@ -11,7 +11,7 @@
 #include "drivers/nvme.h"
 #include "drivers/scsi.h"
 #include "drivers/sgio.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 #define ATA_CMD_SMART 0xb0
 #define ATA_SMART_READ_DATA 0xd0

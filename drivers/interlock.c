@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 const char *interlock_reason_name(enum interlock_reason r)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 struct ioq_slot {
 	void *buf;

@@ -11,7 +11,7 @@
 
 #include "drivers/pattern.h"
 #include "drivers/verify.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /* libcryptsetup's last error line, so our message can carry it. */
 struct log_buf {

@@ -13,7 +13,7 @@
 #include "drivers/blkdev.h"
 #include "drivers/interlock.h"
 #include "drivers/scsi.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 static const char *const method_names[PURGE_METHOD_COUNT] = {
 	"nvme-sanitize-crypto", "nvme-sanitize-block", "nvme-sanitize-overwrite",

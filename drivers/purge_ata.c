@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "drivers/purge_int.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 static int is_sanitize(enum purge_method m)
 {

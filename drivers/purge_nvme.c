@@ -12,7 +12,7 @@
 
 #include "drivers/interlock.h"
 #include "drivers/purge_int.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 /* ---- the NVM subsystem, from sysfs ---- */
 

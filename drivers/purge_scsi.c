@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "drivers/purge_int.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 static enum scsi_sanitize_sa method_sa(enum purge_method m)
 {

@@ -16,7 +16,7 @@
 #include "drivers/interlock.h"
 #include "drivers/ioq.h"
 #include "drivers/pattern.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 struct sanitize_job {
 	struct sanitize_params p;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "drivers/pattern.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 struct wipe_job {
 	struct wipe_params p;

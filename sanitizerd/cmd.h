@@ -7,8 +7,7 @@
 #define SZ_CMD_H
 #include <stdint.h>
 
-#define SZ_VERSION "0.1.0"
-#define SZ_DEFAULT_STATE_DIR "/var/lib/sanitizerd"
+#include "util/version.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

@@ -18,8 +18,8 @@
 #include "audit/patchaudit.h"
 #include "audit/probe.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/xio.h"
 
 #define SCANNER "sanitizerd-audit-host/" SZ_VERSION
 #define TOKEN_MAX 4096

@@ -15,8 +15,8 @@
 #include "audit/jws.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/xio.h"
 
 static const char cert_usage[] =
 	"usage: sanitizerd cert <command> [options]\n"

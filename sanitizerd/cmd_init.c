@@ -5,7 +5,7 @@
 
 #include "audit/jwk.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
+#include "core/state.h"
 
 static const char init_usage[] =
 	"usage: sanitizerd init [--state-dir D] [--origin NAME]\n"

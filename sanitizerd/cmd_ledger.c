@@ -13,8 +13,8 @@
 #include "audit/b64.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/xio.h"
 
 static const char ledger_usage[] =
 	"usage: sanitizerd ledger <command> [--state-dir D] ...\n"

@@ -16,8 +16,8 @@
 #include "api/api.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/xio.h"
-#include "sanitizerd/state.h"
+#include "util/xio.h"
+#include "core/state.h"
 
 static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"

@@ -24,9 +24,9 @@
 #include "audit/lifecycle.h"
 #include "drivers/sanitize.h"
 #include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/wiprec.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "core/wiprec.h"
+#include "util/xio.h"
 
 /* The ledger side of a local wipe: which asset it is, and the job id it is recorded under. */
 struct rec {

@@ -51,7 +51,7 @@ build_guest() {
 	gcc -std=gnu11 -D_GNU_SOURCE -I"$TOP" -O2 -Wall -static -o "$TRASH/sz-guest" \
 		"$TOP/tests/qemu/sz-guest.c" "$TOP"/drivers/nvme.c "$TOP"/drivers/ata.c "$TOP"/drivers/scsi.c \
 		"$TOP"/drivers/sgio.c "$TOP"/drivers/ident.c "$TOP"/drivers/purge.c "$TOP"/drivers/purge_nvme.c "$TOP"/drivers/purge_ata.c "$TOP"/drivers/purge_scsi.c "$TOP"/drivers/blkdev.c "$TOP"/drivers/interlock.c "$TOP"/drivers/health.c \
-		"$TOP"/sanitizerd/xio.c $(pkg-config --cflags jansson blkid) -lblkid -ljansson -luuid
+		"$TOP"/util/xio.c $(pkg-config --cflags jansson blkid) -lblkid -ljansson -luuid
 }
 
 test_expect_success 'the guest binary links statically against drivers/' '

@@ -42,8 +42,8 @@
 #include "audit/jwk.h"
 #include "audit/ledger.h"
 #include "audit/tokens.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "core/state.h"
+#include "util/xio.h"
 #include "tests/fuzz/fuzz.h"
 
 enum { T_NONE, T_ADMIN, T_TECH, T_AUDITOR, T_ACME, T_OTHER, T_REVOKED, T_RAW, T_N };

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "audit/probe.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 #include "tests/unit/tap.h"
 
 #define HELPERS "build/tests/"

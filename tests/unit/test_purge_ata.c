@@ -16,7 +16,7 @@
 
 #include "drivers/purge_int.h"
 #include "drivers/sanitize.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 #include "tests/unit/tap.h"
 
 static void setw(uint8_t *b, unsigned i, uint16_t v) { b[2 * i] = (uint8_t)v; b[2 * i + 1] = (uint8_t)(v >> 8); }

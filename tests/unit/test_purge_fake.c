@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "drivers/purge_int.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 #include "tests/unit/tap.h"
 
 #define IMG_SIZE (1u << 20)

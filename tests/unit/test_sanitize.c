@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "drivers/sanitize.h"
-#include "sanitizerd/wiprec.h"
+#include "core/wiprec.h"
 #include "tests/unit/tap.h"
 
 static char dir[64];

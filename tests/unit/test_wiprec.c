@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sanitizerd/wiprec.h"
+#include "core/wiprec.h"
 #include "tests/unit/tap.h"
 
 static void put(const char *dir, const char *name, const char *text)

@@ -1,4 +1,4 @@
-#include "sanitizerd/state.h"
+#include "core/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "audit/ledger.h"
 #include "audit/note.h"
 #include "audit/tokens.h"
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 char *state_path(const char *dir, const char *name)
 {

@@ -1,4 +1,4 @@
-#include "sanitizerd/xio.h"
+#include "util/xio.h"
 
 #include <errno.h>
 #include <stdarg.h>

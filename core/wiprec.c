@@ -1,4 +1,4 @@
-#include "sanitizerd/wiprec.h"
+#include "core/wiprec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,9 +15,9 @@
 #include "drivers/health.h"
 #include "drivers/interlock.h"
 #include "drivers/sanitize.h"
-#include "sanitizerd/cmd.h"
-#include "sanitizerd/state.h"
-#include "sanitizerd/xio.h"
+#include "util/version.h"
+#include "core/state.h"
+#include "util/xio.h"
 
 #define DMI_DIR "/sys/class/dmi/id"	/* the station's own identifiers (SMBIOS, through sysfs) */
 
