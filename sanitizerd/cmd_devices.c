@@ -92,7 +92,7 @@ int cmd_devices(int argc, char **argv)
 		env.state_dir = SZ_DEFAULT_STATE_DIR;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -103,13 +103,11 @@ int cmd_devices(int argc, char **argv)
 		case 'h':
 			return sz_usage(devices_usage, 0);
 		default:
-			sz_err("unknown option '%s' (see sanitizerd devices --help)", argv[optind - 1]);
-			return EXIT_USAGE;
+			return sz_opt_error(c, argv);
 		}
 	}
 	if (optind != argc) {
-		sz_err("unexpected argument '%s' (see sanitizerd devices --help)", argv[optind]);
-		return EXIT_USAGE;
+		return sz_extra_arg(argv[optind]);
 	}
 	rc = blkdev_list(&env, &v, &n);
 	if (rc < 0) {
