@@ -47,6 +47,14 @@ test_expect_success 'make deb: a .deb from debian/ with dh, holding the whole se
 	echo "make deb: $(( $(date +%s) - start )) s"
 '
 
+if command -v lintian >/dev/null; then
+	test_expect_success 'lintian: no error and no warning' '
+		timeout 300 lintian --fail-on error,warning "$TRASH/sanitizerd.deb" >lint 2>&1 || { cat lint; exit 1; }
+	'
+else
+	test_skip 'lintian' 'needs lintian (scripts/deps.sh package installs it)'
+fi
+
 # a cached clean root, made again when missing or older than 30 days
 if [ -f "$TARBALL" ] && [ -n "$(find "$TARBALL" -mtime -30)" ]; then
 	have_root=cached

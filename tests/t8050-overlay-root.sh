@@ -31,10 +31,14 @@ fi
 
 # For real: a mount namespace whose / is an overlay over this machine's /
 # (the binary is at the same path inside), as a container sees it.
+# an overlay over / in a mount namespace of its own (it vanishes with it);
+# not where / is itself an overlay: its upper directory cannot be on one
 can_overlay() {
-	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null && grep -qw overlay /proc/filesystems 2>/dev/null ||
-		modprobe overlay 2>/dev/null
-	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null && grep -qw overlay /proc/filesystems
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || return 1
+	grep -qw overlay /proc/filesystems 2>/dev/null || modprobe overlay 2>/dev/null
+	mkdir -p "$TRASH/probe/up" "$TRASH/probe/work" "$TRASH/probe/m" &&
+	unshare -m --propagation private mount -t overlay overlay \
+		-o "lowerdir=/,upperdir=$TRASH/probe/up,workdir=$TRASH/probe/work" "$TRASH/probe/m" 2>/dev/null
 }
 if can_overlay; then
 	test_expect_success 'in a mount namespace whose / is an overlay: devices warns' '
@@ -48,7 +52,7 @@ if can_overlay; then
 		! mountpoint -q merged
 	'
 else
-	test_skip 'devices in an overlay root' 'needs root, unshare(1) and the overlay file system'
+	test_skip 'devices in an overlay root' 'cannot mount an overlay over / here (needs root and unshare(1); / is not an overlay already)'
 fi
 
 test_done
