@@ -1,9 +1,14 @@
 # sanitizerd — hand-written Makefile (STYLE.md rule 12).
-# Targets: all run check install clean bench fuzz fuzz-smoke.
+# Targets: all run check install deb clean bench fuzz fuzz-smoke.
 
 PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode libudev
 CC       ?= cc
 PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 WARN     := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 ifneq ($(CI),)
 WARN     += -Werror
@@ -25,7 +30,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all run check install clean deps unit banned layers bench fuzz fuzz-build fuzz-smoke
+.PHONY: all run check install deb clean deps unit banned layers bench fuzz fuzz-build fuzz-smoke
 all: build/sanitizerd
 
 deps:
@@ -54,7 +59,7 @@ build/asan/libsz.a: $(SAN_OBJ)
 	ar rcs $@ $^
 
 build/sanitizerd: build/obj/sanitizerd/main.o build/libsz.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # the daemon under ASan+UBSan with the test hooks, for the system tests that need them
 build/asan/sanitizerd: build/asan/obj/sanitizerd/main.o build/asan/libsz.a
@@ -132,8 +137,33 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@TESTS=t9000-fuzz tests/run.sh
 
+# The binary, the systemd unit (naming the binary where it was put), the
+# manual pages, bash completion, and the example configuration, which never
+# replaces one that is there (README "Installing").
 install: build/sanitizerd
-	install -D -m 0755 build/sanitizerd $(DESTDIR)$(PREFIX)/sbin/sanitizerd
+	install -D -m 0755 build/sanitizerd $(DESTDIR)$(SBINDIR)/sanitizerd
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/sanitizerd|$(SBINDIR)/sanitizerd|g' dist/sanitizerd.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/sanitizerd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/sanitizerd.service
+	install -D -m 0644 man/sanitizerd.8 $(DESTDIR)$(MANDIR)/man8/sanitizerd.8
+	install -D -m 0644 man/sanitizerd.conf.5 $(DESTDIR)$(MANDIR)/man5/sanitizerd.conf.5
+	install -D -m 0644 dist/sanitizerd.bash-completion $(DESTDIR)$(BASHCOMPDIR)/sanitizerd
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sanitizerd/sanitizerd.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/sanitizerd/sanitizerd.conf"; \
+	else \
+		install -D -m 0644 dist/sanitizerd.conf $(DESTDIR)$(SYSCONFDIR)/sanitizerd/sanitizerd.conf; \
+	fi
+
+# A Debian package with Debian's own tools (debian/, dh), built from a copy
+# of the tree in build/deb/src so that dh's clean leaves this build/ alone;
+# the .deb lands in build/deb/.
+deb: deps
+	@scripts/deps.sh package
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./var . | tar -xf - -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	@ls build/deb/*.deb
 
 clean:
 	rm -rf build

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -106,5 +107,55 @@ int interlock_open(const struct blkdev_info *d, int direct, int *fd, struct inte
 		return refuse(r, INTERLOCK_CHANGED, "cannot wipe %s: device changed since it was probed", d->path);
 	}
 	*fd = f;
+	return 0;
+}
+
+/* proc(5) mountinfo: "id parent maj:min root mountpoint opts [tags] - fstype source superopts". */
+int interlock_root_visible(const struct blkdev_env *env, char *why, size_t whylen)
+{
+	const char *mi = env && env->mountinfo ? env->mountinfo : "/proc/self/mountinfo";
+	const char *sys = env && env->sys ? env->sys : "/sys";
+	char *buf = NULL, *line, *next, fstype[64] = "", source[128] = "", path[4096];
+	unsigned ma = 0, mi_ = 0;
+	int found = 0, rc;
+	size_t len;
+	struct stat st;
+
+	rc = xread_file(mi, 4 << 20, &buf, &len);
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", mi, strerror(-rc));
+		return rc;
+	}
+	for (line = buf; line && *line; line = next) {
+		char *f[5] = { 0 }, *p, *save = NULL;
+		unsigned a, b, k = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		for (p = strtok_r(line, " ", &save); p && k < 5; p = strtok_r(NULL, " ", &save))
+			f[k++] = p;
+		if (k < 5 || strcmp(f[4], "/") || sscanf(f[2], "%u:%u", &a, &b) != 2)
+			continue;
+		while (p && strcmp(p, "-"))
+			p = strtok_r(NULL, " ", &save);
+		found = 1;
+		ma = a;
+		mi_ = b;
+		p = p ? strtok_r(NULL, " ", &save) : NULL;
+		snprintf(fstype, sizeof(fstype), "%s", p ? p : "?");
+		p = p ? strtok_r(NULL, " ", &save) : NULL;
+		snprintf(source, sizeof(source), "%s", p ? p : "?");
+	}
+	free(buf);
+	if (!found) {
+		snprintf(why, whylen, "/ is not a mount point here (a chroot?), so no disk is known to hold it");
+		return 0;
+	}
+	/* a block device the kernel knows has its number under /sys/dev/block */
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sys, ma, mi_);
+	if (ma != 0 && stat(path, &st) == 0)
+		return 1;
+	snprintf(why, whylen, "/ is %s (%s, device %u:%u), not a block device here", fstype, source, ma, mi_);
 	return 0;
 }

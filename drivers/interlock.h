@@ -58,4 +58,17 @@ int interlock_whole(const struct blkdev_info *d, uint64_t capacity, struct inter
  */
 int interlock_open(const struct blkdev_info *d, int direct, int *fd, struct interlock_result *r);
 
+/*
+ * Whether the system-disk check can see the disk that holds "/" (issue 15).
+ * It marks a disk "system" by the device number env->mountinfo gives for
+ * "/"; in a container whose "/" is an overlay (or a tmpfs, or a chroot that
+ * is no mount point) no block device in env->sys has that number, so the
+ * check has nothing to refuse and only the O_EXCL open still protects the
+ * host's disks (from a mounted or claimed one, not from a free one).
+ * 1 visible; 0 not, with why naming what "/" is ("/ is overlay (overlay,
+ * device 0:52), not a block device here"); -errno if mountinfo cannot be
+ * read (why says so).  Looks at the last mount of "/", the one in force.
+ */
+int interlock_root_visible(const struct blkdev_env *env, char *why, size_t whylen);
+
 #endif

@@ -23,8 +23,23 @@ int cmd_wipe(int argc, char **argv);
 
 /* One error line on stderr: "sanitizerd: <message>\n". */
 void sz_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The usage text on stdout (for --help, exit 0) or stderr (exit 2). */
+/*
+ * The command line's one style (issue 15): --help prints the usage text on
+ * stdout and exits 0; a usage error prints one line on stderr,
+ * "sanitizerd: <what is wrong>", main adds "see 'sanitizerd <command>
+ * --help'", nothing goes to stdout, and the exit status is 2.
+ * sz_usage(text, 0) prints text on stdout and returns EXIT_OK; with
+ * to_stderr it prints text on stderr (only for a command given nothing at
+ * all, as git does) and returns EXIT_USAGE.
+ */
 int sz_usage(const char *text, int to_stderr);
+/*
+ * The line for what getopt_long refused (c is what it returned; optstrings
+ * start with ':' so that a missing value is ':'), or for an argument left
+ * over; argv is the vector getopt_long parsed.  Returns EXIT_USAGE.
+ */
+int sz_opt_error(int c, char *const *argv);
+int sz_extra_arg(const char *arg);
 
 /* One compact JSON line on stdout. */
 struct json_t;

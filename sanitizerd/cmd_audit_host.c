@@ -80,7 +80,7 @@ static int parse(int argc, char **argv, struct aopts *o)
 	o->bash = PROBE_DEFAULT_BASH;
 	o->dir = SZ_DEFAULT_STATE_DIR;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->bash = optarg; break;
 		case 'H': o->host = optarg; break;
@@ -97,13 +97,11 @@ static int parse(int argc, char **argv, struct aopts *o)
 			o->timeout_ms = (unsigned)v;
 			break;
 		case 'h': return 1;
-		default: return -1;
+		default: return -sz_opt_error(c, argv);
 		}
 	}
-	if (optind != argc) {
-		sz_err("audit-host takes no arguments, only options");
-		return -1;
-	}
+	if (optind != argc)
+		return -sz_extra_arg(argv[optind]);
 	if ((o->server != NULL) != (o->token_file != NULL)) {
 		sz_err("--server and --token-file go together");
 		return -1;
@@ -285,7 +283,7 @@ int cmd_audit_host(int argc, char **argv)
 
 	rc = parse(argc, argv, &o);
 	if (rc != 0)
-		return sz_usage(audit_host_usage, rc < 0);
+		return rc < 0 ? EXIT_USAGE : sz_usage(audit_host_usage, 0);
 	host = o.host;
 	if (!host) {
 		if (gethostname(hostbuf, sizeof(hostbuf)) < 0) {

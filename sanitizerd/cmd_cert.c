@@ -15,6 +15,7 @@
 #include "audit/jws.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
+#include "core/org.h"
 #include "core/state.h"
 #include "util/xio.h"
 
@@ -23,7 +24,9 @@ static const char cert_usage[] =
 	"\n"
 	"  issue ASSET_ID [--request JSON] [--actor A] [--org NAME] [--org-address A]\n"
 	"                 [--org-phone P] [--base-url URL]\n"
-	"        issue the certificate of the asset's last, verified sanitization;\n"
+	"        issue the certificate of the asset's last, verified sanitization\n"
+	"        (the issuer: --org, --org-address, --org-phone, else what\n"
+	"        sanitizerd init stored);\n"
 	"        prints {\"id\",\"jws\"}\n"
 	"  show ID         the certificate, its status and ledger proof, as JSON\n"
 	"  pdf ID --out FILE [--base-url URL]\n"
@@ -67,7 +70,7 @@ static int parse(int argc, char **argv, struct copts *o)
 	memset(o, 0, sizeof(*o));
 	o->dir = SZ_DEFAULT_STATE_DIR;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'r': o->request = optarg; break;
@@ -82,7 +85,7 @@ static int parse(int argc, char **argv, struct copts *o)
 		case 'v': o->verifier = optarg; break;
 		case 'p': o->proof = optarg; break;
 		case 'h': return 1;
-		default: return -1;
+		default: return -sz_opt_error(c, argv);
 		}
 	}
 	return 0;
@@ -94,6 +97,7 @@ static int do_issue(const struct copts *o, const char *asset)
 				   .org_phone = o->org_phone, .base_url = o->base_url,
 				   .tool_name = "sanitizerd", .tool_version = SZ_VERSION };
 	struct state *st = NULL;
+	struct sz_org org = { 0 };
 	json_t *req = NULL, *out = NULL;
 	json_error_t jerr;
 	char err[512] = "";
@@ -107,6 +111,14 @@ static int do_issue(const struct copts *o, const char *asset)
 		}
 	}
 	rc = state_open(o->dir, STATE_KEY, &st, err, sizeof(err));
+	/* the issuer init stored, for each detail not given here (issue 15) */
+	if (rc == 0 && (rc = org_load(o->dir, &org, err, sizeof(err))) == -ENOENT)
+		rc = 0;
+	if (rc == 0) {
+		cfg.org_name = o->org ? o->org : org.name;
+		cfg.org_address = o->org_address ? o->org_address : org.location;
+		cfg.org_phone = o->org_phone ? o->org_phone : org.phone;
+	}
 	if (rc == 0)
 		rc = cert_issue(st->ledger, st->key, st->origin, &cfg, asset, req,
 				o->actor ? o->actor : "local:cli", &out, err, sizeof(err));
@@ -118,6 +130,7 @@ static int do_issue(const struct copts *o, const char *asset)
 	}
 	json_decref(req);
 	state_free(st);
+	org_clear(&org);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -251,17 +264,19 @@ int cmd_cert(int argc, char **argv)
 	int r;
 
 	if (argc < 2)
-		return sz_usage(cert_usage, 1);
+		return sz_err("cert needs a command"), EXIT_USAGE;
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
 		return sz_usage(cert_usage, 0);
+	if (sub[0] == '-')
+		return sz_err("unknown option '%.200s'", sub), EXIT_USAGE;
 	r = parse(argc - 1, argv + 1, &o);
 	if (r)
-		return sz_usage(cert_usage, r < 0);
+		return r < 0 ? EXIT_USAGE : sz_usage(cert_usage, 0);
 	argc -= 1 + optind;
 	argv += 1 + optind;
 	if (argc != 1) {
-		sz_err("cert %s takes one argument (see sanitizerd cert --help)", sub);
+		sz_err("cert %.64s takes one argument", sub);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(sub, "issue"))
@@ -272,6 +287,6 @@ int cmd_cert(int argc, char **argv)
 		return do_pdf(&o, argv[0]);
 	if (!strcmp(sub, "verify"))
 		return do_verify(&o, argv[0]);
-	sz_err("unknown cert command '%s' (see sanitizerd cert --help)", sub);
+	sz_err("unknown cert command '%.200s'", sub);
 	return EXIT_USAGE;
 }

@@ -11,13 +11,16 @@
 
 #include "drivers/blkdev.h"
 #include "drivers/devinfo.h"
+#include "drivers/interlock.h"
 #include "sanitizerd/cmd.h"
 
 static const char devices_usage[] =
 	"usage: sanitizerd devices [--json] [--state-dir D]\n"
 	"\n"
 	"List the block devices: size, transport, model, identity, and whether a\n"
-	"wipe would be refused (system disk, mounted, held, read-only).\n"
+	"wipe would be refused (system disk, mounted, held, read-only).  When no\n"
+	"block device here holds / (a container on an overlay, a chroot), a warning\n"
+	"on stderr says that the system-disk interlock cannot see the host's disks.\n"
 	"\n"
 	"  --json         the JSON served by GET /v1/devices, with the purge methods\n"
 	"                 each drive reports (identify commands only)\n"
@@ -92,7 +95,7 @@ int cmd_devices(int argc, char **argv)
 		env.state_dir = SZ_DEFAULT_STATE_DIR;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -103,18 +106,30 @@ int cmd_devices(int argc, char **argv)
 		case 'h':
 			return sz_usage(devices_usage, 0);
 		default:
-			sz_err("unknown option '%s' (see sanitizerd devices --help)", argv[optind - 1]);
-			return EXIT_USAGE;
+			return sz_opt_error(c, argv);
 		}
 	}
 	if (optind != argc) {
-		sz_err("unexpected argument '%s' (see sanitizerd devices --help)", argv[optind]);
-		return EXIT_USAGE;
+		return sz_extra_arg(argv[optind]);
 	}
+#ifdef SZ_TEST_HOOKS
+	/* the test build only: a container's mountinfo, without a container */
+	if (getenv("SZ_TEST_MOUNTINFO"))
+		env.mountinfo = getenv("SZ_TEST_MOUNTINFO");
+#endif
 	rc = blkdev_list(&env, &v, &n);
 	if (rc < 0) {
 		sz_err("cannot list block devices: %s", strerror(-rc));
 		return EXIT_FAIL;
+	}
+	/* issue 15: in a container the system-disk check is blind; say so, on stderr */
+	{
+		char why[256] = "";
+
+		if (interlock_root_visible(&env, why, sizeof(why)) <= 0)
+			sz_err("warning: the system-disk interlock cannot see the disk holding /: %s; "
+			       "the host's disks are protected only by the exclusive open (a mounted or "
+			       "claimed disk is refused, a free one is not)", why);
 	}
 	if (json) {
 		j = devinfo_list_to_json(v, n);

@@ -64,7 +64,7 @@ static int parse(int argc, char **argv, struct lopts *o)
 	memset(o, 0, sizeof(*o));
 	o->dir = SZ_DEFAULT_STATE_DIR;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->ledger_file = optarg; break;
@@ -79,7 +79,7 @@ static int parse(int argc, char **argv, struct lopts *o)
 		case 'v': o->verifier = optarg; break;
 		case 'r': o->require_attested = 1; break;
 		case 'h': return 1;
-		default: return -1;
+		default: return -sz_opt_error(c, argv);
 		}
 	}
 	return 0;
@@ -304,25 +304,27 @@ int cmd_ledger(int argc, char **argv)
 	int r;
 
 	if (argc < 2)
-		return sz_usage(ledger_usage, 1);
+		return sz_err("ledger needs a command"), EXIT_USAGE;
 	sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h"))
 		return sz_usage(ledger_usage, 0);
+	if (sub[0] == '-')
+		return sz_err("unknown option '%.200s'", sub), EXIT_USAGE;
 	r = parse(argc - 1, argv + 1, &o);
 	if (r)
-		return sz_usage(ledger_usage, r < 0);
+		return r < 0 ? EXIT_USAGE : sz_usage(ledger_usage, 0);
 	argc -= 1 + optind;
 	argv += 1 + optind;
 	if (!strcmp(sub, "append"))
-		return argc ? sz_usage(ledger_usage, 1) : do_append(&o);
+		return argc ? sz_extra_arg(argv[0]) : do_append(&o);
 	if (!strcmp(sub, "show"))
 		return do_show(&o, argc, argv);
 	if (!strcmp(sub, "proof"))
 		return do_proof(&o, argc, argv);
 	if (!strcmp(sub, "checkpoint"))
-		return argc ? sz_usage(ledger_usage, 1) : do_checkpoint(&o);
+		return argc ? sz_extra_arg(argv[0]) : do_checkpoint(&o);
 	if (!strcmp(sub, "verify"))
-		return argc ? sz_usage(ledger_usage, 1) : do_verify(&o);
-	sz_err("unknown ledger command '%s' (see sanitizerd ledger --help)", sub);
+		return argc ? sz_extra_arg(argv[0]) : do_verify(&o);
+	sz_err("unknown ledger command '%.200s'", sub);
 	return EXIT_USAGE;
 }

@@ -16,8 +16,12 @@
 #include "api/api.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
+#include "core/org.h"
 #include "util/xio.h"
 #include "core/state.h"
+
+#define SERVE_CONFIG_DEFAULT "/etc/sanitizerd/sanitizerd.conf"
+#define SERVE_CONFIG_MAX (64 * 1024)
 
 static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
@@ -26,7 +30,13 @@ static const char serve_usage[] =
 	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
 	"                        [--header-timeout S] [--request-timeout S]\n"
 	"                        [--org-name S] [--org-location S] [--org-phone S] [--public-url URL]\n"
+	"                        [--config FILE]\n"
 	"\n"
+	"Every option that takes a value can also be set in the configuration file\n"
+	"(--config, default " SERVE_CONFIG_DEFAULT "; none when that is missing)\n"
+	"as \"name = value\", the name without its dashes; the command line overrides\n"
+	"it (sanitizerd.conf(5)).  --org-name, --org-location and --org-phone (the\n"
+	"issuer on certificates) default to what sanitizerd init stored in the state.\n"
 	"Run the daemon (default 127.0.0.1:8420, state " SZ_DEFAULT_STATE_DIR ").  The state\n"
 	"is initialised on first start.  A checkpoint is signed at least every N entries\n"
 	"(default 256) and every MS milliseconds (default 5000), and on demand.\n"
@@ -64,89 +74,223 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
+/* Every option that takes a value is also a key of the configuration file. */
+static const struct option serve_opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "state-dir", required_argument, NULL, 'd' },
+	{ "origin", required_argument, NULL, 'o' },
+	{ "tls-cert", required_argument, NULL, 'c' },
+	{ "tls-key", required_argument, NULL, 'k' },
+	{ "log", required_argument, NULL, 'L' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "max-jobs", required_argument, NULL, 'j' },
+	{ "conn-limit", required_argument, NULL, 'C' },
+	{ "conn-timeout", required_argument, NULL, 'T' },
+	{ "checkpoint-every", required_argument, NULL, 'n' },
+	{ "checkpoint-interval", required_argument, NULL, 'i' },
+	{ "conn-per-ip", required_argument, NULL, 'I' },
+	{ "header-timeout", required_argument, NULL, 'H' },
+	{ "request-timeout", required_argument, NULL, 'R' },
+	{ "org-name", required_argument, NULL, 'O' },
+	{ "org-location", required_argument, NULL, 'A' },
+	{ "org-phone", required_argument, NULL, 'P' },
+	{ "public-url", required_argument, NULL, 'U' },
+	{ "config", required_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Apply one option's value (strings are kept, not copied).  0 or -EINVAL. */
+static int apply(struct api_config *cfg, int c, const char *v)
+{
+	switch (c) {
+	case 'l': cfg->listen = v; return 0;
+	case 'd': cfg->state_dir = v; return 0;
+	case 'o': cfg->origin = v; return 0;
+	case 'c': cfg->tls_cert = v; return 0;
+	case 'k': cfg->tls_key = v; return 0;
+	case 'L': cfg->log_path = v; return 0;
+	case 't': return parse_uint(v, 1, 64, &cfg->threads);
+	case 'j': return parse_uint(v, 1, 64, &cfg->max_jobs);
+	case 'C': return parse_uint(v, 1, 65536, &cfg->conn_limit);
+	case 'T': return parse_uint(v, 1, 3600, &cfg->conn_timeout);
+	case 'I': return parse_uint(v, 1, 65536, &cfg->conn_per_ip);
+	case 'H': return parse_uint(v, 1, 3600, &cfg->header_timeout);
+	case 'R': return parse_uint(v, 1, 3600, &cfg->request_timeout);
+	case 'n': return parse_uint(v, 1, 1000000, &cfg->ckpt_every_n);
+	case 'i': return parse_uint(v, 10, 3600000, &cfg->ckpt_every_ms);
+	case 'O': cfg->org_name = v; return 0;
+	case 'A': cfg->org_location = v; return 0;
+	case 'P': cfg->org_phone = v; return 0;
+	case 'U': cfg->public_url = v; return 0;
+	}
+	return -EINVAL;
+}
+
+static char *trim(char *b, char *e)
+{
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	*e = '\0';
+	return b;
+}
+
+/*
+ * The configuration file: "key = value" lines, a key being a long option of
+ * serve without its dashes; '#' starts a comment line; a value may be put in
+ * double quotes (to keep spaces at its ends).  A missing default file is no
+ * configuration; a missing --config file, an unknown key, a key given twice,
+ * a line without '=' or a bad value is an error naming file:line.  The text
+ * is kept in *keep (cfg points into it; the caller frees it).  0, or -EINVAL
+ * with the message printed.
+ */
+static int load_config(const char *path, int named, struct api_config *cfg, char **keep)
+{
+	char *text = NULL, *line, *next;
+	unsigned lineno = 0, seen[sizeof(serve_opts) / sizeof(serve_opts[0])] = { 0 };
+	size_t len;
+	int rc;
+
+	*keep = NULL;
+	rc = xread_file(path, SERVE_CONFIG_MAX, &text, &len);
+	if (rc == -ENOENT && !named)
+		return 0;
+	if (rc < 0) {
+		sz_err("cannot read %s: %s", path, rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
+		return -EINVAL;
+	}
+	*keep = text;
+	if (strlen(text) != len) {
+		sz_err("%s: a NUL byte in the file", path);
+		return -EINVAL;
+	}
+	for (line = text; line && *line; line = next) {
+		char *eq, *key, *val;
+		size_t i, n;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		key = trim(line, line + strlen(line));
+		if (!*key || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			sz_err("%s:%u: want key = value", path, lineno);
+			return -EINVAL;
+		}
+		val = trim(eq + 1, eq + 1 + strlen(eq + 1));
+		key = trim(key, eq);
+		n = strlen(val);
+		if (n >= 2 && val[0] == '"' && val[n - 1] == '"') {
+			val[n - 1] = '\0';
+			val++;
+		} else if (n && (val[0] == '"' || val[n - 1] == '"')) {
+			sz_err("%s:%u: unbalanced quote in the value of %.64s", path, lineno, key);
+			return -EINVAL;
+		}
+		for (i = 0; serve_opts[i].name; i++)
+			if (serve_opts[i].has_arg == required_argument && serve_opts[i].val != 'F' &&
+			    !strcmp(serve_opts[i].name, key))
+				break;
+		if (!serve_opts[i].name) {
+			sz_err("%s:%u: unknown key '%.64s' (the keys are serve's options: see sanitizerd.conf(5))",
+			       path, lineno, key);
+			return -EINVAL;
+		}
+		if (seen[i]) {
+			sz_err("%s:%u: %s is already set on line %u", path, lineno, key, seen[i]);
+			return -EINVAL;
+		}
+		seen[i] = lineno;
+		if (!*val || apply(cfg, serve_opts[i].val, val) < 0) {
+			sz_err("%s:%u: invalid value '%.200s' for %s", path, lineno, val, key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The issuer from the state directory (sanitizerd init --org-*), for each
+ * detail neither the command line nor the configuration set.  The strings
+ * go to *o, which the caller clears after the daemon stops.
+ */
+static void org_defaults(struct api_config *cfg, struct sz_org *o)
+{
+	char err[512] = "";
+
+	if (org_load(cfg->state_dir, o, err, sizeof(err)) < 0 && err[0])
+		sz_err("%s (the issuer on certificates stays as configured)", err);
+	if (!cfg->org_name)
+		cfg->org_name = o->name ? o->name : "";
+	if (!cfg->org_location)
+		cfg->org_location = o->location ? o->location : "";
+	if (!cfg->org_phone)
+		cfg->org_phone = o->phone ? o->phone : "";
+}
+
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "origin", required_argument, NULL, 'o' },
-		{ "tls-cert", required_argument, NULL, 'c' },
-		{ "tls-key", required_argument, NULL, 'k' },
-		{ "log", required_argument, NULL, 'L' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "max-jobs", required_argument, NULL, 'j' },
-		{ "conn-limit", required_argument, NULL, 'C' },
-		{ "conn-timeout", required_argument, NULL, 'T' },
-		{ "checkpoint-every", required_argument, NULL, 'n' },
-		{ "checkpoint-interval", required_argument, NULL, 'i' },
-		{ "conn-per-ip", required_argument, NULL, 'I' },
-		{ "header-timeout", required_argument, NULL, 'H' },
-		{ "request-timeout", required_argument, NULL, 'R' },
-		{ "org-name", required_argument, NULL, 'O' },
-		{ "org-location", required_argument, NULL, 'A' },
-		{ "org-phone", required_argument, NULL, 'P' },
-		{ "public-url", required_argument, NULL, 'U' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct api *a;
-	char err[600] = "";
+	struct sz_org org = { 0 };
+	struct { int c, li; const char *v; } *given = NULL;
+	const char *config = SERVE_CONFIG_DEFAULT;
+	char err[600] = "", *conf_text = NULL;
 	sigset_t set;
-	int c, created, rc, sig;
+	int c, created, rc, sig, li = 0, ngiven = 0, named = 0;
 
 	a = calloc(1, sizeof(*a));
-	if (!a)
+	given = calloc((size_t)argc + 1, sizeof(*given));
+	if (!a || !given) {
+		free(a);
+		free(given);
 		return EXIT_FAIL;
+	}
 	a->cfg = (struct api_config){
 		.listen = "127.0.0.1:8420", .state_dir = SZ_DEFAULT_STATE_DIR, .threads = default_threads(),
 		.conn_limit = 512, .conn_timeout = 30, .conn_per_ip = 64, .header_timeout = 10, .request_timeout = 60, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
-		.max_jobs = 4, .org_name = "", .org_location = "", .org_phone = "",
-		.public_url = "http://127.0.0.1:8420",
+		.max_jobs = 4, .public_url = "http://127.0.0.1:8420",
 	};
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	/* the command line first, kept; the file; then the command line over it */
+	while ((c = getopt_long(argc, argv, ":", serve_opts, &li)) != -1) {
 		switch (c) {
-		case 'l': a->cfg.listen = optarg; break;
-		case 'd': a->cfg.state_dir = optarg; break;
-		case 'o': a->cfg.origin = optarg; break;
-		case 'c': a->cfg.tls_cert = optarg; break;
-		case 'k': a->cfg.tls_key = optarg; break;
-		case 'L': a->cfg.log_path = optarg; break;
-		case 't': rc = parse_uint(optarg, 1, 64, &a->cfg.threads); goto check;
-		case 'j': rc = parse_uint(optarg, 1, 64, &a->cfg.max_jobs); goto check;
-		case 'C': rc = parse_uint(optarg, 1, 65536, &a->cfg.conn_limit); goto check;
-		case 'T': rc = parse_uint(optarg, 1, 3600, &a->cfg.conn_timeout); goto check;
-		case 'I': rc = parse_uint(optarg, 1, 65536, &a->cfg.conn_per_ip); goto check;
-		case 'H': rc = parse_uint(optarg, 1, 3600, &a->cfg.header_timeout); goto check;
-		case 'R': rc = parse_uint(optarg, 1, 3600, &a->cfg.request_timeout); goto check;
-		case 'n': rc = parse_uint(optarg, 1, 1000000, &a->cfg.ckpt_every_n); goto check;
-		case 'i': rc = parse_uint(optarg, 10, 3600000, &a->cfg.ckpt_every_ms); goto check;
-		case 'O': a->cfg.org_name = optarg; break;
-		case 'A': a->cfg.org_location = optarg; break;
-		case 'P': a->cfg.org_phone = optarg; break;
-		case 'U': a->cfg.public_url = optarg; break;
-		case 'h': free(a); return sz_usage(serve_usage, 0);
-		default: free(a); return sz_usage(serve_usage, 1);
-		}
-		continue;
-check:
-		if (rc < 0) {
-			sz_err("invalid value '%s' for an option (see sanitizerd serve --help)", optarg);
-			free(a);
-			return EXIT_USAGE;
+		case 'h': free(a); free(given); return sz_usage(serve_usage, 0);
+		case 'F': config = optarg; named = 1; break;
+		case ':': case '?': free(a); free(given); return sz_opt_error(c, argv);
+		default:
+			given[ngiven].c = c;
+			given[ngiven].li = li;
+			given[ngiven++].v = optarg;
+			break;
 		}
 	}
+	rc = EXIT_USAGE;
 	if (optind != argc) {
-		free(a);
-		return sz_usage(serve_usage, 1);
+		sz_extra_arg(argv[optind]);
+		goto out_free;
 	}
+	if (load_config(config, named, &a->cfg, &conf_text) < 0)
+		goto out_free;
+	for (int i = 0; i < ngiven; i++)
+		if (apply(&a->cfg, given[i].c, given[i].v) < 0) {
+			sz_err("invalid value '%.200s' for --%s", given[i].v, serve_opts[given[i].li].name);
+			goto out_free;
+		}
+	free(given);
+	given = NULL;
 	rc = state_init(a->cfg.state_dir, a->cfg.origin, &created, err, sizeof(err));
 	if (rc == 0)
 		rc = state_open(a->cfg.state_dir, STATE_KEY, &a->st, err, sizeof(err));
 	if (rc < 0) {
 		sz_err("%s", err);
-		free(a);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto out_free;
 	}
+	org_defaults(&a->cfg, &org);
 	if (created)
 		fprintf(stderr, "sanitizerd: initialised %s; the admin token is in %s/admin.token\n",
 			a->cfg.state_dir, a->cfg.state_dir);
@@ -166,8 +310,8 @@ check:
 		sz_err("%s", err);
 		api_stop(a);
 		state_free(a->st);
-		free(a);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto out_free;
 	}
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -185,6 +329,11 @@ check:
 	state_free(a->st);
 	if (a->log)
 		fclose(a->log);
+	rc = EXIT_OK;
+out_free:
+	org_clear(&org);
+	free(conf_text);
+	free(given);
 	free(a);
-	return EXIT_OK;
+	return rc;
 }

@@ -134,6 +134,8 @@ static const char wipe_usage[] =
 	"                       [--expect-identity ID] [--json] [--state-dir D]\n"
 	"\n"
 	"Overwrite, crypto-erase or purge DEVICE, verify it, print a JSON report.\n"
+	"A refused or failed wipe is one line per device on stderr, and the report\n"
+	"is printed only with --json.\n"
 	"Several devices are checked (and confirmed) first, all of them, then wiped at\n"
 	"once with one progress line each; the report is then a JSON array, and the\n"
 	"exit status is 0 only if every wipe passed.  Nothing is written unless every\n"
@@ -161,6 +163,7 @@ static const char wipe_usage[] =
 	"  --expect-identity ID  refuse unless the device's identity (serial, WWN,\n"
 	"                        or loop:<backing file>) is ID\n"
 	"  --json                no progress or summary on stderr, only the report\n"
+	"                        (also when the wipe is refused or fails)\n"
 	"  --state-dir D         a device holding D counts as the system disk; when D\n"
 	"                        holds a ledger and the device is an enrolled asset,\n"
 	"                        the wipe is recorded there as the daemon's jobs do\n"
@@ -474,7 +477,7 @@ int cmd_wipe(int argc, char **argv)
 		snprintf(p->state_dir, sizeof(p->state_dir), "%s", SZ_DEFAULT_STATE_DIR);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			method = optarg;
@@ -508,18 +511,13 @@ int cmd_wipe(int argc, char **argv)
 			ret = sz_usage(wipe_usage, 0);
 			goto out;
 		default:
-			if (optopt)
-				sz_err("option '%s' needs a value or is unknown (see sanitizerd wipe --help)", argv[optind - 1]);
-			else
-				sz_err("unknown option '%s' (see sanitizerd wipe --help)", argv[optind - 1]);
-			ret = EXIT_USAGE;
+			ret = sz_opt_error(c, argv);
 			goto out;
 		}
 	}
 	n = (size_t)(argc - optind);
 	if (n == 0 || n > WIPE_MAX_DEVICES) {
-		sz_err(n ? "too many devices: at most 64 (see sanitizerd wipe --help)"
-			 : "no device given (see sanitizerd wipe --help)");
+		sz_err(n ? "too many devices: at most 64" : "no device given");
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -529,12 +527,12 @@ int cmd_wipe(int argc, char **argv)
 		goto out;
 	}
 	if (!method) {
-		sz_err("no --method given (see sanitizerd wipe --help)");
+		sz_err("no --method given");
 		ret = EXIT_USAGE;
 		goto out;
 	}
 	if (sanitize_method_kind(method) == SANITIZE_UNKNOWN) {
-		sz_err("unknown method '%s' (see sanitizerd wipe --help)", method);
+		sz_err("unknown method '%.200s'", method);
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -604,7 +602,9 @@ int cmd_wipe(int argc, char **argv)
 		/* nothing runs: the drives already recorded as started are recorded as failed */
 		for (i = 0; i < n; i++)
 			rec_end(&d[i].rec, -ECANCELED, sanitize_job_result(d[i].job), &d[i].dev);
-		print_reports(d, n);
+		/* a refusal is its line on stderr; the report only when asked for (issue 15) */
+		if (json)
+			print_reports(d, n);
 		goto out;
 	}
 
@@ -655,7 +655,8 @@ int cmd_wipe(int argc, char **argv)
 				r->verify.mode, r->seconds);
 		failed += rc < 0;
 	}
-	if (print_reports(d, n) < 0)
+	/* a failed wipe is one line per drive on stderr, the report only with --json */
+	if ((!failed || json) && print_reports(d, n) < 0)
 		failed++;
 	ret = failed ? EXIT_FAIL : EXIT_OK;
 out:

@@ -2,6 +2,7 @@
  * sanitizerd — chain of custody and verified sanitization for drives.
  * main finds the subcommand in a table (git's builtins) and runs it.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -61,11 +62,13 @@ static void on_sigbus(int sig)
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+	int rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigbus;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+	opterr = 0;	/* every command says what getopt refused itself, in one style */
 	if (argc < 2)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
@@ -80,8 +83,12 @@ int main(int argc, char **argv)
 			sz_err("cannot initialise libgcrypt");
 			return EXIT_FAIL;
 		}
-		return commands[i].fn(argc - 1, argv + 1);
+		rc = commands[i].fn(argc - 1, argv + 1);
+		if (rc == EXIT_USAGE)
+			fprintf(stderr, "see 'sanitizerd %s --help'\n", commands[i].name);
+		return rc;
 	}
-	sz_err("unknown command '%s' (see sanitizerd --help)", argv[1]);
+	sz_err("unknown command '%.200s'", argv[1]);
+	fputs("see 'sanitizerd --help'\n", stderr);
 	return EXIT_USAGE;
 }

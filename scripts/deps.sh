@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages sanitizerd needs that are missing; do nothing
-# when all are present.  Usage: deps.sh build|bench|emulator
+# when all are present.  Usage: deps.sh build|bench|emulator|package
+# Another apt or dpkg running (unattended-upgrades, a second session) is
+# waited for, not a failure: apt-get waits up to DEPS_LOCK_WAIT seconds for
+# the dpkg lock (DPkg::Lock::Timeout), and `apt-get update`, which takes the
+# lists lock without that option, runs only once nobody holds it.
 set -eu
+lock_wait=${DEPS_LOCK_WAIT:-600}
 build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
  libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev
  sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils
@@ -9,11 +14,14 @@ build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev l
 bench_pkgs="fio nwipe coreutils wrk nginx-light"
 # the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
 emulator_pkgs="qemu-system-x86 busybox-static"
+# `make deb` and the package test (tests/t8010-deb.sh) need these; make check skips without them
+package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 bench) want=$bench_pkgs ;;
 emulator) want=$emulator_pkgs ;;
-*) echo "usage: deps.sh build|bench|emulator" >&2; exit 2 ;;
+package) want=$package_pkgs ;;
+*) echo "usage: deps.sh build|bench|emulator|package" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do
@@ -27,5 +35,26 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# apt takes its locks with fcntl(F_SETLK), which flock(1) does not see, and
+# fuser(1) is not in a minimal Debian; /proc/locks lists every held POSIX
+# lock as "MAJ:MIN:INODE" (hex, hex, decimal), so look the file up there.
+# Polls each second up to lock_wait seconds, then lets apt-get report it.
+lock_held() {
+	local dev ino key
+	[ -e "$1" ] || return 1
+	dev=$(stat -c %d "$1") ino=$(stat -c %i "$1")
+	key=$(printf '%02x:%02x:%s' $(((dev >> 8) & 0xfff)) $(((dev & 0xff) | ((dev >> 12) & 0xfff00))) "$ino")
+	grep -q " $key " /proc/locks
+}
+wait_lock() {
+	local n=0
+	while lock_held "$1" && [ "$n" -lt "$lock_wait" ]; do
+		[ "$n" = 0 ] && echo "deps.sh: waiting for $1 (another apt or dpkg is running)" >&2
+		sleep 1
+		n=$((n + 1))
+	done
+}
+apt_opts="-o DPkg::Lock::Timeout=$lock_wait"
+wait_lock /var/lib/apt/lists/lock
+apt-get $apt_opts update -qq >/dev/null
+apt-get $apt_opts install -y -qq --no-install-recommends $missing >/dev/null

@@ -93,6 +93,18 @@ mount_register() { _reg mounts "$1"; }
 pid_register() { _reg pids "$1"; }
 dm_register() { _reg dm "$1"; }
 
+# root_disk: the block device holding / (/dev/NAME); fails when none is
+# visible, as in a container whose / is an overlay, where the tests of the
+# system-disk interlock skip with ROOT_DISK_SKIP as the reason (issue 15).
+root_disk() {
+	local mm
+	mm=$(findmnt -n -o MAJ:MIN / 2>/dev/null | tr -d ' ')
+	[ -n "$mm" ] && [ -e "/sys/dev/block/$mm" ] || return 1
+	mm=/dev/$(basename "$(readlink -f "/sys/dev/block/$mm")")
+	[ -b "$mm" ] && echo "$mm"
+}
+ROOT_DISK_SKIP="no block device here holds / (a container on an overlay?): the system-disk interlock cannot see it"
+
 require_loop() {
 	require_root
 	truncate -s 1M "$TRASH/.probe" && local d && d=$(losetup --find --show "$TRASH/.probe" 2>/dev/null) \

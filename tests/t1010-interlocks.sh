@@ -13,7 +13,7 @@ id="loop:$TRASH/a.img"
 
 refused() { # refused REASON DEVICE [ARGS...]: exit 1, the reason, nothing written
 	local why=$1; shift
-	test_expect_code 1 "$SZ" wipe "$@" >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$@" >rep.json 2>err &&
 	jq -e --arg w "$why" ".error.refusal == \$w and .state == \"failed\" and .bytes_written == 0" rep.json &&
 	test "$(grep -c "^sanitizerd: cannot wipe" err)" = 1
 }
@@ -31,15 +31,17 @@ test_expect_success 'usage errors exit 2' '
 	test "$(count a.img)" = "$want"
 '
 test_expect_success 'a purge method on a loop device: refused, nothing written' '
-	test_expect_code 1 "$SZ" wipe "$dev" --method nvme-sanitize-crypto --yes >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$dev" --method nvme-sanitize-crypto --yes >rep.json 2>err &&
 	grep -q "needs an nvme namespace (/dev/nvmeXnY), this is a loop device" err &&
 	jq -e ".refusal == \"unsupported_device\"" rep.json && test "$(count a.img)" = "$want"
 '
+if ! root_disk >/dev/null; then test_skip 'system disk: the disk holding / is refused' "$ROOT_DISK_SKIP"; else
 test_expect_success 'system disk: the disk holding / is refused (read-only test)' '
 	root=$(findmnt -n -o SOURCE /) && test -b "$root" &&
 	refused system "$root" --method clear-zero --yes &&
 	grep -q "device is the system disk (holds /)" err
 '
+fi
 test_expect_success 'mounted: refused, named by its mount point' '
 	mkdir -p mnt && fill m.img && truncate -s 16M m.img && mdev=$(losetup --find --show m.img) &&
 	echo "$mdev" >mdev && mkfs.ext4 -q -F "$mdev" && mount "$mdev" "$TRASH/mnt" &&
@@ -71,12 +73,12 @@ test_expect_success 'identity: --expect-identity that differs is refused' '
 	grep -q "expected .loop:/elsewhere.img." err
 '
 test_expect_success 'identity: a wrong typed confirmation is refused' '
-	echo "loop:/not/this/one" | test_expect_code 1 "$SZ" wipe "$dev" --method clear-zero >rep.json 2>err &&
+	echo "loop:/not/this/one" | test_expect_code 1 "$SZ" wipe --json "$dev" --method clear-zero >rep.json 2>err &&
 	grep -q "confirmation does not match" err && jq -e ".error.refusal == \"identity_mismatch\"" rep.json &&
 	test "$(count a.img)" = "$want"
 '
 test_expect_success 'identity: no confirmation (EOF) is refused' '
-	test_expect_code 1 "$SZ" wipe "$dev" --method clear-zero </dev/null >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$dev" --method clear-zero </dev/null >rep.json 2>err &&
 	grep -q "no confirmation given" err && test "$(count a.img)" = "$want"
 '
 test_expect_success 'not a block device: a regular file is refused' '

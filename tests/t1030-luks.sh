@@ -45,7 +45,7 @@ test_expect_success 'LUKS2 with a larger header (--luks2-keyslots-size): all of 
 [ -s bigdev ] && loop_register "$(cat bigdev)"
 test_expect_success 'a device without LUKS is refused and left alone' '
 	yes SENTINEL-plain-data | head -c 8388608 >plain.img && want=$(grep -c SENTINEL plain.img) && d=$(losetup --find --show plain.img) && echo $d >pdev &&
-	test_expect_code 1 "$SZ" wipe "$d" --method luks-crypto-erase --yes >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$d" --method luks-crypto-erase --yes >rep.json 2>err &&
 	grep -q "^sanitizerd: cannot erase $d: not a LUKS device" err &&
 	jq -e ".error.refusal == \"not_luks\" and .state == \"failed\" and .bytes_written == 0" rep.json &&
 	test "$(grep -c SENTINEL plain.img)" = "$want"

@@ -17,7 +17,7 @@ if dmsetup version >/dev/null 2>&1; then
 			dmsetup create "$name" && test -b "/dev/mapper/$name"
 	'
 	test_expect_success 'dm: the wipe fails at the error target, EIO, offset 16 MiB' '
-		test_expect_code 1 "$SZ" wipe "/dev/mapper/$name" --method clear-zero --yes >rep.json 2>err &&
+		test_expect_code 1 "$SZ" wipe --json "/dev/mapper/$name" --method clear-zero --yes >rep.json 2>err &&
 		jq -e ".state == \"failed\" and .error.offset == $((16 * mib)) and .error.errno_name == \"EIO\" and
 			(.passes[0].completed | not) and .verification.performed == false" rep.json &&
 		grep -q "at offset $((16 * mib))" err
@@ -41,7 +41,7 @@ mount_register "$TRASH/small"; [ -s fdev ] && loop_register "$(cat fdev)"
 # unwritten (still a hole: zeros in the backing file).
 test_expect_success 'tmpfs fault: the wipe fails where space ran out, with the errno, exit 1' '
 	d=$(cat fdev) &&
-	test_expect_code 1 "$SZ" wipe "$d" --method clear-random --yes >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$d" --method clear-random --yes >rep.json 2>err &&
 	jq -e ".state == \"failed\" and .error.offset <= $((24 * mib)) and .error.offset >= $((8 * mib)) and
 		.error.offset % $mib == 0 and
 		(.error.errno_name == \"ENOSPC\" or .error.errno_name == \"EIO\") and
@@ -53,7 +53,7 @@ test_expect_success 'tmpfs fault: the wipe fails where space ran out, with the e
 '
 test_expect_success 'tmpfs fault: the same with dod-3pass stops in pass 1' '
 	d=$(cat fdev) &&
-	test_expect_code 1 "$SZ" wipe "$d" --method dod-3pass --yes >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$d" --method dod-3pass --yes >rep.json 2>err &&
 	jq -e ".error.offset <= $((24 * mib)) and .passes[0].completed == false and .passes[1].bytes == 0 and
 		.passes[2].bytes == 0" rep.json
 '

@@ -17,7 +17,7 @@ id="loop:$TRASH/a.img"
 # purge_refused REASON [ARGS...]: exit 1, one error line, the purge runner's report says refused
 purge_refused() {
 	local why=$1; shift
-	test_expect_code 1 "$SZ" wipe "$@" >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$@" >rep.json 2>err &&
 	jq -e --arg w "$why" '.engine == "purge" and .state == "failed" and .refusal == $w and
 		.command_sent == false and .confirmed == false and .verify.performed == false' rep.json &&
 	test "$(grep -c "^sanitizerd: cannot purge" err)" = 1 &&
@@ -46,7 +46,7 @@ test_expect_success 'every purge method is refused on a loop device, with --veri
 	done
 '
 test_expect_success 'the refusal comes before the typed confirmation' '
-	test_expect_code 1 "$SZ" wipe "$dev" --method nvme-format-user </dev/null >rep.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$dev" --method nvme-format-user </dev/null >rep.json 2>err &&
 	! grep -q "type the device" err && jq -e ".refusal == \"unsupported_device\"" rep.json &&
 	test "$(count a.img)" = "$want"
 '

@@ -52,7 +52,7 @@ test_expect_success_here 'setup: a ledger; a disk image with two partitions, the
 
 test_expect_success 'the CLI refuses a partition of an enrolled disk: partial_device, nothing written or recorded' '
 	n=$(entries) && before=$(sentinels "${DISK}p1") && [ "$before" -gt 0 ] &&
-	test_expect_code 1 "$SZ" wipe "${DISK}p1" --method clear-zero --yes --state-dir st >report.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "${DISK}p1" --method clear-zero --yes --state-dir st >report.json 2>err &&
 	grep -q "partial_device\|partition of" err &&
 	[ "$(jq -r ".error.refusal // .refusal" report.json)" = partial_device ] &&
 	[ "$(entries)" = "$n" ] && [ "$(sentinels "${DISK}p1")" = "$before" ] &&
@@ -62,7 +62,7 @@ test_expect_success 'the CLI refuses a partition of an enrolled disk: partial_de
 
 test_expect_success 'the whole disk is refused too while a partition is mounted' '
 	n=$(entries) &&
-	test_expect_code 1 "$SZ" wipe "$DISK" --method clear-zero --yes --state-dir st >report.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$DISK" --method clear-zero --yes --state-dir st >report.json 2>err &&
 	[ "$(jq -r ".error.refusal // .refusal" report.json)" = mounted ] && [ "$(entries)" = "$n" ]
 '
 
@@ -71,7 +71,7 @@ test_expect_success_here 'a loop device with --offset over an enrolled image is 
 	printf "SENTINEL-OFF" | dd of=whole.img bs=1 seek=$((2 * MiB)) conv=notrunc 2>/dev/null &&
 	OFF=$(losetup --find --show --offset $MiB "$TRASH/whole.img") && loop_register "$OFF" &&
 	n=$(entries) &&
-	test_expect_code 1 "$SZ" wipe "$OFF" --method clear-zero --yes --state-dir st >report.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$OFF" --method clear-zero --yes --state-dir st >report.json 2>err &&
 	[ "$(jq -r ".error.refusal // .refusal" report.json)" = partial_device ] && grep -q "offset" err &&
 	[ "$(entries)" = "$n" ] && grep -aq SENTINEL-OFF whole.img &&
 	losetup -d "$OFF"
@@ -80,7 +80,7 @@ test_expect_success_here 'a loop device with --offset over an enrolled image is 
 test_expect_success_here 'a loop device with --sizelimit over an enrolled image is refused' '
 	LIM=$(losetup --find --show --sizelimit $((8 * MiB)) "$TRASH/whole.img") && loop_register "$LIM" &&
 	n=$(entries) &&
-	test_expect_code 1 "$SZ" wipe "$LIM" --method clear-zero --yes --state-dir st >report.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$LIM" --method clear-zero --yes --state-dir st >report.json 2>err &&
 	[ "$(jq -r ".error.refusal // .refusal" report.json)" = partial_device ] && grep -q "sizelimit\|covers" err &&
 	[ "$(entries)" = "$n" ] && grep -aq SENTINEL-OFF whole.img &&
 	losetup -d "$LIM"
@@ -90,7 +90,7 @@ test_expect_success_here 'a whole device whose size is not the asset'"'"'s capac
 	truncate -s $((8 * MiB)) small.img && printf "SENTINEL-SMALL" | dd of=small.img conv=notrunc 2>/dev/null &&
 	cli_enrol small "loop:$TRASH/small.img" $((16 * MiB)) &&
 	SMALL=$(loop_attach small.img) && n=$(entries) &&
-	test_expect_code 1 "$SZ" wipe "$SMALL" --method clear-zero --yes --state-dir st >report.json 2>err &&
+	test_expect_code 1 "$SZ" wipe --json "$SMALL" --method clear-zero --yes --state-dir st >report.json 2>err &&
 	[ "$(jq -r ".error.refusal // .refusal" report.json)" = partial_device ] && grep -q "capacity" err &&
 	[ "$(entries)" = "$n" ] && grep -aq SENTINEL-SMALL small.img
 '

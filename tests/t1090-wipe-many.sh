@@ -32,7 +32,7 @@ test_expect_success_here 'setup: four drives with sentinels, a ledger with two o
 test_expect_success 'one device mounted among four: all refused, nothing written, the report says which' '
 	mkfs.ext2 -q "$D" && mkdir mnt && mount "$D" mnt && mount_register "$TRASH/mnt" &&
 	n=$(sqlite3 st/ledger.db "select count(*) from entries") &&
-	test_expect_code 1 "$SZ" wipe "$A" "$B" "$C" "$D" --method clear-zero --yes --state-dir st >rep.json 2>err;
+	test_expect_code 1 "$SZ" wipe --json "$A" "$B" "$C" "$D" --method clear-zero --yes --state-dir st >rep.json 2>err;
 	rc=$?; umount mnt; [ $rc = 0 ] &&
 	jq -e "length == 4 and .[3].error.refusal == \"mounted\"" rep.json &&
 	for x in "$A" "$B" "$C"; do grep -aq SENTINEL "$x" || exit 1; done &&

@@ -93,7 +93,7 @@ test_expect_success 'interlocks: identity mismatch, read-only, mounted, busy, sy
 	{ "$HELPERS/hold_excl" "$D2" ready & } && h=$! && pid_register $h &&
 	for i in $(seq 50); do [ -e ready ] && break; sleep 0.1; done &&
 	a=$(asset "$(identity $D2)") && refused busy $a $D2 && kill $h &&
-	a=$(asset "vda-serial") && refused system $a /dev/vda &&
+	a=$(asset "vda-serial") && { ! rd=$(root_disk) || refused system $a "$rd"; } &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"$D2\",\"method\":\"nvme-sanitize-crypto\"}")" = 409 ] &&
 	[ "$(jget error.reason <body)" = unsupported_device ] &&
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$a\",\"device\":\"/dev/nonexistent\",\"method\":\"clear-zero\"}")" = 409 ] &&

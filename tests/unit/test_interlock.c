@@ -1,9 +1,11 @@
 /* interlock: each refusal with its own reason and message, in order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "drivers/interlock.h"
 #include "tests/unit/tap.h"
@@ -15,6 +17,80 @@ static void base(struct blkdev_info *d)
 	snprintf(d->path, sizeof(d->path), "/dev/loop9");
 	snprintf(d->identity, sizeof(d->identity), "loop:/srv/a.img");
 	d->size = 1 << 20;
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* issue 15: a container whose / is an overlay; the check says it cannot see the disk */
+static void root_visible(void)
+{
+	char root[] = "/tmp/sz-rootvis.XXXXXX", mi[256], sys[256], dev[256], why[256] = "";
+	struct blkdev_env env = { 0 };
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(dev, sizeof(dev), "%s/sys/dev", root);
+	mkdir(sys, 0700);
+	mkdir(dev, 0700);
+	snprintf(dev, sizeof(dev), "%s/sys/dev/block", root);
+	mkdir(dev, 0700);
+	snprintf(dev, sizeof(dev), "%s/sys/dev/block/254:1", root);
+	put(dev, "");
+	env.sys = sys;
+	env.mountinfo = mi;
+
+	put(mi, "22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw,discard\n"
+		"23 22 0:21 / /proc rw - proc proc rw\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 1, "root on a block device: visible");
+
+	/* docker's overlay root: device 0:NN, no block device has it */
+	put(mi, "501 420 0:52 / / rw,relatime master:1 - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w\n"
+		"502 501 0:55 / /proc rw,nosuid - proc proc rw\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 0, "overlay root: not visible");
+	CHECK_STR(why, "/ is overlay (overlay, device 0:52), not a block device here", "  the reason names it");
+
+	/* the last mount of / is the one in force: an overlay over the disk hides it */
+	put(mi, "22 1 254:1 / / rw - ext4 /dev/vda1 rw\n"
+		"90 22 0:60 / / rw - overlay overlay rw,lowerdir=/\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 0, "an overlay stacked on / hides the disk");
+
+	/* a block number that sysfs does not know (the host's disk, seen through a bind) */
+	put(mi, "22 1 8:3 / / rw - ext4 /dev/sda3 rw\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 0, "a device sysfs does not list: not visible");
+	CHECK_STR(why, "/ is ext4 (/dev/sda3, device 8:3), not a block device here", "  reason");
+
+	/* a chroot that is no mount point: no line for / at all */
+	put(mi, "23 22 0:21 / /proc rw - proc proc rw\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 0, "no mount of /: not visible");
+	CHECK(strstr(why, "not a mount point") != NULL, "  reason says so");
+
+	/* a truncated line is skipped, not trusted */
+	put(mi, "22 1 254:1 /\n");
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), 0, "a truncated line is no mount of /");
+
+	env.mountinfo = "/nonexistent/mountinfo";
+	CHECK_EQ_INT(interlock_root_visible(&env, why, sizeof(why)), -ENOENT, "unreadable mountinfo: -ENOENT");
+
+	unlink(mi);
+	unlink(dev);
+	snprintf(dev, sizeof(dev), "%s/sys/dev/block", root);
+	rmdir(dev);
+	snprintf(dev, sizeof(dev), "%s/sys/dev", root);
+	rmdir(dev);
+	rmdir(sys);
+	rmdir(root);
 }
 
 int main(void)
@@ -134,5 +210,6 @@ int main(void)
 	CHECK_EQ_INT(r.reason, INTERLOCK_OK, "  not an interlock");
 	unlink(file);
 	free(d);
+	root_visible();
 	return tap_done();
 }
