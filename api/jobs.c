@@ -846,6 +846,7 @@ void jobs_create(struct req *r, const char *asset_id, const char *device, const 
 	pthread_mutex_unlock(&js->m);
 	j = NULL;
 out:
+	api_job_answered(a, asset_id, device, out);	/* an interlock's refusal: counted and logged */
 	if (j) {
 		sanitize_job_free(j->wj);
 		wiprec_pending_close(j->pending, 1);

@@ -22,6 +22,7 @@
 static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
 	"                        [--tls-cert F --tls-key F] [--log FILE] [--threads N]\n"
+	"                        [--log-level error|warn|info|debug] [--log-format text|json]\n"
 	"                        [--max-jobs N] [--checkpoint-every N] [--checkpoint-interval MS]\n"
 	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
 	"                        [--header-timeout S] [--request-timeout S]\n"
@@ -37,6 +38,9 @@ static const char serve_usage[] =
 	"it opened or its last answer (default 10), or its whole request within\n"
 	"--request-timeout seconds (default 60).  A request line with more than 64 query\n"
 	"parameters is cut off.\n"
+	"Log lines at --log-level and above (default info: every request; warn: refusals\n"
+	"and errors), as text or one JSON object per line; under journald (JOURNAL_STREAM)\n"
+	"lines carry its <N> priority and text lines no time of their own.\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
@@ -86,6 +90,8 @@ int cmd_serve(int argc, char **argv)
 		{ "org-location", required_argument, NULL, 'A' },
 		{ "org-phone", required_argument, NULL, 'P' },
 		{ "public-url", required_argument, NULL, 'U' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -102,6 +108,7 @@ int cmd_serve(int argc, char **argv)
 		.conn_limit = 512, .conn_timeout = 30, .conn_per_ip = 64, .header_timeout = 10, .request_timeout = 60, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
 		.max_jobs = 4, .org_name = "", .org_location = "", .org_phone = "",
 		.public_url = "http://127.0.0.1:8420",
+		.log_level = LOG_INFO, .log_format = LOG_TEXT,
 	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -124,6 +131,8 @@ int cmd_serve(int argc, char **argv)
 		case 'A': a->cfg.org_location = optarg; break;
 		case 'P': a->cfg.org_phone = optarg; break;
 		case 'U': a->cfg.public_url = optarg; break;
+		case 'v': rc = log_level_parse(optarg, &a->cfg.log_level); goto check;
+		case 'F': rc = log_format_parse(optarg, &a->cfg.log_format); goto check;
 		case 'h': free(a); return sz_usage(serve_usage, 0);
 		default: free(a); return sz_usage(serve_usage, 1);
 		}
