@@ -393,6 +393,9 @@ void api_log_request(struct api *a, const struct req *r, const struct resp *out,
 	json_t *j = NULL, *e;
 	int json = a->cfg.log_format == LOG_JSON;
 
+	/* a scraper's every-15-seconds answer is no news: at debug */
+	if (level == LOG_INFO && r->route && !strcmp(r->route, "/metrics"))
+		level = LOG_DEBUG;
 	if (!api_log_enabled(a, level))
 		return;
 	/* a refusal says why: the error code, reason and message the client was given */

@@ -58,15 +58,19 @@ test_expect_success 'an interlock refusal: the request line and a line naming as
 	grep -q "warn POST /v1/jobs 409 route=/v1/jobs .* code=conflict reason=not_block_device error=" "$LOG"
 '
 
-test_expect_success_here 'levels: warn keeps refusals and drops answered requests; error drops both' '
+test_expect_success_here 'levels: warn keeps refusals and drops answered requests; error drops both; a scrape is debug' '
 	stop && sz_serve st --log-level warn &&
 	[ "$(api GET /healthz)" = 200 ] && [ "$(api GET /nope)" = 404 ] && sleep 0.2 &&
 	! grep -q "GET /healthz 200" "$LOG" && grep -q "warn GET /nope 404" "$LOG" &&
 	! grep -q "listening on" "$LOG" &&
 	stop && sz_serve st --log-level error &&
 	[ "$(api GET /nope)" = 404 ] && sleep 0.2 && ! grep -q "GET /nope" "$LOG" &&
+	[ "$(api GET /metrics)" = 200 ] && sleep 0.2 && ! grep -q "GET /metrics" "$LOG" &&
+	stop && sz_serve st &&
+	[ "$(api GET /metrics)" = 200 ] && sleep 0.2 && ! grep -q "GET /metrics" "$LOG" &&
 	stop && sz_serve st --log-level debug &&
-	[ "$(api GET /healthz)" = 200 ] && sleep 0.2 && grep -q "info GET /healthz 200" "$LOG"
+	[ "$(api GET /healthz)" = 200 ] && [ "$(api GET /metrics)" = 200 ] && sleep 0.2 &&
+	grep -q "info GET /healthz 200" "$LOG" && grep -q "debug GET /metrics 200 route=/metrics" "$LOG"
 '
 
 test_expect_success 'a bad --log-level or --log-format is a usage error' '
