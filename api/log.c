@@ -324,6 +324,18 @@ void api_log(struct api *a, const char *fmt, ...)
 	api_log_fields(a, level, m, NULL, 0);
 }
 
+void api_log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	api_log_fields(cls, LOG_WARN, msg, (struct log_field[]){ LF_S("source", "libmicrohttpd") }, 1);
+}
+
 /*
  * systemd.exec(5), JOURNAL_STREAM: "<device>:<inode>" of the stream journald
  * connected to our stderr; it counts only if stderr is still that stream

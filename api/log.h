@@ -9,6 +9,7 @@
  */
 #ifndef SZ_LOG_H
 #define SZ_LOG_H
+#include <stdarg.h>
 #include <stddef.h>
 
 struct api;
@@ -51,11 +52,7 @@ int api_log_enabled(const struct api *a, int level);
 void api_log_fields(struct api *a, int level, const char *msg, const struct log_field *f, size_t nf);
 /* printf-style at a level, without fields. */
 void api_logl(struct api *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/*
- * Decide where lines go and how (at start and on SIGHUP): the --log file
- * (reopened), or stderr, detecting journald there.  Cannot fail: a file that
- * cannot be opened leaves the previous destination, with an error logged.
- */
-void api_log_setup(struct api *a);
+/* libmicrohttpd's own messages (MHD_OPTION_EXTERNAL_LOGGER, cls the struct api): warn lines like ours. */
+void api_log_mhd(void *cls, const char *fmt, va_list ap);
 
 #endif

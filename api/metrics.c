@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/connguard.h"
 #include "api/jobs.h"
 #include "audit/ledger.h"
 #include "drivers/interlock.h"
@@ -427,6 +428,9 @@ void h_metrics(struct req *r, struct resp *out)
 	       "Requests refused for their token: missing, malformed, rejected (unknown or revoked), forbidden (role).");
 	counts(&t, "sanitizerd_http_auth_failures_total", "reason", m->authfail, m->nauthfail);
 
+	family(&t, "sanitizerd_http_connections_cut_total", "counter",
+	       "Connections shut down for missing a deadline (headers, whole request) or a request line with too many parameters.");
+	P(&t, "sanitizerd_http_connections_cut_total %llu\n", a->guard ? connguard_cut(a->guard) : 0ULL);
 	family(&t, "sanitizerd_jobs", "gauge", "Wipe jobs now live, by state.");
 	for (int i = 0; i < 3; i++)
 		P(&t, "sanitizerd_jobs{state=\"%s\"} %llu\n", states[i], jobs[i]);

@@ -754,6 +754,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	}
 	{
 		struct MHD_OptionItem o[] = {
+			/* first, so that every libmicrohttpd message is one of our lines */
+			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)api_log_mhd, a },
 			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 			{ MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads, NULL },
 			{ MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit, NULL },

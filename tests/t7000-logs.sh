@@ -94,6 +94,14 @@ test_expect_success 'json: a %0a path is one line whose path member holds the \x
 	jq -e -s "map(select(.status == 404)) | .[0].path == \"/v1/x\\\\x0a2099-01-01T00:00:00.000Z info GET /v1/forged 200\\\\x0d\\\\x0a{\\\"level\\\":\\\"error\\\"}\\\\xff\\\\xc2\\\\x9b\"" lines
 '
 
+test_expect_success_here 'json: libmicrohttpd'"'"'s own refusals are lines of ours too' '
+	stop && sz_serve st --log-format json --threads 1 --conn-per-ip 1 &&
+	{ python3 -c "import socket,sys,time; s=socket.create_connection((\"127.0.0.1\",int(sys.argv[1]))); time.sleep(3)" $PORT & } &&
+	hold=$! && sleep 0.5 && [ "$(api GET /healthz)" = 000 ] && wait $hold && sleep 0.2 &&
+	grep -v "^sanitizerd: " "$LOG" >lines && jq -e -c . lines >/dev/null &&
+	jq -e -s "map(select(.source == \"libmicrohttpd\" and .level == \"warn\" and (.msg | test(\"connection limit\")))) | length >= 1" lines
+'
+
 test_expect_success_here 'journald (JOURNAL_STREAM names stderr): <N> priority, no time of our own' '
 	stop && JOURNAL_STREAM=$(stat -c %d:%i "$LOG") sz_serve st &&
 	[ "$(api GET /healthz)" = 200 ] && [ "$(api GET /nope)" = 404 ] && sleep 0.2 &&

@@ -42,6 +42,7 @@ test_expect_success 'a fresh daemon: promtool check metrics passes, the text for
 test_expect_success 'every family has its HELP and TYPE' '
 	scrape && for f in sanitizerd_build_info:gauge sanitizerd_http_requests_total:counter \
 		sanitizerd_http_request_duration_seconds:histogram sanitizerd_http_auth_failures_total:counter \
+		sanitizerd_http_connections_cut_total:counter \
 		sanitizerd_jobs:gauge sanitizerd_jobs_ended_total:counter sanitizerd_engine_written_bytes_total:counter \
 		sanitizerd_wipes_started_total:counter sanitizerd_wipes_total:counter \
 		sanitizerd_wipe_written_bytes_total:counter sanitizerd_wipe_verified_bytes_total:counter \
@@ -103,6 +104,12 @@ test_expect_success 'an interlock refusal counts by its reason; known reasons sh
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$A\",\"device\":\"/dev/null\",\"method\":\"clear-zero\"}")" = 409 ] &&
 	scrape && [ "$(metric "sanitizerd_interlock_refusals_total{reason=\"not_block_device\"}")" = 1 ] &&
 	promtool check metrics <m.txt
+'
+
+test_expect_success 'a request line with too many parameters: a connection cut' '
+	scrape m0.txt && [ "$(metric sanitizerd_http_connections_cut_total m0.txt)" = 0 ] &&
+	q=$(printf "a%d=1&" $(seq 70)) && curl -s -m 5 -o /dev/null "$URL/healthz?$q"; sleep 0.3 &&
+	scrape && [ "$(metric sanitizerd_http_connections_cut_total)" = 1 ]
 '
 
 test_expect_success 'ledger: entries, file sizes, the checkpoint and its age' '
