@@ -18,6 +18,7 @@
 #include "sanitizerd/xio.h"
 
 #define LOG_LINE_MAX 4096	/* one line, prefix to newline: a longer one is cut */
+#define LOG_VALUE_MAX 1024	/* one value (the message too), escaped: a longer one is cut, the others stay */
 
 /*
  * The length of the valid UTF-8 character at s (RFC 3629 section 4: no
@@ -137,6 +138,27 @@ static void put_esc(struct lbuf *w, const char *src, int mode)
 	}
 }
 
+/*
+ * A string value, escaped, cut at LOG_VALUE_MAX bytes (at a character
+ * boundary) so that one long value leaves room for the others.  Only the
+ * line's own cap sets w->full.
+ */
+static void put_value(struct lbuf *w, const char *s, int mode)
+{
+	size_t cap = w->cap;
+
+	if (w->full)
+		return;
+	if (w->o + LOG_VALUE_MAX < cap) {
+		w->cap = w->o + LOG_VALUE_MAX;
+		put_esc(w, s, mode);
+		w->full = 0;
+		w->cap = cap;
+	} else {
+		put_esc(w, s, mode);
+	}
+}
+
 /* A text value needs quotes when empty or holding a space or '='. */
 static int needs_quotes(const char *s)
 {
@@ -197,7 +219,7 @@ size_t log_format_line(char *buf, size_t cap, int format, int journal, const cha
 		puts_(&w, "\"level\":\"");
 		puts_(&w, level_names[level]);
 		puts_(&w, "\",\"msg\":\"");
-		put_esc(&w, msg, ESC_JSON);
+		put_value(&w, msg, ESC_JSON);
 		if (w.full) {
 			/* a message cut short still ends its string */
 			w.full = 0;
@@ -216,7 +238,7 @@ size_t log_format_line(char *buf, size_t cap, int format, int journal, const cha
 			puts_(&w, level_names[level]);
 			puts_(&w, " ");
 		}
-		put_esc(&w, msg, ESC_TEXT);
+		put_value(&w, msg, ESC_TEXT);
 	}
 	for (size_t i = 0; i < nf && !w.full; i++) {
 		size_t mark = w.o;
@@ -236,16 +258,12 @@ size_t log_format_line(char *buf, size_t cap, int format, int journal, const cha
 			puts_(&w, num);
 			break;
 		default:
-			if (json) {
+			if (json || needs_quotes(f[i].s)) {
 				puts_(&w, "\"");
-				put_esc(&w, f[i].s, ESC_JSON);
-				puts_(&w, "\"");
-			} else if (needs_quotes(f[i].s)) {
-				puts_(&w, "\"");
-				put_esc(&w, f[i].s, ESC_TEXT_VALUE);
+				put_value(&w, f[i].s, json ? ESC_JSON : ESC_TEXT_VALUE);
 				puts_(&w, "\"");
 			} else {
-				put_esc(&w, f[i].s, ESC_TEXT_VALUE);
+				put_value(&w, f[i].s, ESC_TEXT_VALUE);
 			}
 		}
 		if (w.full)
