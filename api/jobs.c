@@ -495,8 +495,10 @@ static void *worker(void *arg)
 	}
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
-	api_log(a, "job %s on %s: %s%s%s", j->v.id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
-		r->error);
+	api_log_fields(a, r->state == WIPE_COMPLETED ? LOG_INFO : LOG_WARN, "wipe job ended",
+		       (struct log_field[]){ LF_S("job", j->v.id), LF_S("asset", j->v.asset_id), LF_S("device", r->device),
+					     LF_S("method", j->v.method), LF_S("state", wipe_state_name(r->state)),
+					     LF_S("reason", j->v.reason), LF_S("error", r->error[0] ? r->error : NULL) }, 7);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
 	pthread_mutex_lock(&js->m);
 	ended = job_json(&j->v);

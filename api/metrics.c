@@ -108,9 +108,17 @@ void api_job_answered(struct api *a, const char *asset, const char *device, cons
 	json_t *j, *e;
 	const char *reason, *msg;
 
-	if (out->status != 409 || !out->body)
+	if ((out->status != 409 && out->status != 202) || !out->body)
 		return;
 	j = json_loadb(out->body, out->len, 0, NULL);
+	if (out->status == 202) {
+		api_log_fields(a, LOG_INFO, "wipe job started",
+			       (struct log_field[]){ LF_S("job", json_string_value(json_object_get(j, "id"))),
+						     LF_S("asset", asset), LF_S("device", device),
+						     LF_S("method", json_string_value(json_object_get(j, "method"))) }, 4);
+		json_decref(j);
+		return;
+	}
 	e = json_object_get(j, "error");
 	reason = json_string_value(json_object_get(e, "reason"));
 	msg = json_string_value(json_object_get(e, "message"));

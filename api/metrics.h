@@ -58,9 +58,9 @@ void metrics_request(struct api *a, int rclass, unsigned status, double seconds)
 /* A refused authentication (why: "missing", "malformed", "rejected", "forbidden").  Cannot fail. */
 void metrics_auth_failure(struct api *a, const char *why);
 /*
- * jobs_create answered out for asset and device: a 409 with error.reason
- * is an interlock refusal, counted by reason and logged with its message.
- * Cannot fail.
+ * jobs_create answered out for asset and device: a 202 is a started job,
+ * logged; a 409 with error.reason is an interlock refusal, counted by reason
+ * and logged with its message.  Cannot fail.
  */
 void api_job_answered(struct api *a, const char *asset, const char *device, const struct resp *out);
 

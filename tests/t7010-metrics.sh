@@ -142,7 +142,9 @@ test_expect_success_here 'a wipe on a loop device: started, ended, bytes written
 	[ "$(metric "sanitizerd_engine_written_bytes_total")" = 25165824 ] &&
 	[ "$(metric "sanitizerd_jobs_ended_total{state=\"completed\"}")" = 1 ] &&
 	[ "$(metric "sanitizerd_jobs{state=\"running\"}")" = 0 ] &&
-	promtool check metrics <m.txt
+	promtool check metrics <m.txt &&
+	grep -q " info wipe job started job=$J asset=$A device=$D method=clear-zero$" "$TRASH/serve.log" &&
+	grep -q " info wipe job ended job=$J asset=$A device=$D method=clear-zero state=completed$" "$TRASH/serve.log"
 '
 
 test_expect_success_here 'a certificate issued' '
@@ -169,7 +171,8 @@ test_expect_success_here 'a cancelled wipe: a failure by its reason, live jobs w
 	[ "$(metric "sanitizerd_wipes_total{method=\"dod-3pass\",result=\"failed\"}")" = 1 ] &&
 	[ "$(metric "sanitizerd_wipes_started_total{method=\"dod-3pass\"}")" = 1 ] &&
 	[ "$(metric "sanitizerd_jobs_ended_total{state=\"cancelled\"}")" = 1 ] &&
-	[ "$(metric "sanitizerd_jobs{state=\"running\"}")" = 0 ] && cp m.txt before.txt
+	[ "$(metric "sanitizerd_jobs{state=\"running\"}")" = 0 ] && cp m.txt before.txt &&
+	grep -q " warn wipe job ended job=$JC asset=$AC device=$C method=dod-3pass state=cancelled reason=cancelled" "$TRASH/serve.log"
 '
 
 test_expect_success_here 'a restart: what the ledger holds counts the same; this run'"'"'s counts start again' '
