@@ -388,9 +388,14 @@ static int authenticate(struct req *r)
 
 int api_authenticate(struct req *r)
 {
+	int rc;
+
 	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
 		return -ENOENT;
-	return authenticate(r);
+	rc = authenticate(r);
+	if (rc < 0)
+		metrics_auth_failure(r->api, r->deny);
+	return rc;
 }
 
 static void dispatch(struct req *r, struct resp *out)
