@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "api/log.h"
+#include "api/metrics.h"
 #include "audit/tokens.h"
 
 #define API_BODY_MAX 65536
@@ -34,6 +36,8 @@ struct api_config {
 	const char *origin;
 	const char *tls_cert, *tls_key;
 	const char *log_path;		/* NULL: stderr */
+	int log_level;			/* enum log_level: lines above it are not written */
+	int log_format;			/* enum log_format */
 	unsigned threads;		/* libmicrohttpd thread pool */
 	unsigned conn_limit;
 	unsigned conn_timeout;		/* seconds idle */
@@ -78,6 +82,9 @@ struct req {
 	int deferred;			/* 1 queued on a defer thread, 2 answered there, 3 sent */
 	struct resp dout;		/* the answer a defer thread made */
 	struct req *dnext;		/* the defer queue */
+	const char *route;		/* the matched route's pattern, or NULL */
+	int rclass;			/* its RCLASS_* (api/metrics.h) */
+	const char *deny;		/* why the token was refused (401/403), for the log */
 };
 
 /* Handlers fill *out; they return nothing: every outcome is a response. */
@@ -128,12 +135,6 @@ int api_write(struct api *a, int group, int (*fn)(struct ledger *l, void *ctx), 
 /* Sign a fresh checkpoint if entries are unattested; the latest note in *note (caller frees). */
 int api_checkpoint(struct api *a, char **note);
 
-/* Metrics. */
-struct api_metrics {
-	atomic_ullong by_status[600];
-	atomic_ullong bytes_written;
-};
-
 /*
  * Tokens already checked, by the SHA-256 of the presented token, so a busy
  * client does not cost a database lookup per request.  Cleared whenever a
@@ -167,6 +168,7 @@ struct api {
 	char *keys_doc, *jwks_doc;	/* rendered once */
 	void *log;			/* FILE * */
 	pthread_mutex_t loglock;
+	int log_journal;		/* stderr is journald's stream (api/log.c) */
 	void *mhd;			/* struct MHD_Daemon * */
 	struct connguard *guard;	/* request deadlines */
 	struct station *station;	/* live devices and the event stream */
@@ -230,8 +232,11 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 /* Start and stop the daemon.  0 or -errno with a message in err. */
 int api_start(struct api *a, char *err, size_t errlen);
 void api_stop(struct api *a);
-/* Reopen the log file (SIGHUP). */
+/* Reopen the log file (SIGHUP), or look again whether stderr is journald's (api/log.c). */
 void api_reopen_log(struct api *a);
+/* A line at level info, or error/warn when the message starts "error: "/"warning: " (api/log.c). */
 void api_log(struct api *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The request line of an answered request: its fields, and a 4xx/5xx's error code and message. */
+void api_log_request(struct api *a, const struct req *r, const struct resp *out, double seconds);
 
 #endif

@@ -1,4 +1,4 @@
-/* Public and auditor routes: health, metrics, keys, checkpoint, entries, proofs, OpenAPI. */
+/* Public and auditor routes: health, keys, checkpoint, entries, proofs, OpenAPI. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,46 +33,6 @@ void h_openapi(struct req *r, struct resp *out)
 	(void)r;
 	reply_text(out, 200, "application/json", _binary_api_openapi_json_start,
 		   (size_t)(_binary_api_openapi_json_end - _binary_api_openapi_json_start));
-}
-
-void h_metrics(struct req *r, struct resp *out)
-{
-	static const char *const states[6] = { "queued", "running", "verifying", "completed", "failed", "cancelled" };
-	struct api *a = r->api;
-	unsigned long long jobs[6], jbytes;
-	uint64_t size = 0;
-	struct ledger *l;
-	char *buf;
-	size_t cap = 16384, n = 0;
-
-	buf = malloc(cap);
-	if (!buf) {
-		reply_error(out, 500, "internal", "out of memory");
-		return;
-	}
-	l = api_read_acquire(a);
-	ledger_size(l, &size);
-	api_read_release(a, l);
-	jobs_counts(a->jobs, jobs, &jbytes);
-#define P(...) do { int k_ = snprintf(buf + n, cap - n, __VA_ARGS__); if (k_ > 0 && (size_t)k_ < cap - n) n += (size_t)k_; } while (0)
-	P("# HELP sanitizerd_http_requests_total HTTP requests by status code.\n");
-	P("# TYPE sanitizerd_http_requests_total counter\n");
-	for (unsigned s = 100; s < 600; s++) {
-		unsigned long long c = atomic_load(&a->m.by_status[s]);
-		if (c)
-			P("sanitizerd_http_requests_total{code=\"%u\"} %llu\n", s, c);
-	}
-	P("# HELP sanitizerd_jobs Wipe jobs of this run by state.\n# TYPE sanitizerd_jobs gauge\n");
-	for (int i = 0; i < 6; i++)
-		P("sanitizerd_jobs{state=\"%s\"} %llu\n", states[i], jobs[i]);
-	P("# HELP sanitizerd_bytes_written_total Bytes written by finished wipe jobs.\n"
-	  "# TYPE sanitizerd_bytes_written_total counter\nsanitizerd_bytes_written_total %llu\n",
-	  (unsigned long long)atomic_load(&a->m.bytes_written));
-	P("# HELP sanitizerd_ledger_entries Entries in the custody ledger.\n"
-	  "# TYPE sanitizerd_ledger_entries gauge\nsanitizerd_ledger_entries %llu\n", (unsigned long long)size);
-#undef P
-	reply_text(out, 200, "text/plain; version=0.0.4", buf, n);
-	free(buf);
 }
 
 void h_checkpoint(struct req *r, struct resp *out)

@@ -495,8 +495,10 @@ static void *worker(void *arg)
 	}
 	if (rc < 0)
 		api_log(a, "error: job %s: cannot record its end in the ledger: %s", j->v.id, err);
-	api_log(a, "job %s on %s: %s%s%s", j->v.id, r->device, wipe_state_name(r->state), r->error[0] ? ": " : "",
-		r->error);
+	api_log_fields(a, r->state == WIPE_COMPLETED ? LOG_INFO : LOG_WARN, "wipe job ended",
+		       (struct log_field[]){ LF_S("job", j->v.id), LF_S("asset", j->v.asset_id), LF_S("device", r->device),
+					     LF_S("method", j->v.method), LF_S("state", wipe_state_name(r->state)),
+					     LF_S("reason", j->v.reason), LF_S("error", r->error[0] ? r->error : NULL) }, 7);
 	atomic_fetch_add(&a->m.bytes_written, r->bytes_written);
 	pthread_mutex_lock(&js->m);
 	ended = job_json(&j->v);
@@ -846,6 +848,7 @@ void jobs_create(struct req *r, const char *asset_id, const char *device, const 
 	pthread_mutex_unlock(&js->m);
 	j = NULL;
 out:
+	api_job_answered(a, asset_id, device, out);	/* an interlock's refusal: counted and logged */
 	if (j) {
 		sanitize_job_free(j->wj);
 		wiprec_pending_close(j->pending, 1);
@@ -1073,4 +1076,11 @@ void jobs_counts(struct jobs *js, unsigned long long counts[6], unsigned long lo
 		*bytes += js->list[i]->v.prog.bytes_done;
 	}
 	pthread_mutex_unlock(&js->m);
+}
+
+const char *jobs_interlock_reason(unsigned i)
+{
+	if (i > (unsigned)(INTERLOCK_PARTIAL - INTERLOCK_NOT_BLOCK))
+		return NULL;
+	return interlock_reason_name((enum interlock_reason)(INTERLOCK_NOT_BLOCK + (int)i));
 }

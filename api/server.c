@@ -77,90 +77,6 @@ static const struct route routes[] = {
 	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
 };
 
-/*
- * The length of the valid UTF-8 character at s (RFC 3629 section 4: no
- * overlong forms, no surrogates, nothing past U+10FFFF), or 0 if s does not
- * start one.
- */
-static size_t utf8_char(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
-void api_safe_text(char *dst, size_t cap, const char *src)
-{
-	const unsigned char *s = (const unsigned char *)src;
-	size_t o = 0, n;
-
-	if (!cap)
-		return;
-	while (*s) {
-		n = utf8_char(s);
-		if (n == 1 && (*s < 0x20 || *s == 0x7f))
-			n = 0;
-		if (n) {
-			if (o + n >= cap)
-				break;
-			memcpy(dst + o, s, n);
-			o += n;
-			s += n;
-		} else {
-			/* a control character or a byte that starts no character: shown, never passed on */
-			if (o + 4 >= cap)
-				break;
-			snprintf(dst + o, 5, "\\x%02x", *s);
-			o += 4;
-			s++;
-		}
-	}
-	dst[o] = '\0';
-}
-
-void api_log(struct api *a, const char *fmt, ...)
-{
-	char ts[25], raw[1024], line[1200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	/* a logged value (a request path, a device name) must not start a line of its own */
-	api_safe_text(line, sizeof(line), raw);
-	xtime_rfc3339(ts);
-	pthread_mutex_lock(&a->loglock);
-	fprintf(a->log ? (FILE *)a->log : stderr, "%s %s\n", ts, line);
-	fflush(a->log ? (FILE *)a->log : stderr);
-	pthread_mutex_unlock(&a->loglock);
-}
-
-void api_reopen_log(struct api *a)
-{
-	FILE *f;
-
-	if (!a->cfg.log_path)
-		return;
-	f = fopen(a->cfg.log_path, "ae");
-	if (!f)
-		return;
-	pthread_mutex_lock(&a->loglock);
-	if (a->log)
-		fclose(a->log);
-	a->log = f;
-	pthread_mutex_unlock(&a->loglock);
-}
-
 /* ---- responses ---- */
 
 void reply_text(struct resp *out, unsigned status, const char *ctype, const char *text, size_t len)
@@ -430,13 +346,17 @@ static int authenticate(struct req *r)
 	unsigned long gen;
 	int rc, hit = 0;
 
-	if (!h || strncasecmp(h, "Bearer ", 7))
+	if (!h || strncasecmp(h, "Bearer ", 7)) {
+		r->deny = "missing";
 		return -EACCES;
+	}
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (strlen(h) != TOKEN_LEN || strncmp(h, TOKEN_PREFIX, 4))
+	if (strlen(h) != TOKEN_LEN || strncmp(h, TOKEN_PREFIX, 4)) {
+		r->deny = "malformed";
 		return -EACCES;
+	}
 	merkle_sha256(h, TOKEN_LEN, hash);
 	slot = hash[0] % TOKCACHE_SLOTS;
 	pthread_rwlock_rdlock(&tc->lock);
@@ -450,8 +370,10 @@ static int authenticate(struct req *r)
 		l = api_read_acquire(r->api);
 		rc = token_check(l, h, &r->tok);
 		api_read_release(r->api, l);
-		if (rc < 0)
+		if (rc < 0) {
+			r->deny = "rejected";	/* unknown or revoked; the token itself is never logged */
 			return rc;
+		}
 		pthread_rwlock_wrlock(&tc->lock);
 		/* a revocation since our lookup may have made what we read stale */
 		if (tc->gen == gen) {
@@ -468,9 +390,14 @@ static int authenticate(struct req *r)
 
 int api_authenticate(struct req *r)
 {
+	int rc;
+
 	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
 		return -ENOENT;
-	return authenticate(r);
+	rc = authenticate(r);
+	if (rc < 0)
+		metrics_auth_failure(r->api, r->deny);
+	return rc;
 }
 
 static void dispatch(struct req *r, struct resp *out)
@@ -487,12 +414,17 @@ static void dispatch(struct req *r, struct resp *out)
 		path_known = 1;
 		if (strcmp(rt->method, r->method))
 			continue;
+		r->route = rt->pattern;
+		r->rclass = metrics_route_class(rt->method, rt->roles, rt->fn == h_stream);
 		if (!(rt->roles & ROLE_ANYONE)) {
 			if (authenticate(r) < 0) {
+				metrics_auth_failure(r->api, r->deny);
 				reply_error(out, 401, "unauthorized", "a valid bearer token is required");
 				return;
 			}
 			if (!(r->role & (rt->roles | ROLE_ADMIN))) {
+				r->deny = "forbidden";
+				metrics_auth_failure(r->api, r->deny);
 				/* SPEC section 6: a customer sees nothing outside its own tenant */
 				if (r->role == ROLE_CUSTOMER)
 					reply_error(out, 404, "not_found", "no such resource");
@@ -545,13 +477,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 	return ret;
 }
 
-static void finish_log(struct api *a, struct req *r, unsigned status)
+static void finish_log(struct api *a, struct req *r, const struct resp *out)
 {
-	if (status < 600)
-		atomic_fetch_add(&a->m.by_status[status], 1);
-	/* the token's id, never the token */
-	api_log(a, "%s %s %u %.1fms token=%s", r->method, r->path, status, (xmono() - r->t0) * 1000,
-		r->authed ? r->tok.id : "-");
+	double dt = xmono() - r->t0;
+
+	metrics_request(a, r->rclass, out->status, dt);
+	api_log_request(a, r, out, dt);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -574,6 +505,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		r->method = method;
 		r->path = url;
 		r->t0 = xmono();
+		r->rclass = RCLASS_UNMATCHED;
 		r->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 		*con_cls = r;
 		if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX)
@@ -604,7 +536,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (r->deferred == 2) {
 		/* called again after the defer thread resumed us: its answer goes out */
 		r->deferred = 3;
-		finish_log(a, r, r->dout.status);
+		finish_log(a, r, &r->dout);
 		ret = send_resp(c, &r->dout);
 		defer_answered(a->defer);
 		return ret;
@@ -622,7 +554,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	} else {
 		dispatch(r, &out);
 	}
-	finish_log(a, r, out.status);
+	finish_log(a, r, &out);
 	ret = send_resp(c, &out);
 	return ret;
 }
@@ -650,6 +582,7 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 	t->r.method = method;
 	t->r.path = path;
 	t->r.t0 = xmono();
+	t->r.rclass = RCLASS_UNMATCHED;
 	t->r.content_type = content_type;
 	t->auth = auth;
 	t->qbuf = strdup(query ? query : "");
@@ -685,7 +618,7 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
 	else
 		dispatch(&t->r, &out);
-	finish_log(a, &t->r, out.status);
+	finish_log(a, &t->r, &out);
 	*status = out.status;
 	*resp_ctype = out.ctype ? out.ctype : "application/json";
 	*resp_body = out.body;
@@ -842,6 +775,11 @@ int api_start(struct api *a, char *err, size_t errlen)
 	}
 	a->nfree = a->nreaders;
 	free(lpath);
+	rc = metrics_start(a);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot count the ledger for /metrics: %s", strerror(-rc));
+		goto out;
+	}
 	rc = writer_start(a, &a->writer);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
@@ -871,6 +809,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	}
 	{
 		struct MHD_OptionItem o[] = {
+			/* first, so that every libmicrohttpd message is one of our lines */
+			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)api_log_mhd, a },
 			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 			{ MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads, NULL },
 			{ MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit, NULL },

@@ -26,6 +26,7 @@
 static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
 	"                        [--tls-cert F --tls-key F] [--log FILE] [--threads N]\n"
+	"                        [--log-level error|warn|info|debug] [--log-format text|json]\n"
 	"                        [--max-jobs N] [--checkpoint-every N] [--checkpoint-interval MS]\n"
 	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
 	"                        [--header-timeout S] [--request-timeout S]\n"
@@ -47,6 +48,9 @@ static const char serve_usage[] =
 	"it opened or its last answer (default 10), or its whole request within\n"
 	"--request-timeout seconds (default 60).  A request line with more than 64 query\n"
 	"parameters is cut off.\n"
+	"Log lines at --log-level and above (default info: every request; warn: refusals\n"
+	"and errors), as text or one JSON object per line; under journald (JOURNAL_STREAM)\n"
+	"lines carry its <N> priority and text lines no time of their own.\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
@@ -95,6 +99,8 @@ static const struct option serve_opts[] = {
 	{ "org-location", required_argument, NULL, 'A' },
 	{ "org-phone", required_argument, NULL, 'P' },
 	{ "public-url", required_argument, NULL, 'U' },
+	{ "log-level", required_argument, NULL, 'v' },
+	{ "log-format", required_argument, NULL, 'G' },
 	{ "config", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -123,6 +129,8 @@ static int apply(struct api_config *cfg, int c, const char *v)
 	case 'A': cfg->org_location = v; return 0;
 	case 'P': cfg->org_phone = v; return 0;
 	case 'U': cfg->public_url = v; return 0;
+	case 'v': return log_level_parse(v, &cfg->log_level);
+	case 'G': return log_format_parse(v, &cfg->log_format);
 	}
 	return -EINVAL;
 }
@@ -252,6 +260,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	a->cfg = (struct api_config){
 		.listen = "127.0.0.1:8420", .state_dir = SZ_DEFAULT_STATE_DIR, .threads = default_threads(),
+		.log_level = LOG_INFO, .log_format = LOG_TEXT,
 		.conn_limit = 512, .conn_timeout = 30, .conn_per_ip = 64, .header_timeout = 10, .request_timeout = 60, .ckpt_every_n = 256, .ckpt_every_ms = 5000,
 		.max_jobs = 4, .public_url = "http://127.0.0.1:8420",
 	};

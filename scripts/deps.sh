@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages sanitizerd needs that are missing; do nothing
-# when all are present.  Usage: deps.sh build|bench|emulator|package
+# when all are present.  Usage: deps.sh build|bench|emulator|package|metrics
 # Another apt or dpkg running (unattended-upgrades, a second session) is
 # waited for, not a failure: apt-get waits up to DEPS_LOCK_WAIT seconds for
 # the dpkg lock (DPkg::Lock::Timeout), and `apt-get update`, which takes the
@@ -16,12 +16,15 @@ bench_pkgs="fio nwipe coreutils wrk nginx-light"
 emulator_pkgs="qemu-system-x86 busybox-static"
 # `make deb` and the package test (tests/t8010-deb.sh) need these; make check skips without them
 package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian"
+# promtool, for tests/t7010-metrics.sh (which installs it itself, or skips)
+metrics_pkgs="prometheus"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 bench) want=$bench_pkgs ;;
 emulator) want=$emulator_pkgs ;;
 package) want=$package_pkgs ;;
-*) echo "usage: deps.sh build|bench|emulator|package" >&2; exit 2 ;;
+metrics) want=$metrics_pkgs ;;
+*) echo "usage: deps.sh build|bench|emulator|package|metrics" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

@@ -278,6 +278,8 @@ static void setup(void)
 			die("reader", err);
 	a->nfree = a->nreaders;
 	free(lpath);
+	if (metrics_start(a) < 0)
+		die("metrics", "cannot count the ledger");
 	if (writer_start(a, &a->writer) < 0)
 		die("writer", "cannot start");
 	if (jobs_start(a, &a->jobs, err, sizeof(err)) < 0)
