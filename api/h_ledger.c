@@ -9,20 +9,40 @@
 #include "audit/ledger.h"
 #include "sanitizerd/xio.h"
 
+/* A JSON document rendered once, sent with the newline every JSON body ends with (issue 15). */
+static void reply_doc(struct resp *out, const char *doc)
+{
+	size_t n = strlen(doc);
+	char *b = malloc(n + 2);
+
+	if (!b) {
+		reply_error(out, 500, "internal", "out of memory");
+		return;
+	}
+	memcpy(b, doc, n);
+	b[n] = '\n';
+	b[n + 1] = 0;
+	free(out->body);
+	out->body = b;
+	out->len = n + 1;
+	out->status = 200;
+	out->ctype = "application/json";
+}
+
 void h_health(struct req *r, struct resp *out)
 {
 	(void)r;
-	reply_text(out, 200, "application/json", "{\"status\":\"ok\"}", 15);
+	reply_doc(out, "{\"status\":\"ok\"}");
 }
 
 void h_jwks(struct req *r, struct resp *out)
 {
-	reply_text(out, 200, "application/json", r->api->jwks_doc, strlen(r->api->jwks_doc));
+	reply_doc(out, r->api->jwks_doc);
 }
 
 void h_keys(struct req *r, struct resp *out)
 {
-	reply_text(out, 200, "application/json", r->api->keys_doc, strlen(r->api->keys_doc));
+	reply_doc(out, r->api->keys_doc);
 }
 
 /* api/openapi.json, linked into the binary (see the Makefile). */

@@ -183,8 +183,16 @@ void reply_json(struct resp *out, unsigned status, json_t *j)
 		out->len = out->body ? strlen(out->body) : 0;
 		out->status = 500;
 	} else {
-		out->body = s;
+		/* issue 15: a JSON body ends with a newline, as curl users and line tools expect */
+		char *nl;
+
 		out->len = strlen(s);
+		nl = realloc(s, out->len + 2);
+		out->body = nl ? nl : s;
+		if (nl) {
+			nl[out->len++] = '\n';
+			nl[out->len] = 0;
+		}
 		out->status = status;
 	}
 	out->ctype = "application/json";
