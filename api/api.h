@@ -205,6 +205,9 @@ void h_verify(struct req *r, struct resp *out);
 void h_patch_audit(struct req *r, struct resp *out);
 void h_exposure(struct req *r, struct resp *out);
 
+/* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
+int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
+
 /*
  * Lists and exports (issue 15, api/h_ledger.c): pages of limit rows
  * (1..API_PAGE_LIMIT_MAX) or API_EXPORT_BYTES_MAX bytes; the format from
@@ -221,9 +224,6 @@ int req_page_limit(struct req *r, struct resp *out, size_t *limit);
 void reply_export(struct resp *out, int format, struct export_buf *b);
 void h_entries_list(struct req *r, struct resp *out);
 void h_certs_list(struct req *r, struct resp *out);
-
-/* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
-int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
 
 #ifdef SZ_TEST_HOOKS
 /*
