@@ -24,13 +24,14 @@ fi
 require_loop
 
 # rec METHOD TEMPLATE PATH [TOKEN] [BODY] [CONTENT-TYPE]: call, keep the body in "body" and a
-# record for the validator; prints the status
+# record for the validator; prints the status.  REC_JAR=FILE keeps cookies, REC_CSRF=V sends X-CSRF-Token
 rec() {
 	local m=$1 tp=$2 p=$3 t=${4:-} b=${5:-} ct=${6:-application/json} out
 	local n=$(( $(cat calls.jsonl 2>/dev/null | wc -l) + 1 ))	# rec runs in $(...): no shell counter
 	: >"r$n.body"
 	out=$(curl -s -m ${REC_TIMEOUT:-20} -o "r$n.body" -w '%{http_code} %{content_type}' -X "$m" \
-		${t:+-H "Authorization: Bearer $t"} ${b:+-H "Content-Type: $ct" --data-binary "$b"} "$URL$p")
+		${t:+-H "Authorization: Bearer $t"} ${b:+-H "Content-Type: $ct" --data-binary "$b"} \
+		${REC_JAR:+-b "$REC_JAR" -c "$REC_JAR"} ${REC_CSRF:+-H "X-CSRF-Token: $REC_CSRF"} "$URL$p")
 	cp "r$n.body" body
 	jq -cn --arg m "$m" --arg t "$tp" --argjson s "${out%% *}" --arg c "${out#* }" --arg b "r$n.body" \
 		'{method:$m, template:$t, status:$s, ctype:$c, body:$b}' >>calls.jsonl
@@ -139,6 +140,26 @@ test_expect_success_here 'a cancelled job, a batch, the event stream' '
 	[ "$(rec POST /v1/batches /v1/batches "$TECH" "{\"method\":\"clear-zero\"}")" = 400 ] &&
 	[ "$(REC_TIMEOUT=2 rec GET /v1/stream /v1/stream "$AUD")" = 200 ]
 '
+
+# the web console's routes (issue 14), where the document has them
+if jq -e '.paths["/v1/session"]' "$TOP/api/openapi.json" >/dev/null; then
+test_expect_success_here 'the web console, its session and the public verification page' '
+	[ "$(rec GET / /)" = 200 ] &&
+	[ "$(rec GET /console/{file} /console/app.js)" = 200 ] &&
+	[ "$(rec GET /console/{file} /console/nope.js)" = 404 ] &&
+	[ "$(rec GET /verify /verify)" = 200 ] &&
+	[ "$(rec POST /verify /verify "" "jws=$(cat cert.jws)" application/x-www-form-urlencoded)" = 200 ] &&
+	[ "$(rec GET /verify/{cert_id} /verify/$C)" = 200 ] &&
+	[ "$(rec GET /verify/{cert_id}/qr.svg /verify/$C/qr.svg)" = 200 ] &&
+	[ "$(rec GET /v1/verify/{cert_id} /v1/verify/$C)" = 200 ] &&
+	[ "$(rec GET /v1/session /v1/session)" = 401 ] &&
+	[ "$(REC_JAR=jar rec POST /v1/session /v1/session "" "{\"token\":\"$AUD\"}")" = 201 ] &&
+	[ "$(REC_JAR=jar rec GET /v1/session /v1/session)" = 200 ] &&
+	csrf=$(awk "\$6 == \"sz_csrf\" { print \$7 }" jar) && [ -n "$csrf" ] &&
+	[ "$(REC_JAR=jar rec DELETE /v1/session /v1/session)" = 403 ] &&
+	[ "$(REC_JAR=jar REC_CSRF=$csrf rec DELETE /v1/session /v1/session)" = 200 ]
+'
+fi
 
 test_expect_success_here 'ledger: entries, one entry, proofs' '
 	sleep 0.3 && rec GET /v1/ledger/checkpoint /v1/ledger/checkpoint >/dev/null && size=$(sed -n 2p body) &&
