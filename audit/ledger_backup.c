@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#define BACKUP_BUSY_MS 30000
+
 static int berr(char *err, size_t errlen, int rc, const char *fmt, const char *a, const char *b)
 {
 	if (err && errlen)
@@ -69,12 +71,17 @@ static int copy_into(sqlite3 *src, const char *tmp, char *err, size_t errlen)
 		sqlite3_close(dst);
 		return rc;
 	}
-	/* one step of every page: one read transaction on src, so one snapshot */
-	do {
+	/*
+	 * One step of every page: one read transaction on src, so one snapshot.
+	 * A WAL reader is not blocked by the writer; BUSY is retried for at most
+	 * BACKUP_BUSY_MS (a recovery or a schema change holding the file).
+	 */
+	for (int waited = 0;; waited += 10) {
 		src_rc = sqlite3_backup_step(b, -1);
-		if (src_rc == SQLITE_BUSY || src_rc == SQLITE_LOCKED)
-			sqlite3_sleep(10);
-	} while (src_rc == SQLITE_OK || src_rc == SQLITE_BUSY || src_rc == SQLITE_LOCKED);
+		if ((src_rc != SQLITE_BUSY && src_rc != SQLITE_LOCKED) || waited >= BACKUP_BUSY_MS)
+			break;
+		sqlite3_sleep(10);
+	}
 	if (sqlite3_backup_finish(b) != SQLITE_OK || src_rc != SQLITE_DONE)
 		rc = berr(err, errlen, src_rc == SQLITE_FULL ? -ENOSPC : -EIO, "cannot back up to %s: %s", tmp,
 			  sqlite3_errmsg(dst));
