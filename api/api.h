@@ -215,6 +215,23 @@ void h_exposure(struct req *r, struct resp *out);
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
 
+/*
+ * Lists and exports (issue 15, api/h_ledger.c): pages of limit rows
+ * (1..API_PAGE_LIMIT_MAX) or API_EXPORT_BYTES_MAX bytes; the format from
+ * ?format=json|csv|jsonl or else the Accept header (EXPORT_* of
+ * audit/export.h; -1 after replying 400); reply_export sends b's rows and
+ * empties b.
+ */
+#define API_PAGE_LIMIT 100
+#define API_PAGE_LIMIT_MAX 1000
+#define API_EXPORT_BYTES_MAX (1024 * 1024)
+struct export_buf;
+int req_export_format(struct req *r, struct resp *out);
+int req_page_limit(struct req *r, struct resp *out, size_t *limit);
+void reply_export(struct resp *out, int format, struct export_buf *b);
+void h_entries_list(struct req *r, struct resp *out);
+void h_certs_list(struct req *r, struct resp *out);
+
 #ifdef SZ_TEST_HOOKS
 /*
  * Test build only (tests/fuzz/fuzz_routes.c): route one request through the

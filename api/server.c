@@ -48,6 +48,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/keys", ANY, h_keys },
 	{ "GET", "/v1/openapi.json", ANY, h_openapi },
 	{ "GET", "/v1/ledger/checkpoint", ANY, h_checkpoint },
+	{ "GET", "/v1/ledger/entries", AUD, h_entries_list },
 	{ "GET", "/v1/ledger/entries/{}", AUD, h_entry },
 	{ "GET", "/v1/ledger/proof/inclusion", ANY, h_proof_inclusion },
 	{ "GET", "/v1/ledger/proof/consistency", ANY, h_proof_consistency },
@@ -69,9 +70,10 @@ static const struct route routes[] = {
 	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
 	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
 	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
+	{ "GET", "/v1/certificates", AUD | CUS, h_certs_list },
 	{ "GET", "/v1/certificates/{}", AUD | CUS, h_cert_get },
-	{ "GET", "/v1/certificates/{}.jws", AUD | CUS, h_cert_jws },
-	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS, h_cert_pdf },
+	{ "GET", "/v1/certificates/{}.jws", AUD | CUS | TEC, h_cert_jws },	/* TEC: its own (h_certs.c) */
+	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS | TEC, h_cert_pdf },
 	{ "POST", "/v1/verify", ANY, h_verify },
 	{ "POST", "/v1/hosts/{h}/patch-audits", TEC, h_patch_audit },
 	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
@@ -101,8 +103,16 @@ void reply_json(struct resp *out, unsigned status, json_t *j)
 		out->len = out->body ? strlen(out->body) : 0;
 		out->status = 500;
 	} else {
-		out->body = s;
+		/* issue 15: a JSON body ends with a newline, as curl users and line tools expect */
+		char *nl;
+
 		out->len = strlen(s);
+		nl = realloc(s, out->len + 2);
+		out->body = nl ? nl : s;
+		if (nl) {
+			nl[out->len++] = '\n';
+			nl[out->len] = 0;
+		}
 		out->status = status;
 	}
 	out->ctype = "application/json";

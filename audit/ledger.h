@@ -164,6 +164,15 @@ int ledger_identity(struct ledger *l, char **origin, uint8_t pub[32]);
 /* Record the origin and public key in a new ledger (once).  0, -EEXIST, -errno. */
 int ledger_set_identity(struct ledger *l, const char *origin, const uint8_t pub[32]);
 
+/*
+ * Copy the ledger file, consistently while a writer appends (SQLite's online
+ * backup API: one read transaction), to dest: written under a temporary name
+ * beside it (0600), as one file (no WAL), fsynced, then renamed.  Without
+ * force an existing dest is never replaced (-EEXIST).  0, or -errno with a
+ * message in err; on failure dest is untouched and no temporary file is left.
+ */
+int ledger_backup(struct ledger *l, const char *dest, int force, char *err, size_t errlen);
+
 struct ledger_verify_opts {
 	const char *vkey;		/* verifier key string required of checkpoints, or NULL: the ledger's own */
 	const char *checkpoint;		/* a checkpoint kept elsewhere, or NULL */

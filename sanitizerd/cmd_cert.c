@@ -1,5 +1,5 @@
 /*
- * sanitizerd cert issue|show|pdf|verify — sanitization certificates from the
+ * sanitizerd cert issue|show|list|export|pdf|verify — sanitization certificates from the
  * command line (issue 5): the same audit/cert.h calls the API makes, and an
  * offline verifier that needs no server and no state directory.
  */
@@ -12,6 +12,7 @@
 
 #include "audit/cert.h"
 #include "audit/certpdf.h"
+#include "audit/export.h"
 #include "audit/jws.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
@@ -29,6 +30,14 @@ static const char cert_usage[] =
 	"        sanitizerd init stored);\n"
 	"        prints {\"id\",\"jws\"}\n"
 	"  show ID         the certificate, its status and ledger proof, as JSON\n"
+	"  list [FILTERS]  the certificates, one JSON object a line, in issue order\n"
+	"  export --format csv|jsonl [FILTERS]\n"
+	"                  the same for an auditor: CSV (RFC 4180, a header line,\n"
+	"                  formula-like cells prefixed with ') or JSON Lines\n"
+	"        FILTERS: --asset-id ID --serial S --tenant T --method M --result R\n"
+	"                 (the verification result) --from DATE --to DATE (issued_at,\n"
+	"                 inclusive; YYYY-MM-DD or a UTC date-time); --ledger FILE\n"
+	"                 reads a copy (sanitizerd ledger backup) instead\n"
 	"  pdf ID --out FILE [--base-url URL]\n"
 	"                  the printable certificate (one A4 page)\n"
 	"  verify --jwks FILE [--proof FILE [--checkpoint FILE] [--verifier VKEY]] CERT.jws\n"
@@ -45,6 +54,7 @@ static const char cert_usage[] =
 struct copts {
 	const char *dir, *request, *actor, *org, *org_address, *org_phone, *base_url, *out;
 	const char *jwks, *checkpoint, *verifier, *proof;
+	const char *f_asset, *f_serial, *f_tenant, *f_method, *f_result, *f_from, *f_to, *format, *ledger;
 };
 
 static int parse(int argc, char **argv, struct copts *o)
@@ -62,6 +72,15 @@ static int parse(int argc, char **argv, struct copts *o)
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "verifier", required_argument, NULL, 'v' },
 		{ "proof", required_argument, NULL, 'p' },
+		{ "asset-id", required_argument, NULL, 'I' },
+		{ "serial", required_argument, NULL, 'S' },
+		{ "tenant", required_argument, NULL, 'T' },
+		{ "method", required_argument, NULL, 'M' },
+		{ "result", required_argument, NULL, 'R' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "ledger", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,6 +103,15 @@ static int parse(int argc, char **argv, struct copts *o)
 		case 'c': o->checkpoint = optarg; break;
 		case 'v': o->verifier = optarg; break;
 		case 'p': o->proof = optarg; break;
+		case 'I': o->f_asset = optarg; break;
+		case 'S': o->f_serial = optarg; break;
+		case 'T': o->f_tenant = optarg; break;
+		case 'M': o->f_method = optarg; break;
+		case 'R': o->f_result = optarg; break;
+		case 'f': o->f_from = optarg; break;
+		case 't': o->f_to = optarg; break;
+		case 'F': o->format = optarg; break;
+		case 'l': o->ledger = optarg; break;
 		case 'h': return 1;
 		default: return -sz_opt_error(c, argv);
 		}
@@ -257,6 +285,75 @@ out:
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+struct list_out {
+	int format;
+	struct export_buf b;
+};
+
+static int print_row(void *ctx, const json_t *row)
+{
+	struct list_out *lo = ctx;
+	int rc = lo->format == EXPORT_CSV ? export_csv_row(&lo->b, row, export_cert_cols)
+					  : export_jsonl_row(&lo->b, row);
+
+	if (rc == 0 && lo->b.len && fwrite(lo->b.p, 1, lo->b.len, stdout) != lo->b.len)
+		rc = -EIO;
+	export_buf_free(&lo->b);
+	return rc;
+}
+
+static int do_list(const struct copts *o, int export)
+{
+	struct export_cert_filter f = { .asset_id = o->f_asset, .serial = o->f_serial, .tenant = o->f_tenant,
+					.method = o->f_method, .result = o->f_result, .after = -1 };
+	struct list_out lo = { .format = EXPORT_JSONL };
+	struct ledger *l = NULL;
+	struct state *st = NULL;
+	char from[25], to[25], err[512] = "";
+	int rc;
+
+	if (export) {
+		if (!o->format || (strcmp(o->format, "csv") && strcmp(o->format, "jsonl"))) {
+			sz_err("cert export needs --format csv or --format jsonl");
+			return EXIT_USAGE;
+		}
+		lo.format = !strcmp(o->format, "csv") ? EXPORT_CSV : EXPORT_JSONL;
+	}
+	if ((o->f_from && export_date_bound(o->f_from, 0, from) < 0) ||
+	    (o->f_to && export_date_bound(o->f_to, 1, to) < 0)) {
+		sz_err("invalid --from or --to: want YYYY-MM-DD or a UTC date-time");
+		return EXIT_USAGE;
+	}
+	f.from = o->f_from ? from : NULL;
+	f.to = o->f_to ? to : NULL;
+	if (o->ledger)
+		rc = ledger_open(o->ledger, LEDGER_RDONLY, &l, err, sizeof(err));
+	else if ((rc = state_open(o->dir, STATE_RDONLY, &st, err, sizeof(err))) == 0)
+		l = st->ledger;
+	if (rc < 0) {
+		sz_err("%s", err[0] ? err : strerror(-rc));
+		return EXIT_FAIL;
+	}
+	/* one row in memory at a time: a certificate row is well under 64 KiB */
+	export_buf_init(&lo.b, 65536);
+	rc = lo.format == EXPORT_CSV ? export_csv_header(&lo.b, export_cert_cols) : 0;
+	if (rc == 0 && lo.b.len && fwrite(lo.b.p, 1, lo.b.len, stdout) != lo.b.len)
+		rc = -EIO;
+	export_buf_free(&lo.b);
+	if (rc == 0)
+		rc = export_certs(l, &f, print_row, &lo);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = -EIO;
+	if (rc < 0)
+		sz_err("cannot list the certificates: %s", strerror(-rc));
+	export_buf_free(&lo.b);
+	if (st)
+		state_free(st);
+	else
+		ledger_close(l);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_cert(int argc, char **argv)
 {
 	struct copts o;
@@ -275,6 +372,8 @@ int cmd_cert(int argc, char **argv)
 		return r < 0 ? EXIT_USAGE : sz_usage(cert_usage, 0);
 	argc -= 1 + optind;
 	argv += 1 + optind;
+	if (!strcmp(sub, "list") || !strcmp(sub, "export"))
+		return argc ? sz_usage(cert_usage, 1) : do_list(&o, !strcmp(sub, "export"));
 	if (argc != 1) {
 		sz_err("cert %.64s takes one argument", sub);
 		return EXIT_USAGE;

@@ -1,5 +1,5 @@
 /*
- * sanitizerd ledger append|show|proof|checkpoint|verify — the offline
+ * sanitizerd ledger append|show|export|backup|proof|checkpoint|verify — the offline
  * commands of SPEC section 3, working from a ledger file alone.
  */
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "audit/b64.h"
+#include "audit/export.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
 #include "core/state.h"
@@ -21,7 +22,16 @@ static const char ledger_usage[] =
 	"\n"
 	"  append --subject S --type T [--actor A] [--time T] --data JSON\n"
 	"                              append one entry (lifecycle rules apply); print it\n"
-	"  show [SEQ | --from A --to B]  entries as JSON lines {seq, entry, leaf_hash}\n"
+	"  show [SEQ | --from A --to B]  entries as JSON lines {seq, entry, canonical,\n"
+	"                              leaf_hash}: entry as an object, canonical its\n"
+	"                              RFC 8785 text (the leaf's bytes)\n"
+	"  export --format csv|jsonl [--from A --to B]\n"
+	"                              entries for an auditor: CSV (RFC 4180, a header\n"
+	"                              line, formula-like cells prefixed with ') or JSON\n"
+	"                              Lines as show prints them\n"
+	"  backup DEST [--force]       a consistent copy of the ledger while the daemon\n"
+	"                              runs (SQLite online backup), mode 0600; never\n"
+	"                              replaces DEST unless --force\n"
 	"  proof inclusion SEQ [SIZE]  inclusion proof (RFC 9162 2.1.3)\n"
 	"  proof consistency FROM TO   consistency proof (RFC 9162 2.1.4)\n"
 	"  checkpoint                  print the latest signed checkpoint (signing a\n"
@@ -37,8 +47,8 @@ static const char ledger_usage[] =
 
 struct lopts {
 	const char *dir, *ledger_file, *subject, *type, *actor, *data, *time;
-	const char *from, *to, *checkpoint, *verifier;
-	int require_attested;
+	const char *from, *to, *checkpoint, *verifier, *format;
+	int require_attested, force;
 };
 
 static int parse(int argc, char **argv, struct lopts *o)
@@ -56,6 +66,8 @@ static int parse(int argc, char **argv, struct lopts *o)
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "verifier", required_argument, NULL, 'v' },
 		{ "require-attested", no_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,6 +90,8 @@ static int parse(int argc, char **argv, struct lopts *o)
 		case 'c': o->checkpoint = optarg; break;
 		case 'v': o->verifier = optarg; break;
 		case 'r': o->require_attested = 1; break;
+		case 'F': o->format = optarg; break;
+		case 'x': o->force = 1; break;
 		case 'h': return 1;
 		default: return -sz_opt_error(c, argv);
 		}
@@ -145,12 +159,78 @@ static int do_append(const struct lopts *o)
 	return EXIT_OK;
 }
 
-static int do_show(const struct lopts *o, int argc, char **argv)
+/* Write b to stdout and empty it; 0 or -EIO. */
+static int flush_buf(struct export_buf *b)
+{
+	int rc = 0;
+
+	if (b->len && fwrite(b->p, 1, b->len, stdout) != b->len)
+		rc = -EIO;
+	export_buf_free(b);
+	return rc;
+}
+
+/*
+ * show and export: entries from..to as JSON lines (format EXPORT_JSONL) or
+ * CSV rows, written out as they are rendered, so a ledger of any size goes
+ * through a buffer of one entry.
+ */
+static int print_entries(struct ledger *l, uint64_t from, uint64_t to, uint64_t size, int format)
+{
+	struct export_buf b;
+	int rc = 0;
+
+	/* an entry is at most 64 KiB of data, quoted and as canonical text: well under 1 MiB */
+	export_buf_init(&b, 1024 * 1024);
+	if (format == EXPORT_CSV)
+		rc = export_csv_header(&b, export_entry_cols);
+	for (uint64_t s = from; rc == 0 && size && s <= to && s < size; s++) {
+		json_t *j = NULL, *flat = NULL;
+		rc = export_entry_json(l, s, &j);
+		if (rc < 0) {
+			sz_err("cannot read entry %llu: %s", (unsigned long long)s, ledger_errmsg(l));
+			break;
+		}
+		if (format == EXPORT_CSV) {
+			flat = export_entry_flat(j);
+			rc = flat ? export_csv_row(&b, flat, export_entry_cols) : -ENOMEM;
+		} else {
+			rc = export_jsonl_row(&b, j);
+		}
+		json_decref(flat);
+		json_decref(j);
+		if (rc == 0)
+			rc = flush_buf(&b);
+		if (rc < 0)
+			sz_err("cannot write entry %llu: %s", (unsigned long long)s, strerror(-rc));
+	}
+	if (rc == 0)
+		rc = flush_buf(&b);
+	export_buf_free(&b);
+	if (rc == 0 && fflush(stdout) != 0) {
+		sz_err("cannot write the entries: %s", strerror(errno));
+		rc = -EIO;
+	}
+	return rc;
+}
+
+static int do_show(const struct lopts *o, int argc, char **argv, int export)
 {
 	struct ledger *l = NULL;
 	uint64_t from = 0, to = 0, size;
-	int rc;
+	int rc, format = EXPORT_JSONL;
 
+	if (export) {
+		if (!o->format || (strcmp(o->format, "csv") && strcmp(o->format, "jsonl"))) {
+			sz_err("ledger export needs --format csv or --format jsonl");
+			return EXIT_USAGE;
+		}
+		format = !strcmp(o->format, "csv") ? EXPORT_CSV : EXPORT_JSONL;
+		if (argc) {
+			sz_err("ledger export takes --from A --to B, not a seq");
+			return EXIT_USAGE;
+		}
+	}
 	if (argc > 1 || (argc == 1 && (o->from || o->to))) {
 		sz_err("ledger show takes SEQ or --from A --to B");
 		return EXIT_USAGE;
@@ -172,16 +252,8 @@ static int do_show(const struct lopts *o, int argc, char **argv)
 		       (unsigned long long)size);
 		rc = -ENOENT;
 	}
-	for (uint64_t s = from; rc == 0 && size && s <= to && s < size; s++) {
-		json_t *j;
-		rc = ledger_entry_json(l, s, &j);
-		if (rc == 0) {
-			sz_print_json(j);
-			json_decref(j);
-		} else {
-			sz_err("cannot read entry %llu: %s", (unsigned long long)s, ledger_errmsg(l));
-		}
-	}
+	if (rc == 0)
+		rc = print_entries(l, from, to, size, format);
 	ledger_close(l);
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -245,6 +317,36 @@ static int do_checkpoint(const struct lopts *o)
 		return EXIT_FAIL;
 	fputs(note, stdout);
 	free(note);
+	return EXIT_OK;
+}
+
+static int do_backup(const struct lopts *o, int argc, char **argv)
+{
+	struct ledger *l = NULL, *copy = NULL;
+	char err[600] = "", *note = NULL;
+	uint64_t size = 0;
+	int rc;
+
+	if (argc != 1) {
+		sz_err("ledger backup needs one DEST");
+		return EXIT_USAGE;
+	}
+	if (open_ro(o, &l) < 0)
+		return EXIT_FAIL;
+	rc = ledger_backup(l, argv[0], o->force, err, sizeof(err));
+	ledger_close(l);
+	if (rc < 0) {
+		sz_err("%s", err);
+		return EXIT_FAIL;
+	}
+	/* say what the copy holds, read from the copy itself */
+	if (ledger_open(argv[0], LEDGER_RDONLY, &copy, err, sizeof(err)) == 0 && ledger_size(copy, &size) == 0) {
+		const char *nl = ledger_checkpoint_latest(copy, &note) == 0 ? strchr(note, '\n') : NULL;
+		printf("backed up %llu entries to %s (latest checkpoint: %llu entries)\n", (unsigned long long)size,
+		       argv[0], nl ? strtoull(nl + 1, NULL, 10) : 0ULL);
+	}
+	free(note);
+	ledger_close(copy);
 	return EXIT_OK;
 }
 
@@ -318,7 +420,11 @@ int cmd_ledger(int argc, char **argv)
 	if (!strcmp(sub, "append"))
 		return argc ? sz_extra_arg(argv[0]) : do_append(&o);
 	if (!strcmp(sub, "show"))
-		return do_show(&o, argc, argv);
+		return do_show(&o, argc, argv, 0);
+	if (!strcmp(sub, "export"))
+		return do_show(&o, argc, argv, 1);
+	if (!strcmp(sub, "backup"))
+		return do_backup(&o, argc, argv);
 	if (!strcmp(sub, "proof"))
 		return do_proof(&o, argc, argv);
 	if (!strcmp(sub, "checkpoint"))

@@ -11,6 +11,9 @@ build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev l
  libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev
  sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils
  fonts-dejavu-core clang libclang-rt-14-dev zbar-tools"
+# deps.sh apicheck: the OpenAPI test (tests/t5200-openapi.sh) installs these itself, then
+# its validators from npm into build/npm; make check runs without them (the test skips)
+apicheck_pkgs="nodejs npm"
 bench_pkgs="fio nwipe coreutils wrk nginx-light"
 # the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
 emulator_pkgs="qemu-system-x86 busybox-static"
@@ -19,6 +22,8 @@ package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-com
 # promtool, for tests/t7010-metrics.sh (which installs it itself, or skips)
 metrics_pkgs="prometheus"
 case "${1:-build}" in
+apicheck) want=$apicheck_pkgs	# a node and npm from elsewhere (NodeSource, nvm) do as well
+	command -v node >/dev/null && command -v npm >/dev/null && exit 0 ;;
 build) want=$build_pkgs ;;
 bench) want=$bench_pkgs ;;
 emulator) want=$emulator_pkgs ;;

@@ -25,7 +25,7 @@ test_expect_success 'init twice changes nothing and says so' '
 test_expect_success 'the ledger records the key and the token, never the secret' '
 	"$SZ" ledger show --state-dir st >show &&
 	[ "$(wc -l <show)" = 2 ] &&
-	grep -q "\"type\\\\\":\\\\\"key_created" show &&
+	grep -q "\"type\":\"key_created" show &&
 	grep -q token_created show &&
 	! grep -q "$(cut -c5- st/admin.token)" show &&
 	! grep -aq "$(cut -c5- st/admin.token)" st/ledger.db

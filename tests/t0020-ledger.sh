@@ -78,8 +78,9 @@ test_expect_success 'show: one entry, a range, all; leaf hash is SHA-256(0x00 ||
 import json, hashlib
 for line in open(\"all\"):
     r = json.loads(line)
-    assert hashlib.sha256(b\"\\0\" + r[\"entry\"].encode()).hexdigest() == r[\"leaf_hash\"], r
-    assert json.loads(r[\"entry\"])[\"seq\"] == r[\"seq\"]
+    assert hashlib.sha256(b\"\\0\" + r[\"canonical\"].encode()).hexdigest() == r[\"leaf_hash\"], r
+    assert json.loads(r[\"canonical\"]) == r[\"entry\"], r
+    assert r[\"entry\"][\"seq\"] == r[\"seq\"]
 " &&
 	test_expect_code 1 "$SZ" ledger show --state-dir st 999 2>err && grep -q "no entry 999" err &&
 	test_expect_code 2 "$SZ" ledger show --state-dir st -1 2>/dev/null &&

@@ -25,7 +25,7 @@ test_expect_success 'a retired asset'"'"'s wipe is recorded: started, completed,
 	grep -q sanitize_started last && grep -q sanitize_completed last &&
 	tail -n 1 last | python3 -c "
 import json,sys
-e = json.loads(json.load(sys.stdin)[\"entry\"])
+e = json.load(sys.stdin)[\"entry\"]
 d = e[\"data\"]
 assert e[\"actor\"] == \"local:wipe\" and d[\"method\"] == \"clear-zero\" and d[\"category\"] == \"clear\", e
 assert d[\"verification\"][\"result\"] == \"passed\" and d[\"verification\"][\"method\"] == \"full\", d

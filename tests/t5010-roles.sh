@@ -37,6 +37,7 @@ GET /v1/keys|200 200 200 200 200
 GET /v1/openapi.json|200 200 200 200 200
 GET /v1/ledger/checkpoint|200 200 200 200 200
 GET /v1/ledger/entries/0|401 200 403 200 404
+GET /v1/ledger/entries?from=0&to=1|401 200 403 200 404
 GET /v1/ledger/proof/inclusion?seq=0|200 200 200 200 200
 GET /v1/ledger/proof/consistency?from=1|200 200 200 200 200
 POST /v1/tokens {"role":"auditor"}|401 201 403 403 404
@@ -57,8 +58,9 @@ GET /v1/jobs/nosuch|401 404 404 404 404
 DELETE /v1/jobs/nosuch|401 404 404 403 404
 POST /v1/assets/@A/certificate {}|401 409 409 403 404
 GET /v1/certificates/nosuch|401 404 403 404 404
-GET /v1/certificates/nosuch.jws|401 404 403 404 404
-GET /v1/certificates/nosuch.pdf|401 404 403 404 404
+GET /v1/certificates|401 200 403 200 200
+GET /v1/certificates/nosuch.jws|401 404 404 404 404
+GET /v1/certificates/nosuch.pdf|401 404 404 404 404
 POST /v1/verify {"jws":"e30.e30.AAAA"}|200 200 200 200 200
 POST /v1/hosts/h@N.dc/patch-audits {"scanner":"s","checks":[{"id":"CVE-2014-6271","status":"patched"}]}|401 201 201 403 404
 GET /v1/assets/@A/exposure|401 200 403 200 200
