@@ -38,7 +38,7 @@
 #define CSRF_COOKIE "sz_csrf"
 #define RANDOM_BYTES 32			/* 256 bits, base64url: 43 characters */
 #define RANDOM_B64_LEN 43
-#define HTML_MAX (256 * 1024)		/* a rendered page */
+#define HTML_MAX (1024 * 1024)		/* a rendered page (a form post echoes up to API_BODY_MAX) */
 
 /* Issue 14: exactly this policy, on every response. */
 static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -122,12 +122,20 @@ test_expect_success 'under TLS the cookies are Secure' '
 	command -v openssl >/dev/null &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 		-subj /CN=127.0.0.1 -keyout tls.key -out tls.crt 2>/dev/null && chmod 600 tls.key &&
-	P2=$((20000 + RANDOM % 20000)) &&
-	{ "$SZ" serve --state-dir st2 --listen 127.0.0.1:$P2 --tls-cert tls.crt --tls-key tls.key 2>tls.err & } &&
-	pid_register $! && for i in $(seq 200); do curl -s -m 1 --cacert tls.crt https://127.0.0.1:$P2/healthz >/dev/null && break; sleep 0.05; done &&
+	up= && for try in 1 2 3 4 5; do
+		P2=$((20000 + RANDOM % 20000))
+		{ "$SZ" serve --state-dir st2 --listen 127.0.0.1:$P2 --tls-cert tls.crt --tls-key tls.key 2>>tls.err & } &&
+		T2=$! && pid_register $T2
+		for i in $(seq 400); do
+			curl -s -m 1 --cacert tls.crt https://127.0.0.1:$P2/healthz >/dev/null && { up=1; break; }
+			kill -0 $T2 2>/dev/null || break
+			sleep 0.05
+		done
+		[ -n "$up" ] && break
+	done && [ -n "$up" ] &&
 	curl -s -m 5 --cacert tls.crt -D h -o /dev/null -H "Content-Type: application/json" \
 		-d "{\"token\":\"$(cat st2/admin.token)\"}" https://127.0.0.1:$P2/v1/session &&
-	[ "$(tr -d "\r" <h | grep -ci "^Set-Cookie: .*; Secure")" = 2 ]
+	cat h && [ "$(tr -d "\r" <h | grep -ci "^Set-Cookie: .*; Secure")" = 2 ]
 '
 
 # ---- the browser ----
@@ -154,7 +162,7 @@ fi
 if [ -n "$browser_reason" ]; then
 	test_skip "the console in a real browser" "$browser_reason"
 else
-	rm -rf "$OUT" && mkdir -p "$OUT" && truncate -s $((64 * MiB)) "$TRASH/drive.img"
+	rm -rf "$OUT" && mkdir -p "$OUT" && truncate -s $((256 * MiB)) "$TRASH/drive.img"
 	start=$(date +%s)
 	URL=$URL PORT=$PORT TECH=$TECH AUD=$AUD CUS=$CUS OTHER=$OTHER ADMIN=$ADMIN IMG="$TRASH/drive.img" \
 		CHROMIUM=$CHROMIUM NODE_MODULES="$NM/node_modules" OUT="$OUT" \

@@ -90,6 +90,7 @@ export function station(root, session) {
     if (live) c.actions.append(el('button', { type: 'button', onclick: () => cancel(r) }, `Cancel wipe of ${d.name}`));
     if (a && a.state === 'sanitized')
       c.actions.append(el('button', { type: 'button', onclick: () => issue(r) }, 'Issue certificate'));
+    if (!r.cert && a && ['certified', 'in_transit', 'destroyed'].includes(a.state) && !r.certAsked) findCert(r);
     if (r.cert) c.actions.append(el('a', { href: `/verify/${r.cert}`, class: 'cert-link' }, `Certificate ${r.cert}`));
     if (a) c.actions.append(el('button', { type: 'button', onclick: () => eventForm(r) }, 'Record event'));
   }
@@ -192,6 +193,14 @@ export function station(root, session) {
     r.cert = res.body.id;
     say(`certificate ${r.cert} issued for ${r.dev.identity}`);
     await refresh();
+  }
+
+  // A drive certified before this page was opened: its certificate from the custody chain.
+  async function findCert(r) {
+    r.certAsked = true;
+    const res = await api('GET', `/v1/assets/${r.dev.asset.id}/events?limit=1000`);
+    const issued = res.status === 200 ? res.body.events.filter((e) => e.type === 'certificate_issued') : [];
+    if (issued.length) { r.cert = issued[issued.length - 1].data.cert_id; render(r); }
   }
 
   async function postEvent(r, type, data) {

@@ -84,6 +84,29 @@ async function until(page, fn, arg, timeout = 10000) {
   }
 }
 
+// Every visible, enabled control is reached by pressing Tab (issue 14: keyboard reachable).
+async function tabReachesAll(page, scope) {
+  const want = await page.evaluate((sc) => {
+    const root = document.querySelector(sc);
+    return [...root.querySelectorAll('button, a[href], input, select, textarea, summary')]
+      .filter((e) => !e.disabled && e.offsetParent !== null && !e.closest('dialog:not([open])'))
+      .map((e, i) => { e.dataset.tabProbe = String(i); return String(i); });
+  }, scope);
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+  const seen = new Set();
+  for (let i = 0; i < want.length * 2 + 20 && seen.size < want.length; i++) {
+    await page.keyboard.press('Tab');
+    const p = await page.evaluate(() => document.activeElement && document.activeElement.dataset.tabProbe);
+    if (p !== undefined && p !== null) seen.add(p);
+  }
+  const missed = want.filter((w) => !seen.has(w));
+  const names = await page.evaluate((m) => m.map((i) => {
+    const e = document.querySelector(`[data-tab-probe="${i}"]`);
+    return `${e.tagName.toLowerCase()} ${(e.textContent || e.id || '').trim().slice(0, 30)}`;
+  }), missed);
+  assert(!missed.length && want.length >= 3, `not reachable by Tab: ${names.join(', ')} (of ${want.length})`);
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 }
@@ -175,12 +198,22 @@ await check('issue the certificate from the row', async () => {
   assert(/^crt_[A-Za-z0-9_-]{12}$/.test(certId), `cert id ${certId}`);
   await p.click('#print-sheet');
   await p.waitForSelector('#sheet img.qr');
-  const ok = await p.evaluate(() => { const i = document.querySelector('#sheet img.qr'); return i.complete && i.naturalWidth > 0; });
-  assert(ok, 'the batch sheet QR code does not load');
+  await until(p, () => { const i = document.querySelector('#sheet img.qr'); return i.complete && i.naturalWidth > 0; }, null, 5000)
+    .catch(() => { throw new Error('the batch sheet QR code does not load'); });
   await shot(p, 'station');
 });
 
 await check('axe-core: the station has no serious or critical violation', async () => { await axe(tech.page, 'station'); });
+
+await check('keyboard: every control of the station is reached with Tab', async () => { await tabReachesAll(tech.page, 'body'); });
+
+await check('opened again later, the station shows the certified drive with its certificate', async () => {
+  const { page } = await newPage();
+  await page.context().addCookies(await tech.ctx.cookies());
+  await page.goto(`${URL}/#station`);
+  await page.waitForSelector(`${row}[data-state="certified"] a.cert-link`, { timeout: 10000 });
+  assert((await page.getAttribute(`${row} a.cert-link`, 'href')) === `/verify/${certId}`, 'certificate link');
+});
 
 let vurl = null;
 await check('the PDF QR code encodes <public-url>/verify/<cert_id>', async () => {
@@ -206,6 +239,20 @@ await check('the QR target, opened anonymously, passes all three checks (in this
   assert((await page.textContent('#checks-note')).includes('All three checks passed'), 'summary');
   await shot(page, 'verify');
   await axe(page, 'verify');
+  await tabReachesAll(page, 'body');
+});
+
+await check('a .jws file chosen on the page is checked in the browser', async () => {
+  const { page } = await newPage();
+  const data = await api('GET', `/v1/verify/${certId}`);
+  writeFileSync(join(OUT, 'cert.jws'), `${data.json.jws}\n`);
+  await page.goto(`${URL}/verify`);
+  await page.waitForSelector('main[data-ready="1"]');
+  await page.setInputFiles('#jws-file', join(OUT, 'cert.jws'));
+  await page.waitForSelector('#check-custody');
+  await until(page, () => /checks? (passed|failed)/.test(document.getElementById('checks-note').textContent));
+  for (const id of ['check-signature', 'check-inclusion', 'check-custody'])
+    assert((await page.getAttribute(`#${id}`, 'data-result')) === 'pass', `${id} of the uploaded file`);
 });
 
 await check('at the QR code\'s own URL (no secure context) the page says so and falls back to the server', async () => {
@@ -296,6 +343,7 @@ await check('auditor: search, timeline, certificate detail with JWS and PDF, CSV
   assert(integ.includes('PASSED: signed by'), integ);
   await shot(page, 'ledger');
   await axe(page, 'ledger');
+  await tabReachesAll(page, 'body');
   // more entries, a newer checkpoint: consistent with the one this browser kept
   await api('POST', `/v1/assets/${assetId}/events`, env.TECH, { type: 'note', data: { text: 'after' } });
   const before = JSON.parse(await page.evaluate(() => localStorage.getItem('sanitizerd.checkpoint')));
@@ -314,6 +362,47 @@ await check('auditor: search, timeline, certificate detail with JWS and PDF, CSV
   await page.click('#integrity-again');
   await until(page, () => document.querySelectorAll('#integrity dd').length >= 5);
   assert((await page.textContent('#integrity')).includes('FAILED: NOT consistent'), 'a forged earlier checkpoint passed');
+});
+
+await check('check.js against the daemon\'s proofs: inclusion of every leaf, consistency of every size (RFC 9162)', async () => {
+  const { page } = await newPage();
+  await signIn(page, env.AUD);
+  const r = await page.evaluate(async () => {
+    const c = await import('/console/check.js');
+    const u = await import('/console/util.js');
+    const cp = c.parseCheckpoint(await (await fetch('/v1/ledger/checkpoint')).text());
+    const n = cp.size, leaves = [];
+    for (let i = 0; i < n; i++) leaves.push(Uint8Array.from((await (await fetch(`/v1/ledger/entries/${i}`)).json()).leaf_hash.match(/../g), (x) => parseInt(x, 16)));
+    // the tree's root computed here from the leaves (RFC 9162 2.1.1), independent of the proofs
+    const mth = async (l) => {
+      if (l.length === 1) return l[0];
+      let k = 1;
+      while (k * 2 < l.length) k *= 2;
+      return u.sha256(u.concat(new Uint8Array([1]), await mth(l.slice(0, k)), await mth(l.slice(k))));
+    };
+    const roots = [null];
+    for (let m = 1; m <= n; m++) roots.push(await mth(leaves.slice(0, m)));
+    const bad = [];
+    if (!u.equal(roots[n], cp.root)) bad.push('root');
+    const dec = (j) => j.hashes.map(u.b64Decode);
+    for (let m = 1; m <= n; m++) {
+      for (let i = 0; i < m; i++) {
+        const pr = await (await fetch(`/v1/ledger/proof/inclusion?seq=${i}&size=${m}`)).json();
+        const got = await c.rootFromInclusion(i, m, leaves[i], dec(pr));
+        if (!got || !u.equal(got, roots[m])) bad.push(`inclusion ${i}/${m}`);
+        if (pr.hashes.length) {
+          const t = dec(pr); t[0] = t[0].map((b, j) => (j ? b : b ^ 1));
+          const forged = await c.rootFromInclusion(i, m, leaves[i], t);
+          if (forged && u.equal(forged, roots[m])) bad.push(`forged inclusion ${i}/${m} passed`);
+        }
+      }
+      const pc = await (await fetch(`/v1/ledger/proof/consistency?from=${m}&to=${n}`)).json();
+      if (!await c.verifyConsistency(m, n, roots[m], roots[n], dec(pc))) bad.push(`consistency ${m}->${n}`);
+      if (m < n && await c.verifyConsistency(m, n, roots[m === 1 ? 2 : 1], roots[n], dec(pc))) bad.push(`consistency ${m}->${n} with a wrong old root passed`);
+    }
+    return { n, bad };
+  });
+  assert(r.n >= 10 && !r.bad.length, `tree of ${r.n}: ${r.bad.slice(0, 8).join(', ')}`);
 });
 
 await check('the customer of the tenant sees the drive and its certificate', async () => {
