@@ -218,6 +218,12 @@ void h_exposure(struct req *r, struct resp *out);
  * console_headers: add the security headers and any cookies of out to a
  * struct MHD_Response, or to none when NULL (frees out's cookies either way).
  */
+/*
+ * console_verify_url: the public verification URL of cert_id for the QR
+ * codes (PDF and batch sheet): from --public-url, or without a usable one
+ * from the request's Host; as cert_verify_url (0 and *out, caller frees).
+ */
+int console_verify_url(struct req *r, const char *cert_id, char **out);
 struct console *console_new(void);
 void console_free(struct console *c);
 int console_session_auth(struct req *r);

@@ -825,15 +825,27 @@ static int host_ok(const char *h)
 	return 1;
 }
 
+int console_verify_url(struct req *r, const char *cert_id, char **out)
+{
+	const char *host = conn_get(r, MHD_HEADER_KIND, "Host");
+	char base[300];
+	int rc = cert_verify_url(r->api->cfg.public_url, cert_id, out);
+
+	if (rc == 0 || rc == -ENOMEM || !host_ok(host))
+		return rc;
+	/* issue 14: without a usable --public-url, the address the client used; the same checks apply */
+	snprintf(base, sizeof(base), "%s://%s", r->api->cfg.tls_cert ? "https" : "http", host);
+	return cert_verify_url(base, cert_id, out);
+}
+
 /*
  * GET /verify/{cert_id}/qr.svg: the QR code of the certificate's public
- * page, for the batch sheet: the URL from --public-url as on the PDF, or,
- * without a usable one, from the request's Host.
+ * page, for the batch sheet: the same URL as the PDF's (console_verify_url).
  */
 void h_verify_qr(struct req *r, struct resp *out)
 {
 	struct api *a = r->api;
-	const char *id = r->cap[0], *host = conn_get(r, MHD_HEADER_KIND, "Host");
+	const char *id = r->cap[0];
 	json_t *cert = NULL;
 	struct ledger *l;
 	struct html h = { 0 };
@@ -849,15 +861,12 @@ void h_verify_qr(struct req *r, struct resp *out)
 		reply_error(out, 404, "not_found", "no certificate %s", id);
 		return;
 	}
-	if (cert_verify_url(a->cfg.public_url, id, &url) < 0) {
-		if (!host_ok(host)) {
-			reply_error(out, 400, "bad_request", "no public URL configured and no usable Host header");
-			return;
-		}
-		url = malloc(strlen(host) + strlen(id) + 32);
-		if (url)
-			snprintf(url, strlen(host) + strlen(id) + 32, "%s://%s/verify/%s",
-				 a->cfg.tls_cert ? "https" : "http", host, id);
+	rc = console_verify_url(r, id, &url);
+	if (rc < 0 && rc != -ENOMEM) {
+		/* as on the PDF: no QR code rather than one a customer cannot open */
+		reply_error(out, 400, "bad_request",
+			    "no public URL: set --public-url, or use the console at an address other than loopback");
+		return;
 	}
 	qr = url ? QRcode_encodeString(url, 0, QR_ECLEVEL_M, QR_MODE_8, 1) : NULL;
 	free(url);

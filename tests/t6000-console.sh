@@ -13,12 +13,13 @@ OUT="$TOP/build/test-logs/t6000-console"	# screenshots and the browser's results
 CSP="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 MiB=1048576
 
-# start the daemon with --public-url naming its own port (sz_serve picks the port itself)
-serve_public() {
+# serve_st [public]: start the daemon on st, with --public-url naming its own port
+# when asked (sz_serve picks the port itself); sets PORT, URL, SZPID, ADMIN
+serve_st() {
 	local i
 	for try in 1 2 3 4 5; do
 		PORT=$((20000 + RANDOM % 20000)) URL=http://127.0.0.1:$PORT
-		{ "$SZ" serve --state-dir st --listen 127.0.0.1:$PORT --public-url "http://station.example:$PORT" \
+		{ "$SZ" serve --state-dir st --listen 127.0.0.1:$PORT ${1:+--public-url "http://station.example:$PORT"} \
 			--checkpoint-interval 200 >>"$TRASH/serve.log" 2>&1 & } && SZPID=$! && pid_register $SZPID
 		for i in $(seq 400); do
 			curl -s -m 2 "$URL/healthz" >/dev/null 2>&1 && { ADMIN=$(cat st/admin.token); return 0; }
@@ -34,7 +35,7 @@ hdr() { tr -d '\r' <"$2" | sed -n "s/^$1: //Ip" | head -n 1; }
 token() { api POST /v1/tokens "$ADMIN" "$1" >/dev/null && jget token <body; }
 
 test_expect_success_here 'setup: a daemon with a public URL, and tokens of each role' '
-	serve_public &&
+	serve_st public &&
 	TECH=$(token "{\"role\":\"technician\",\"name\":\"Ann Tech\"}") &&
 	AUD=$(token "{\"role\":\"auditor\",\"name\":\"Bo Audit\"}") &&
 	CUS=$(token "{\"role\":\"customer\",\"name\":\"Acme\",\"tenant\":\"acme\"}") &&
@@ -176,6 +177,19 @@ else
 	if [ "$rc" != 0 ] && ! grep -q "^FAIL" "$OUT/results.txt"; then
 		test_expect_success "browser: the run ended (exit $rc): $(tail -n 3 "$OUT/node.log" | tr "\n" " ")" false
 	fi
+
+	test_expect_success_here 'without --public-url the QR codes come from the request'"'"'s Host, never a loopback one' '
+		C=$(cat "$OUT/certid") && kill -TERM $SZPID &&
+		for i in $(seq 100); do kill -0 $SZPID 2>/dev/null || break; sleep 0.1; done && serve_st &&
+		curl -s -m 10 -o c.pdf -H "Host: station.example:$PORT" -H "Authorization: Bearer $AUD" "$URL/v1/certificates/$C.pdf" &&
+		pdftoppm -r 150 -png -f 1 -l 1 c.pdf c && [ "$(zbarimg --raw -q c-*1.png)" = "http://station.example:$PORT/verify/$C" ] &&
+		curl -s -m 10 -o l.pdf -H "Authorization: Bearer $AUD" "$URL/v1/certificates/$C.pdf" &&
+		pdftoppm -r 150 -png -f 1 -l 1 l.pdf l && test_expect_code 4 zbarimg --raw -q l-*1.png &&
+		curl -s -m 5 -D h -o qr.svg -H "Host: station.example:$PORT" "$URL/verify/$C/qr.svg" &&
+		[ "$(hdr Content-Type h)" = image/svg+xml ] && grep -q "^<svg" qr.svg &&
+		[ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" "$URL/verify/$C/qr.svg")" = 400 ] &&
+		[ "$(curl -s -m 5 -o /dev/null -w "%{http_code}" -H "Host: a\"b" "$URL/verify/$C/qr.svg")" = 400 ]
+	'
 fi
 
 test_done

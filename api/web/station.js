@@ -81,6 +81,10 @@ export function station(root, session) {
     c.state.textContent = !r.present ? 'removed' : live ? `wiping (${j.state})` : a ? a.state : 'unknown drive';
     r.check.disabled = !(r.present && a && a.state === 'retired' && !live);
     if (r.check.disabled) r.check.checked = false;
+    // rebuild the buttons only when they change, so a refresh never takes the keyboard focus away
+    const sig = [r.present, a && a.state, d.system, live, r.cert].join('|');
+    if (sig === r.actionsSig) return;
+    r.actionsSig = sig;
     clear(c.actions);
     if (!r.present) return;
     if (!a && d.system) c.actions.append(el('span', {}, 'system disk: never wiped'));

@@ -102,7 +102,7 @@ async function tabReachesAll(page, scope) {
   const missed = want.filter((w) => !seen.has(w));
   const names = await page.evaluate((m) => m.map((i) => {
     const e = document.querySelector(`[data-tab-probe="${i}"]`);
-    return `${e.tagName.toLowerCase()} ${(e.textContent || e.id || '').trim().slice(0, 30)}`;
+    return e ? `${e.tagName.toLowerCase()} ${(e.textContent || e.id || '').trim().slice(0, 30)}` : `control ${i}, since replaced`;
   }), missed);
   assert(!missed.length && want.length >= 3, `not reachable by Tab: ${names.join(', ')} (of ${want.length})`);
 }
@@ -196,6 +196,7 @@ await check('issue the certificate from the row', async () => {
   await p.waitForSelector(`${row} a.cert-link`, { timeout: 10000 });
   certId = (await p.getAttribute(`${row} a.cert-link`, 'href')).split('/').pop();
   assert(/^crt_[A-Za-z0-9_-]{12}$/.test(certId), `cert id ${certId}`);
+  writeFileSync(join(OUT, 'certid'), certId);
   await p.click('#print-sheet');
   await p.waitForSelector('#sheet img.qr');
   await until(p, () => { const i = document.querySelector('#sheet img.qr'); return i.complete && i.naturalWidth > 0; }, null, 5000)
