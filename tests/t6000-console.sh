@@ -163,13 +163,14 @@ fi
 if [ -n "$browser_reason" ]; then
 	test_skip "the console in a real browser" "$browser_reason"
 else
-	rm -rf "$OUT" && mkdir -p "$OUT" && truncate -s $((256 * MiB)) "$TRASH/drive.img"
+	rm -rf "$OUT" && mkdir -p "$OUT" && truncate -s $((256 * MiB)) "$TRASH/drive.img" &&
+		truncate -s $((2048 * MiB)) "$TRASH/second.img"
 	start=$(date +%s)
-	URL=$URL PORT=$PORT TECH=$TECH AUD=$AUD CUS=$CUS OTHER=$OTHER ADMIN=$ADMIN IMG="$TRASH/drive.img" \
+	URL=$URL PORT=$PORT TECH=$TECH AUD=$AUD CUS=$CUS OTHER=$OTHER ADMIN=$ADMIN IMG="$TRASH/drive.img" IMG2="$TRASH/second.img" \
 		CHROMIUM=$CHROMIUM NODE_MODULES="$NM/node_modules" OUT="$OUT" \
 		timeout 300 node "$TOP/tests/console/console.mjs" >"$OUT/node.log" 2>&1
 	rc=$?
-	[ -f "$OUT/loopdev" ] && loop_register "$(cat "$OUT/loopdev")"
+	for f in "$OUT"/loopdev*; do [ -f "$f" ] && loop_register "$(cat "$f")"; done
 	say "browser checks took $(( $(date +%s) - start )) s; screenshots in $OUT"
 	while read -r verdict rest; do
 		test_expect_success "browser: $rest" "[ $verdict = PASS ]"

@@ -204,6 +204,36 @@ await check('issue the certificate from the row', async () => {
   await shot(p, 'station');
 });
 
+const identity2 = `loop:${env.IMG2}`;
+const row2 = `#drives tr[data-key="${identity2}"]`;
+await check('a second drive: Select all retired, wipe, and Cancel: the job ends cancelled, the drive retired', async () => {
+  const p = tech.page;
+  const dev = execFileSync('losetup', ['--find', '--show', env.IMG2]).toString().trim();
+  writeFileSync(join(OUT, 'loopdev2'), dev);
+  await p.waitForSelector(row2, { timeout: 5000 });
+  await p.click(`${row2} button:has-text("Enrol ")`);
+  await p.fill('#e-tenant', 'acme');
+  await p.click('#enrol-submit');
+  await p.waitForSelector(`${row2}[data-state="received"]`, { timeout: 5000 });
+  await p.click(`${row2} button:has-text("Retire")`);
+  await p.waitForSelector(`${row2}[data-state="retired"]`, { timeout: 5000 });
+  await p.click('#select-retired');
+  assert(await p.isChecked(`${row2} input[type="checkbox"]`), 'Select all retired did not select it');
+  assert(!(await p.isChecked(`${row} input[type="checkbox"]`)) && await p.isDisabled(`${row} input[type="checkbox"]`),
+    'a sanitized drive can be selected');
+  await p.selectOption('#method', 'dod-3pass');
+  await p.click('#wipe');
+  const list = await p.textContent('#confirm-list');
+  assert(list.includes(identity2) && !list.includes(identity), `confirmation: ${list}`);
+  await p.click('#confirm-wipe');
+  await p.waitForSelector(`${row2} button:has-text("Cancel wipe")`, { timeout: 10000 });
+  await until(p, (sel) => Number(document.querySelector(`${sel} [role="progressbar"]`).getAttribute('aria-valuenow')) > 0, row2, 30000);
+  await p.click(`${row2} button:has-text("Cancel wipe")`);
+  await until(p, (sel) => /cancelled/.test(document.querySelector(`${sel} .ptext`).textContent), row2, 30000);
+  await p.waitForSelector(`${row2}[data-state="retired"]`, { timeout: 10000 });
+  assert(Number(await p.getAttribute(`${row2} [role="progressbar"]`, 'aria-valuenow')) < 100, 'a cancelled wipe shows 100');
+});
+
 await check('axe-core: the station has no serious or critical violation', async () => { await axe(tech.page, 'station'); });
 
 await check('keyboard: every control of the station is reached with Tab', async () => { await tabReachesAll(tech.page, 'body'); });
@@ -324,6 +354,25 @@ await check('auditor: search, timeline, certificate detail with JWS and PDF, CSV
   assert((await page.locator('#results tbody tr').count()) === 1, 'one result');
   const text = await page.textContent('#results tbody');
   assert(text.includes('dod-3pass') && text.includes('passed') && text.includes(certId), text);
+  // the filters: a failed (cancelled) sanitization, a method, a date range
+  const rows = async (fill) => {
+    for (const [sel, v] of Object.entries(fill)) {
+      if (sel === '#q-result') await page.selectOption(sel, v); else await page.fill(sel, v);
+    }
+    await page.evaluate(() => { document.getElementById('search-note').textContent = ''; });
+    await page.click('#search');
+    await until(page, () => /asset\(s\) found/.test(document.getElementById('search-note').textContent));
+    return page.textContent('#results tbody');
+  };
+  let t = await rows({ '#q-serial': '', '#q-result': 'failed' });
+  assert(t.includes(env.IMG2) && !t.includes(env.IMG) && !t.includes(certId), `result=failed: ${t}`);
+  t = await rows({ '#q-result': '', '#q-method': 'clear-random' });
+  assert(!t.includes(env.IMG2) && !t.includes(certId), `method=clear-random: ${t}`);
+  t = await rows({ '#q-method': 'dod', '#q-to': '2001-01-01' });
+  assert(!t.includes(certId), `until 2001: ${t}`);
+  t = await rows({ '#q-to': '', '#q-cert': certId });
+  assert(t.includes(certId) && !t.includes(env.IMG2), `cert id: ${t}`);
+  await rows({ '#q-cert': '', '#q-method': '', '#q-serial': env.IMG });
   await page.click(`#results button:has-text("Timeline of")`);
   const tl = await page.textContent('#timeline');
   for (const t of ['enrolled', 'retired', 'sanitize_started', 'sanitize_completed', 'certificate_issued'])
