@@ -21,8 +21,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lhpdf -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(wildcard util/*.c audit/*.c drivers/*.c core/*.c api/*.c) $(filter-out sanitizerd/main.c,$(wildcard sanitizerd/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/api/openapi_blob.o
-SAN_OBJ  := $(LIB_SRC:%.c=build/asan/obj/%.o) build/obj/api/openapi_blob.o
+LIB_OBJ  := $(LIB_SRC:%.c=build/obj/%.o) build/obj/api/openapi_blob.o build/obj/api/web_blob.o
+SAN_OBJ  := $(LIB_SRC:%.c=build/asan/obj/%.o) build/obj/api/openapi_blob.o build/obj/api/web_blob.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -41,6 +41,12 @@ build/obj/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/obj/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
+
+# the web console's files (api/web/), embedded as they are: no build step
+WEB_FILES := $(wildcard api/web/*)
+build/obj/api/web_blob.o: api/web_blob.S $(WEB_FILES)
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
@@ -109,7 +115,7 @@ bench: deps
 FUZZ_CC    ?= clang
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_FLAGS  = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -g -O1 $(PKG_CFLAGS) -DSZ_TEST_HOOKS $(FUZZ_SAN) -MMD -MP
-FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/api/openapi_blob.o
+FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/api/openapi_blob.o build/fuzz/obj/api/web_blob.o
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
@@ -119,6 +125,10 @@ build/fuzz/obj/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/obj/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c -o $@ $<
+
+build/fuzz/obj/api/web_blob.o: api/web_blob.S $(WEB_FILES)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c -o $@ $<
 

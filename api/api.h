@@ -29,6 +29,7 @@ struct connguard;
 struct station;
 struct batches;
 struct defer;
+struct console;
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -62,6 +63,7 @@ struct resp {
 	size_t len;
 	const char *ctype;
 	void *stream;			/* a struct MHD_Response * of the handler's own (an event stream), or NULL */
+	char *set_cookie[2];		/* Set-Cookie values (malloc'd) or NULL: the console's sign-in and out */
 };
 
 struct req {
@@ -74,6 +76,7 @@ struct req {
 	int too_big;
 	const char *content_type;
 	int authed;
+	int via_cookie;			/* authenticated by a console session (api/console.c) */
 	unsigned role;			/* ROLE_* of the token */
 	struct token_info tok;
 	const char *cap[API_MAX_CAPTURES];	/* path parameters, validated */
@@ -174,6 +177,7 @@ struct api {
 	struct station *station;	/* live devices and the event stream */
 	struct batches *batches;	/* the batches of this run (api/batches.c) */
 	struct defer *defer;		/* threads that answer POST and DELETE (api/defer.c) */
+	struct console *console;	/* the web console's sessions (api/console.c) */
 };
 
 /* Route handlers, by file. */
@@ -211,6 +215,37 @@ void h_cert_pdf(struct req *r, struct resp *out);
 void h_verify(struct req *r, struct resp *out);
 void h_patch_audit(struct req *r, struct resp *out);
 void h_exposure(struct req *r, struct resp *out);
+
+/*
+ * The web console (api/console.c): its pages, the public verification page,
+ * and sessions.  console_new: NULL on ENOMEM; console_free(NULL) is a no-op.
+ * console_session_auth: authenticate r by its session cookie: 0 (r->tok,
+ * r->role, r->authed and r->via_cookie set), -ENOENT without a live session.
+ * console_csrf_ok: 1 if the request carries its session's X-CSRF-Token.
+ * console_headers: add the security headers and any cookies of out to a
+ * struct MHD_Response, or to none when NULL (frees out's cookies either way).
+ */
+/*
+ * console_verify_url: the public verification URL of cert_id for the QR
+ * codes (PDF and batch sheet): from --public-url, or without a usable one
+ * from the request's Host; as cert_verify_url (0 and *out, caller frees).
+ */
+int console_verify_url(struct req *r, const char *cert_id, char **out);
+struct console *console_new(void);
+void console_free(struct console *c);
+int console_session_auth(struct req *r);
+int console_csrf_ok(struct req *r);
+void console_headers(void *response, struct resp *out);
+void h_console_index(struct req *r, struct resp *out);
+void h_console_asset(struct req *r, struct resp *out);
+void h_verify_page(struct req *r, struct resp *out);
+void h_verify_form(struct req *r, struct resp *out);
+void h_verify_post(struct req *r, struct resp *out);
+void h_verify_data(struct req *r, struct resp *out);
+void h_verify_qr(struct req *r, struct resp *out);
+void h_session_create(struct req *r, struct resp *out);
+void h_session_get(struct req *r, struct resp *out);
+void h_session_delete(struct req *r, struct resp *out);
 
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);

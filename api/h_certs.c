@@ -112,8 +112,8 @@ static void cert_get_as(struct req *r, struct resp *out, const char *kind)
 		const char *jws = json_string_value(json_object_get(cert, "jws"));
 		reply_text(out, 200, "application/jose", jws, strlen(jws));
 	} else if (!strcmp(kind, "pdf")) {
-		/* no public URL, or a loopback one: no QR code, and the page says so */
-		rc = cert_verify_url(a->cfg.public_url, id, &url);
+		/* no public URL, or a loopback one: the request's Host; else no QR code, and the page says so */
+		rc = console_verify_url(r, id, &url);
 		if (rc != -ENOMEM) {
 			struct cert_pdf_opts po = { .verify_url = url };
 			rc = cert_pdf(cert, &po, &pdf, &len);

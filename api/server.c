@@ -77,6 +77,17 @@ static const struct route routes[] = {
 	{ "POST", "/v1/verify", ANY, h_verify },
 	{ "POST", "/v1/hosts/{h}/patch-audits", TEC, h_patch_audit },
 	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
+	/* the web console (issue 14, api/console.c) */
+	{ "GET", "/", ANY, h_console_index },
+	{ "GET", "/console/{h}", ANY, h_console_asset },
+	{ "GET", "/verify", ANY, h_verify_form },
+	{ "POST", "/verify", ANY, h_verify_post },
+	{ "GET", "/verify/{}", ANY, h_verify_page },
+	{ "GET", "/verify/{}/qr.svg", ANY, h_verify_qr },
+	{ "GET", "/v1/verify/{}", ANY, h_verify_data },
+	{ "POST", "/v1/session", ANY, h_session_create },
+	{ "GET", "/v1/session", TEC | AUD | CUS, h_session_get },
+	{ "DELETE", "/v1/session", TEC | AUD | CUS, h_session_delete },
 };
 
 /* ---- responses ---- */
@@ -356,7 +367,13 @@ static int authenticate(struct req *r)
 	unsigned long gen;
 	int rc, hit = 0;
 
-	if (!h || strncasecmp(h, "Bearer ", 7)) {
+	if (!h) {
+		rc = console_session_auth(r);	/* the console's cookie, when no token is sent */
+		if (rc < 0)
+			r->deny = "missing";
+		return rc;
+	}
+	if (strncasecmp(h, "Bearer ", 7)) {
 		r->deny = "missing";
 		return -EACCES;
 	}
@@ -403,7 +420,7 @@ int api_authenticate(struct req *r)
 	int rc;
 
 	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
-		return -ENOENT;
+		return console_session_auth(r);
 	rc = authenticate(r);
 	if (rc < 0)
 		metrics_auth_failure(r->api, r->deny);
@@ -443,6 +460,12 @@ static void dispatch(struct req *r, struct resp *out)
 						    r->method, rt->pattern);
 				return;
 			}
+			/* a cookie is sent by the browser on its own: a change needs the page's CSRF token */
+			if (r->via_cookie && strcmp(r->method, "GET") && strcmp(r->method, "HEAD") &&
+			    !console_csrf_ok(r)) {
+				reply_error(out, 403, "csrf", "a session's change needs its X-CSRF-Token header");
+				return;
+			}
 		}
 		if (m < 0) {
 			reply_error(out, 400, "bad_request", "invalid id in the path");
@@ -466,6 +489,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 
 	if (out->stream) {
 		/* a handler's own response (GET /v1/stream), headers set */
+		console_headers(NULL, out);
 		free(out->body);
 		out->body = NULL;
 		ret = MHD_queue_response(c, out->status, out->stream);
@@ -475,6 +499,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 	}
 	mr = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
 	if (!mr) {
+		console_headers(NULL, out);
 		free(out->body);
 		return MHD_NO;
 	}
@@ -482,6 +507,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 	MHD_add_response_header(mr, "Content-Type", out->ctype ? out->ctype : "application/json");
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	console_headers(mr, out);
 	ret = MHD_queue_response(c, out->status, mr);
 	MHD_destroy_response(mr);
 	return ret;
@@ -629,6 +655,7 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 	else
 		dispatch(&t->r, &out);
 	finish_log(a, &t->r, &out);
+	console_headers(NULL, &out);
 	*status = out.status;
 	*resp_ctype = out.ctype ? out.ctype : "application/json";
 	*resp_body = out.body;
@@ -807,7 +834,8 @@ int api_start(struct api *a, char *err, size_t errlen)
 	if (rc < 0)
 		goto out;
 	a->batches = batches_new();
-	if (!a->batches) {
+	a->console = console_new();
+	if (!a->batches || !a->console) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -866,6 +894,8 @@ void api_stop(struct api *a)
 	a->station = NULL;
 	batches_free(a->batches);
 	a->batches = NULL;
+	console_free(a->console);
+	a->console = NULL;
 	a->mhd = NULL;
 	connguard_free(a->guard);
 	a->guard = NULL;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages sanitizerd needs that are missing; do nothing
-# when all are present.  Usage: deps.sh build|bench|emulator|package|metrics
+# when all are present.  Usage: deps.sh build|bench|emulator|package|metrics|console|apicheck
 # Another apt or dpkg running (unattended-upgrades, a second session) is
 # waited for, not a failure: apt-get waits up to DEPS_LOCK_WAIT seconds for
 # the dpkg lock (DPkg::Lock::Timeout), and `apt-get update`, which takes the
@@ -21,6 +21,11 @@ emulator_pkgs="qemu-system-x86 busybox-static"
 package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian"
 # promtool, for tests/t7010-metrics.sh (which installs it itself, or skips)
 metrics_pkgs="prometheus"
+# the console's browser test (tests/t6000-console.sh) installs these itself; node and npm
+# only when missing, so that a node from elsewhere (whose npm conflicts with Debian's) stays
+console_pkgs="chromium fonts-dejavu-core"
+command -v node >/dev/null || console_pkgs="$console_pkgs nodejs"
+command -v npm >/dev/null || console_pkgs="$console_pkgs npm"
 case "${1:-build}" in
 apicheck) want=$apicheck_pkgs	# a node and npm from elsewhere (NodeSource, nvm) do as well
 	command -v node >/dev/null && command -v npm >/dev/null && exit 0 ;;
@@ -29,7 +34,8 @@ bench) want=$bench_pkgs ;;
 emulator) want=$emulator_pkgs ;;
 package) want=$package_pkgs ;;
 metrics) want=$metrics_pkgs ;;
-*) echo "usage: deps.sh build|bench|emulator|package|metrics" >&2; exit 2 ;;
+console) want=$console_pkgs ;;
+*) echo "usage: deps.sh build|bench|emulator|package|metrics|console|apicheck" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

@@ -100,6 +100,15 @@ static const char *const seeds[] = {
 	"\x07" "Bearer szt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nGET\n/v1/tokens\n\n\n",
 	"\x06GET\n/v1/assets\n\n\n",
 	"\x00GET\n/v1/nothing%0a2026-01-01 forged\n\n\n",
+	/* issue 14: the console */
+	"\x00GET\n/\n\n\n",
+	"\x00GET\n/console/app.js\n\n\n",
+	"\x04GET\n/verify/@CERT_OTHER@\n\n\n",
+	"\x00GET\n/v1/verify/@CERT_OTHER@\n\n\n",
+	"\x00POST\n/verify\n\napplication/x-www-form-urlencoded\njws=@JWS_OTHER@&x=%41%4",
+	"\x00POST\n/v1/session\n\napplication/json\n{\"token\":\"szt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+	"\x04GET\n/verify/@CERT_ACME@/qr.svg\n\n\n",
+	"\x02GET\n/v1/session\n\n\n",
 };
 
 static void die(const char *what, const char *why)
@@ -344,10 +353,15 @@ static int is_public(const char *method, const char *path)
 					   "/v1/openapi.json", "/v1/ledger/checkpoint",
 					   "/v1/ledger/proof/inclusion", "/v1/ledger/proof/consistency" };
 
-	if (!strcmp(method, "POST") && !strcmp(path, "/v1/verify"))
+	if (!strcmp(method, "POST") && (!strcmp(path, "/v1/verify") || !strcmp(path, "/verify") ||
+					!strcmp(path, "/v1/session")))
 		return 1;
 	if (strcmp(method, "GET"))
 		return 0;
+	/* issue 14: the console's pages and the public verification page */
+	if (!strcmp(path, "/") || !strcmp(path, "/verify") || !strncmp(path, "/console/", 9) ||
+	    !strncmp(path, "/verify/", 8) || !strncmp(path, "/v1/verify/", 11))
+		return 1;
 	for (size_t i = 0; i < sizeof(get) / sizeof(get[0]); i++)
 		if (!strcmp(path, get[i]))
 			return 1;
@@ -453,8 +467,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "500 on %s %s: %.*s\n", method, path, (int)(rlen > 400 ? 400 : rlen), resp);
 	FUZZ_CHECK(status >= 200 && status < 600 && status != 500);
 	FUZZ_CHECK(rctype != NULL);
-	if (status >= 400)
+	/* the verification page answers its errors as a page (issue 14) */
+	if (status >= 400 && strncmp(rctype, "text/html", 9))
 		FUZZ_CHECK(!strcmp(rctype, "application/json"));
+	if (!strncmp(rctype, "text/html", 9))
+		FUZZ_CHECK(!strcmp(path, "/") || !strcmp(path, "/verify") || !strncmp(path, "/verify/", 8) ||
+			   !strcmp(path, "/console/index.html"));
 	if (!strcmp(rctype, "application/json")) {
 		json_t *j = json_loadb(resp, rlen, 0, NULL);
 		FUZZ_CHECK(j != NULL);
@@ -471,7 +489,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (who == T_REVOKED && !is_public(method, path) && status != 404 && status != 405)
 		FUZZ_CHECK(status == 401);
 	/* the JWS names its asset, so a verdict may; nothing else of another tenant may show */
-	if (who == T_ACME && resp && strcmp(path, "/v1/verify") && !echo) {
+	if (who == T_ACME && resp && strcmp(path, "/v1/verify") && strncmp(path, "/v1/verify/", 11) &&
+	    strcmp(path, "/verify") && strncmp(path, "/verify/", 8) && !echo) {
 		const char *at = memmem(resp, rlen, OTHER_ID, strlen(OTHER_ID));
 		if (!at)
 			at = memmem(resp, rlen, "SECRET-", 7);
@@ -487,6 +506,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (memmem(resp, rlen, "SECRET-", 7))
 			fprintf(stderr, "custody data in a public verdict: %.*s\n", (int)(rlen > 600 ? 600 : rlen), resp);
 		FUZZ_CHECK(!memmem(resp, rlen, "SECRET-", 7));
+	}
+	/*
+	 * issue 14: the public verification page and its data show the
+	 * certificate (the JWS names the drive), never custody details
+	 */
+	if ((who == T_NONE || who == T_ACME) && (!strncmp(path, "/verify", 7) || !strncmp(path, "/v1/verify/", 11)) &&
+	    resp && !echo) {
+		static const char *const custody[] = { "SECRET-CARRIER", "SECRET-SEAL", "SECRET-TRACK", "SECRET-FROM",
+						       "SECRET-TO" };
+		for (size_t i = 0; i < sizeof(custody) / sizeof(custody[0]); i++)
+			FUZZ_CHECK(!memmem(resp, rlen, custody[i], strlen(custody[i])));
 	}
 out:
 	free(resp);
