@@ -60,8 +60,8 @@ void h_cert_issue(struct req *r, struct resp *out)
 
 /*
  * Issue 15: a technician may download the PDF and JWS of a certificate its
- * own token issued (the certificate_issued entry's actor), not another's:
- * a shared station login is one token, a second technician's token is not.
+ * own token issued (the certificate_issued entry's actor); a certificate
+ * another technician's token issued is refused (403).
  */
 static int issued_by_caller(const struct req *r, const json_t *cert)
 {
