@@ -55,7 +55,7 @@ drive() {
 retire() { [ "$(rec POST /v1/assets/{id}/events /v1/assets/$1/events "$TECH" '{"type":"retired","data":{"reason":"eol"}}')" = 201 ]; }
 
 test_expect_success_here 'setup: daemon and a token of each role' '
-	sz_serve st &&
+	sz_serve st --public-url https://station.example.org &&
 	TECH=$(tok "{\"role\":\"technician\",\"name\":\"bench 1\"}") && AUD=$(tok "{\"role\":\"auditor\"}") &&
 	CUS=$(tok "{\"role\":\"customer\",\"tenant\":\"acme\"}") &&
 	[ "$(rec POST /v1/tokens /v1/tokens "$ADMIN" "{\"role\":\"auditor\",\"name\":\"to revoke\"}")" = 201 ] && RID=$(jget id <body)
