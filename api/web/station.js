@@ -174,6 +174,7 @@ export function station(root, session) {
           `Wipe ${chosen.length} drive${chosen.length > 1 ? 's' : ''}`)));
     confirmDlg.onclose = () => { if (confirmDlg.returnValue === 'wipe') startBatch(chosen, method, verify); };
     confirmDlg.returnValue = '';
+    say(`confirm the wipe of ${chosen.length} drive${chosen.length > 1 ? 's' : ''}`);
     confirmDlg.showModal();
   }
 
