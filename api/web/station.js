@@ -157,6 +157,12 @@ export function station(root, session) {
     const chosen = [...rows.values()].filter((r) => r.check.checked && !r.check.disabled);
     if (!chosen.length) { say('select one or more retired drives first', true); return; }
     const method = root.querySelector('#method').value, verify = root.querySelector('#verify-mode').value;
+    // the daemon refuses a method a drive cannot do; say so before anything starts
+    const cannot = chosen.filter((r) => Array.isArray(r.dev.methods) && !r.dev.methods.includes(method));
+    if (cannot.length) {
+      say(`${method} is not offered by ${cannot.map((r) => `${r.dev.name} (offers ${r.dev.methods.join(', ') || 'none'})`).join('; ')}`, true);
+      return;
+    }
     clear(confirmDlg).append(
       el('h2', { id: 'confirm-h' }, `Wipe ${chosen.length} drive${chosen.length > 1 ? 's' : ''}?`),
       el('p', {}, `Method ${method}, ${verify} verification. Everything on these drives is destroyed:`),
@@ -168,6 +174,7 @@ export function station(root, session) {
           `Wipe ${chosen.length} drive${chosen.length > 1 ? 's' : ''}`)));
     confirmDlg.onclose = () => { if (confirmDlg.returnValue === 'wipe') startBatch(chosen, method, verify); };
     confirmDlg.returnValue = '';
+    say(`confirm the wipe of ${chosen.length} drive${chosen.length > 1 ? 's' : ''}`);
     confirmDlg.showModal();
   }
 

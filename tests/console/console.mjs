@@ -169,6 +169,10 @@ await check('a change made with the cookie but without the CSRF token is refused
 await check('start a wipe: the confirmation names the drive, aria-valuenow rises to 100', async () => {
   const p = tech.page;
   await p.check(`${row} input[type="checkbox"]`);
+  await p.selectOption('#method', 'nvme-sanitize-crypto');
+  await p.click('#wipe');
+  assert(!(await p.isVisible('#confirm-dialog')) && /not offered by/.test(await p.textContent('#status')),
+    'a method the drive does not offer reached the confirmation');
   await p.selectOption('#method', 'dod-3pass');
   await p.click('#wipe');
   const list = await p.textContent('#confirm-list');
