@@ -61,7 +61,7 @@ if [ -f "$TARBALL" ] && [ -n "$(find "$TARBALL" -mtime -30)" ]; then
 else
 	mkdir -p "$CACHE" &&
 	LIMIT=600 timeout 600 debootstrap --variant=minbase bookworm "$R" >"$TRASH/debootstrap.log" 2>&1 &&
-	tar --numeric-owner -C "$R" -czf "$TARBALL.new" . && mv "$TARBALL.new" "$TARBALL" &&
+	tar --numeric-owner -C "$R" -czf "$TARBALL.$$" . && mv "$TARBALL.$$" "$TARBALL" &&
 	rm -rf --one-file-system "$R" && mkdir "$R" && have_root=made || have_root=
 fi
 if [ -z "$have_root" ]; then
