@@ -15,7 +15,7 @@ bench_pkgs="fio nwipe coreutils wrk nginx-light"
 # the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
 emulator_pkgs="qemu-system-x86 busybox-static"
 # `make deb` and the package test (tests/t8010-deb.sh) need these; make check skips without them
-package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian"
+package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian systemd-container"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 bench) want=$bench_pkgs ;;
