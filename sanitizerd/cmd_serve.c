@@ -225,20 +225,24 @@ static int load_config(const char *path, int named, struct api_config *cfg, char
 /*
  * The issuer from the state directory (sanitizerd init --org-*), for each
  * detail neither the command line nor the configuration set.  The strings
- * go to *o, which the caller clears after the daemon stops.
+ * go to *o, which the caller clears after the daemon stops.  0, or -errno
+ * with err set when organization.json cannot be read or is not init's: the
+ * daemon does not start then, rather than sign certificates without their
+ * issuer.
  */
-static void org_defaults(struct api_config *cfg, struct sz_org *o)
+static int org_defaults(struct api_config *cfg, struct sz_org *o, char *err, size_t errlen)
 {
-	char err[512] = "";
+	int rc = org_load(cfg->state_dir, o, err, errlen);
 
-	if (org_load(cfg->state_dir, o, err, sizeof(err)) < 0 && err[0])
-		sz_err("%s (the issuer on certificates stays as configured)", err);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
 	if (!cfg->org_name)
 		cfg->org_name = o->name ? o->name : "";
 	if (!cfg->org_location)
 		cfg->org_location = o->location ? o->location : "";
 	if (!cfg->org_phone)
 		cfg->org_phone = o->phone ? o->phone : "";
+	return 0;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -294,12 +298,14 @@ int cmd_serve(int argc, char **argv)
 	rc = state_init(a->cfg.state_dir, a->cfg.origin, &created, err, sizeof(err));
 	if (rc == 0)
 		rc = state_open(a->cfg.state_dir, STATE_KEY, &a->st, err, sizeof(err));
+	if (rc == 0)
+		rc = org_defaults(&a->cfg, &org, err, sizeof(err));
 	if (rc < 0) {
-		sz_err("%s", err);
+		sz_err("%s", err[0] ? err : strerror(-rc));
+		state_free(a->st);
 		rc = EXIT_FAIL;
 		goto out_free;
 	}
-	org_defaults(&a->cfg, &org);
 	if (created)
 		fprintf(stderr, "sanitizerd: initialised %s; the admin token is in %s/admin.token\n",
 			a->cfg.state_dir, a->cfg.state_dir);

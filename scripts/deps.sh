@@ -18,7 +18,7 @@ bench_pkgs="fio nwipe coreutils wrk nginx-light"
 # the emulator test (tests/t4000-qemu.sh) installs these itself; make check runs without them
 emulator_pkgs="qemu-system-x86 busybox-static"
 # `make deb` and the package test (tests/t8010-deb.sh) need these; make check skips without them
-package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian"
+package_pkgs="debhelper dpkg-dev fakeroot debootstrap man-db groff-base bash-completion lintian systemd-container"
 # promtool, for tests/t7010-metrics.sh (which installs it itself, or skips)
 metrics_pkgs="prometheus"
 # the console's browser test (tests/t6000-console.sh) installs these itself; node and npm

@@ -61,7 +61,7 @@ if [ -f "$TARBALL" ] && [ -n "$(find "$TARBALL" -mtime -30)" ]; then
 else
 	mkdir -p "$CACHE" &&
 	LIMIT=600 timeout 600 debootstrap --variant=minbase bookworm "$R" >"$TRASH/debootstrap.log" 2>&1 &&
-	tar --numeric-owner -C "$R" -czf "$TARBALL.new" . && mv "$TARBALL.new" "$TARBALL" &&
+	tar --numeric-owner -C "$R" -czf "$TARBALL.$$" . && mv "$TARBALL.$$" "$TARBALL" &&
 	rm -rf --one-file-system "$R" && mkdir "$R" && have_root=made || have_root=
 fi
 if [ -z "$have_root" ]; then
@@ -130,6 +130,55 @@ test_expect_success 'in the chroot, devices warns that it cannot see the disk ho
 	in_root sanitizerd devices >out 2>err;
 	grep -q "warning: the system-disk interlock cannot see the disk holding /" err
 '
+
+# The unit for real: systemd booted in the root (systemd-nspawn), the daemon
+# started by the packaged unit with all its sandboxing; a probe unit reads
+# /proc/PID/status and stops it.  nspawn filters mlock(2) unless the
+# container may have CAP_IPC_LOCK, and libgcrypt's secure memory (the
+# signing key) needs it; the unit itself does not keep it.
+if command -v systemd-nspawn >/dev/null; then
+	test_expect_success 'under systemd the unit runs the daemon sandboxed, and systemctl stop is a clean exit' '
+		start=$(date +%s) &&
+		LIMIT=300 in_root apt-get -o DPkg::Lock::Timeout=60 install -y -qq --no-install-recommends \
+			systemd systemd-sysv >apt.log 2>&1 || { tail -n 20 apt.log; exit 1; }
+		port=$((20000 + RANDOM % 20000)) &&
+		echo "listen = 127.0.0.1:$port" >>"$R/etc/sanitizerd/sanitizerd.conf" &&
+		cat >"$R/usr/local/sbin/sz-probe" <<-EOF &&
+		#!/bin/sh
+		exec >/sz-probe.out 2>&1
+		for i in \$(seq 1 100); do curl -s -m 2 http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
+		echo "health \$(curl -s -m 5 http://127.0.0.1:$port/healthz)"
+		t=\$(cat /var/lib/sanitizerd/admin.token)
+		echo "devices \$(curl -s -m 10 -o /dev/null -w %{http_code} -H "Authorization: Bearer \$t" http://127.0.0.1:$port/v1/devices)"
+		p=\$(systemctl show -p MainPID --value sanitizerd)
+		grep -E "^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/\$p/status
+		systemctl stop sanitizerd
+		systemctl show -p Result -p ExecMainStatus -p NRestarts sanitizerd
+		sanitizerd ledger verify >/dev/null && echo "verify ok"
+		systemctl poweroff
+		EOF
+		chmod 755 "$R/usr/local/sbin/sz-probe" &&
+		printf "[Unit]\nAfter=sanitizerd.service\nWants=sanitizerd.service\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/sz-probe\n" \
+			>"$R/etc/systemd/system/sz-probe.service" &&
+		ln -s /etc/systemd/system/sz-probe.service "$R/etc/systemd/system/multi-user.target.wants/sz-probe.service" &&
+		test -L "$R/etc/systemd/system/multi-user.target.wants/sanitizerd.service" &&
+		umount "$R/sys" && umount "$R/proc" &&
+		timeout 180 systemd-nspawn -q -D "$R" --boot --register=no --keep-unit --resolv-conf=off \
+			--machine="sz-t8010-$$" --capability=CAP_IPC_LOCK >boot.log 2>&1;
+		rmdir "/run/systemd/nspawn/propagate/sz-t8010-$$" 2>/dev/null;
+		mount -t proc proc "$R/proc" && mount -t sysfs sysfs "$R/sys" &&
+		cat "$R/sz-probe.out" &&
+		grep -q "^health {\"status\":\"ok\"}" "$R/sz-probe.out" && grep -qx "devices 200" "$R/sz-probe.out" &&
+		grep -qx "Seccomp:	2" "$R/sz-probe.out" && grep -qx "NoNewPrivs:	1" "$R/sz-probe.out" &&
+		bnd=$(sed -n "s/^CapBnd:	//p" "$R/sz-probe.out") && eff=$(sed -n "s/^CapEff:	//p" "$R/sz-probe.out") &&
+		[ $(( 0x$bnd & ~0x220000 )) = 0 ] && [ $(( 0x$eff & 0x200000 )) != 0 ] &&
+		grep -qx "Result=success" "$R/sz-probe.out" && grep -qx "ExecMainStatus=0" "$R/sz-probe.out" &&
+		grep -qx "NRestarts=0" "$R/sz-probe.out" && grep -qx "verify ok" "$R/sz-probe.out" &&
+		echo "systemd in the root: $(( $(date +%s) - start )) s"
+	'
+else
+	test_skip 'the unit under systemd' 'needs systemd-nspawn (systemd-container; scripts/deps.sh package installs it)'
+fi
 
 test_expect_success 'remove and purge keep the evidence in /var/lib/sanitizerd' '
 	LIMIT=120 in_root apt-get purge -y -qq sanitizerd >apt.log 2>&1 || { tail apt.log; exit 1; }

@@ -71,10 +71,12 @@ else
 	test_skip 'init on a terminal asks' 'needs script(1) from util-linux'
 fi
 
-test_expect_success 'a corrupt organization.json is an error for cert issue, not an empty issuer' '
+test_expect_success 'a corrupt organization.json stops cert issue and serve, not an empty issuer' '
 	cp -r st bad && echo "[1]" >bad/organization.json && chmod 600 bad/organization.json &&
 	sanitized bad d3 &&
-	test_expect_code 1 "$SZ" cert issue d3 --state-dir bad 2>err && grep -q "not a JSON object" err
+	test_expect_code 1 "$SZ" cert issue d3 --state-dir bad 2>err && grep -q "not a JSON object" err &&
+	test_expect_code 1 "$SZ" serve --state-dir bad --listen 127.0.0.1:1 2>err &&
+	grep -q "^sanitizerd: invalid .*organization.json: not a JSON object" err
 '
 
 cat >c.conf <<'EOF'
