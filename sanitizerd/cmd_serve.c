@@ -26,7 +26,7 @@
 static const char serve_usage[] =
 	"usage: sanitizerd serve [--listen HOST:PORT] [--state-dir D] [--origin NAME]\n"
 	"                        [--tls-cert F --tls-key F] [--log FILE] [--threads N]\n"
-	"                        [--log-level error|warn|info|debug] [--log-format text|json]\n"
+	"                        [--log-level LEVEL] [--log-format FORMAT]\n"
 	"                        [--max-jobs N] [--checkpoint-every N] [--checkpoint-interval MS]\n"
 	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
 	"                        [--header-timeout S] [--request-timeout S]\n"
@@ -48,8 +48,9 @@ static const char serve_usage[] =
 	"it opened or its last answer (default 10), or its whole request within\n"
 	"--request-timeout seconds (default 60).  A request line with more than 64 query\n"
 	"parameters is cut off.\n"
-	"Log lines at --log-level and above (default info: every request; warn: refusals\n"
-	"and errors), as text or one JSON object per line; under journald (JOURNAL_STREAM)\n"
+	"Log lines at --log-level (error, warn, info, debug) and above (default info:\n"
+	"every request; warn: refusals and errors), as --log-format text or json (one\n"
+	"object per line); under journald (JOURNAL_STREAM)\n"
 	"lines carry its <N> priority and text lines no time of their own.\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
