@@ -54,7 +54,9 @@ test_expect_success '--json: nothing on stderr, one JSON report on stdout' '
 test_expect_success 'SIGINT cancels at a safe point: exit 1, state cancelled, a resume point' '
 	truncate -s 1G big.img && bd=$(losetup --find --show big.img) && echo "$bd" >bd &&
 	{ "$SZ" wipe --json "$bd" --method clear-random --yes >rep.json 2>err & pid=$!; } &&
-	sleep 0.3 && kill -INT $pid; wait $pid; rc=$?; test $rc = 1 &&
+	# signal once the wipe holds the device (a loaded machine starts it late)
+	for i in $(seq 200); do ls -l /proc/$pid/fd 2>/dev/null | grep -q "$bd\$" && break; sleep 0.05; done &&
+	sleep 0.2 && kill -INT $pid; wait $pid; rc=$?; test $rc = 1 &&
 	jq -e ".state == \"cancelled\" and .resume.pass == 1 and .resume.offset > 0 and .resume.offset < 1073741824" rep.json
 '
 [ -s bd ] && loop_register "$(cat bd)"
