@@ -12,7 +12,7 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 is not installed"
 require_loop
 
 MiB=1048576
-fill() { dd if=/dev/zero of=st/filler bs=64k 2>/dev/null; sync; [ "$(df --output=avail st | tail -n 1)" -lt 64 ]; }
+fill() { dd if=/dev/zero of=st/filler bs=64k 2>/dev/null; sync -f st/filler; [ "$(df --output=avail st | tail -n 1)" -lt 64 ]; }
 unfill() { rm -f st/filler; }
 ev() { "$SZ" ledger append --state-dir st --subject "asset:$1" --type "$2" --data "${3:-{\}}" >/dev/null; }
 state_of() { sqlite3 st/ledger.db "select state from subjects where subject = 'asset:$1'"; }
@@ -26,9 +26,9 @@ until_field() { # until_field JOB FIELD VALUE: 30 s at most
 test_expect_success_here 'setup: a state directory on an 8 MiB tmpfs, two retired assets' '
 	mkdir st && mount -t tmpfs -o size=8m sz-test-state st && mount_register "$TRASH/st" &&
 	"$SZ" init --state-dir st >/dev/null &&
-	truncate -s $((64 * MiB)) a.img b.img && DA=$(loop_attach a.img) && DB=$(loop_attach b.img) &&
+	truncate -s $((256 * MiB)) a.img b.img && DA=$(loop_attach a.img) && DB=$(loop_attach b.img) &&
 	for x in a b; do
-		ev $x enrolled "{\"serial\":\"loop:$TRASH/$x.img\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":$((64 * MiB)),\"tenant\":\"acme\"}" &&
+		ev $x enrolled "{\"serial\":\"loop:$TRASH/$x.img\",\"model\":\"loop\",\"media_type\":\"hdd\",\"capacity_bytes\":$((256 * MiB)),\"tenant\":\"acme\"}" &&
 		ev $x retired || exit 1
 	done &&
 	sz_serve st
