@@ -511,6 +511,6 @@ int lwriter_run(struct lwriter *w, struct lw_op *op, char *err, size_t errlen)
 		rc = result_text(&o, &op->out.patch_audit.entry);
 	json_decref(o.res);
 	if (rc == -ENOMEM && !o.rc)
-		fail(err, errlen, rc, "cannot render the result: out of memory");
+		fail(err, errlen, rc, "cannot render the result: out of memory (the entry was recorded)");
 	return rc;
 }

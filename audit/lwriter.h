@@ -156,7 +156,8 @@ void lwriter_stop(struct lwriter *w);
  *   -ESHUTDOWN the writer is stopping
  *   others    as ledger_append, cert_issue, token_create, token_revoke,
  *             patch_audit_record and ledger_checkpoint return them
- * Nothing is written on any error.
+ * Nothing is written on any error but one: -ENOMEM rendering the result of
+ * a certificate or patch audit that was recorded (err says so).
  */
 int lwriter_run(struct lwriter *w, struct lw_op *op, char *err, size_t errlen);
 
