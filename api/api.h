@@ -24,7 +24,8 @@ struct api;
 struct ledger;
 struct state;
 struct jobs;
-struct writer;
+struct lwriter;
+struct lw_caller;
 struct connguard;
 struct station;
 struct batches;
@@ -123,18 +124,17 @@ int req_query_u64(struct req *r, const char *key, uint64_t *v);
 int api_authenticate(struct req *r);
 /* The actor recorded in ledger entries for this request: "token:<id>". */
 void req_actor(const struct req *r, char *buf, size_t len);
+/* The caller of a ledger writer operation: this request's role, tenant and actor.  Cannot fail. */
+void req_caller(const struct req *r, struct lw_caller *c);
 
 /* Database access: one read-only connection per caller at a time, and the writer. */
 struct ledger *api_read_acquire(struct api *a);
 void api_read_release(struct api *a, struct ledger *l);
 /*
- * Run fn on the writing connection, grouped with other requests' appends in
- * one transaction and one fsync when group is set (fn must then only call
- * ledger_append); alone, in its own transaction, when not.  Returns fn's
- * result.  err receives the ledger's message on failure.
+ * Start the ledger writer over the state's ledger, handing it the signing
+ * key (the state holds none after) and the checkpoint policy.  0 or -errno.
  */
-int api_write(struct api *a, int group, int (*fn)(struct ledger *l, void *ctx), void *ctx,
-	      char *err, size_t errlen);
+int api_writer_start(struct api *a);
 /* Sign a fresh checkpoint if entries are unattested; the latest note in *note (caller frees). */
 int api_checkpoint(struct api *a, char **note);
 
@@ -158,9 +158,9 @@ void tokcache_clear(struct api *a);
 /* Shared state of the daemon. */
 struct api {
 	struct api_config cfg;
-	struct state *st;		/* writer ledger, signing key, origin */
+	struct state *st;		/* writer ledger, origin, public key (the signing key is the writer's) */
 	pthread_mutex_t wlock;		/* the writer connection */
-	struct writer *writer;
+	struct lwriter *writer;		/* the only door to ledger writes (audit/lwriter.h) */
 	pthread_mutex_t rlock;		/* the pool of read connections */
 	pthread_cond_t rcond;
 	struct ledger **readers;

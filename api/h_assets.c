@@ -10,6 +10,7 @@
 #include "audit/keys.h"
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
+#include "audit/lwriter.h"
 #include "audit/merkle.h"
 
 /* GET /v1/assets/{id}/events pages: limit defaults to 100, at most 1000, and about 1 MiB of entries */
@@ -83,29 +84,24 @@ void h_asset_get(struct req *r, struct resp *out)
 	reply_asset(r, out, r->cap[0], 200);
 }
 
-struct append_ctx {
-	char subject[200];
-	const char *type, *actor;
-	json_t *data;
-	uint64_t seq;
-	char *entry;
-};
-
-static int do_append(struct ledger *l, void *ctx)
+/* data as the JSON text of a writer operation (new; NULL when out of memory) */
+static char *op_text(const json_t *data, struct lw_text *t)
 {
-	struct append_ctx *c = ctx;
+	char *s = json_dumps(data, JSON_COMPACT);
 
-	return ledger_append(l, c->subject, c->type, c->actor, c->data, NULL, &c->seq, &c->entry);
+	t->text = s;
+	t->len = s ? strlen(s) : 0;
+	return s;
 }
 
 void h_assets_create(struct req *r, struct resp *out)
 {
 	json_t *body = req_json(r, out);
-	struct append_ctx c = { .type = "enrolled" };
-	char actor[64], err[400], id[16];
+	struct lw_op op = { .type = LW_ENROL };
+	char err[400], id[16];
 	const char *serial;
 	uint8_t rnd[8];
-	char *b;
+	char *b, *text;
 	int rc;
 
 	if (!body)
@@ -129,12 +125,14 @@ void h_assets_create(struct req *r, struct resp *out)
 	b = b64_encode(rnd, sizeof(rnd), B64_URL);
 	snprintf(id, sizeof(id), "%s", b ? b : "");
 	free(b);
-	snprintf(c.subject, sizeof(c.subject), "asset:%s", id);
-	req_actor(r, actor, sizeof(actor));
-	c.actor = actor;
-	c.data = body;
-	rc = api_write(r->api, 1, do_append, &c, err, sizeof(err));
-	free(c.entry);
+	snprintf(op.in.enrol.asset_id, sizeof(op.in.enrol.asset_id), "%s", id);
+	req_caller(r, &op.caller);
+	text = op_text(body, &op.in.enrol.data);
+	rc = text ? lwriter_run(r->api->writer, &op, err, sizeof(err)) : -ENOMEM;
+	free(text);
+	free(op.out.entry.entry);
+	if (rc == -ENOMEM && !text)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc < 0) {
 		reply_errno(out, rc, err);
 		goto out;
@@ -227,8 +225,9 @@ void h_assets_list(struct req *r, struct resp *out)
 void h_events_create(struct req *r, struct resp *out)
 {
 	json_t *body = req_json(r, out), *data, *v, *entry;
-	struct append_ctx c = { 0 };
-	char actor[64], err[400];
+	struct lw_op op = { .type = LW_APPEND };
+	const char *type;
+	char err[400], *text;
 	const char *key;
 	struct ledger *l;
 	char hex[65];
@@ -243,19 +242,19 @@ void h_events_create(struct req *r, struct resp *out)
 			goto out;
 		}
 	}
-	c.type = json_string_value(json_object_get(body, "type"));
+	type = json_string_value(json_object_get(body, "type"));
 	data = json_object_get(body, "data");
-	if (!c.type) {
+	if (!type) {
 		reply_error(out, 400, "bad_request", "type is required: a string");
 		goto out;
 	}
-	if (!lifecycle_type_known(c.type)) {
-		reply_error(out, 400, "bad_request", "unknown event type '%.60s'", c.type);
+	if (!lifecycle_type_known(type)) {
+		reply_error(out, 400, "bad_request", "unknown event type '%.60s'", type);
 		goto out;
 	}
-	if (lifecycle_type_service_only(c.type) || !strcmp(c.type, "enrolled") || !strcmp(c.type, "host_audit")) {
-		reply_error(out, 400, "bad_request", "%s is not an event a client records here%s", c.type,
-			    !strcmp(c.type, "enrolled") ? " (POST /v1/assets enrols)" : " (the service writes it)");
+	if (lifecycle_type_service_only(type) || !strcmp(type, "enrolled") || !strcmp(type, "host_audit")) {
+		reply_error(out, 400, "bad_request", "%s is not an event a client records here%s", type,
+			    !strcmp(type, "enrolled") ? " (POST /v1/assets enrols)" : " (the service writes it)");
 		goto out;
 	}
 	if (data && !json_is_object(data)) {
@@ -263,29 +262,36 @@ void h_events_create(struct req *r, struct resp *out)
 		goto out;
 	}
 	/* technicians see every tenant: existence is all there is to check here */
-	snprintf(c.subject, sizeof(c.subject), "asset:%s", r->cap[0]);
+	snprintf(op.in.append.subject, sizeof(op.in.append.subject), "asset:%s", r->cap[0]);
+	snprintf(op.in.append.type, sizeof(op.in.append.type), "%s", type);
 	l = api_read_acquire(r->api);
-	rc = ledger_state(l, c.subject, &st);
+	rc = ledger_state(l, op.in.append.subject, &st);
 	api_read_release(r->api, l);
 	if (rc < 0 || st == LC_NONE) {
 		reply_error(out, 404, "not_found", "no asset %s", r->cap[0]);
 		goto out;
 	}
-	req_actor(r, actor, sizeof(actor));
-	c.actor = actor;
-	c.data = data ? data : json_object();
-	rc = api_write(r->api, 1, do_append, &c, err, sizeof(err));
-	if (!data)
-		json_decref(c.data);
+	req_caller(r, &op.caller);
+	if (data)
+		text = op_text(data, &op.in.append.data);
+	else {
+		op.in.append.data = (struct lw_text){ "{}", 2 };
+		text = NULL;
+	}
+	rc = data && !text ? -ENOMEM : lwriter_run(r->api->writer, &op, err, sizeof(err));
+	free(text);
+	if (rc == -ENOMEM && data && !text)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc < 0) {
 		reply_errno(out, rc, err);
 		goto out;
 	}
-	entry = json_loads(c.entry, 0, NULL);
-	merkle_leaf_hash(c.entry, strlen(c.entry), leaf);
+	entry = json_loads(op.out.entry.entry, 0, NULL);
+	merkle_leaf_hash(op.out.entry.entry, strlen(op.out.entry.entry), leaf);
 	hex_encode(leaf, 32, hex);
-	reply_json(out, 201, json_pack("{s:I, s:o, s:s}", "seq", (json_int_t)c.seq, "entry", entry, "leaf_hash", hex));
-	free(c.entry);
+	reply_json(out, 201, json_pack("{s:I, s:o, s:s}", "seq", (json_int_t)op.out.entry.seq, "entry", entry,
+				       "leaf_hash", hex));
+	free(op.out.entry.entry);
 out:
 	json_decref(body);
 }

@@ -10,35 +10,15 @@
 #include "audit/export.h"
 #include "audit/jwk.h"
 #include "audit/ledger.h"
+#include "audit/lwriter.h"
 #include "util/version.h"
 #include "core/state.h"
 
-struct issue_ctx {
-	struct api *a;
-	const char *asset_id, *actor;
-	const json_t *request;
-	json_t *out;
-	char err[512];
-};
-
-static int do_issue(struct ledger *l, void *ctx)
-{
-	struct issue_ctx *c = ctx;
-	struct api *a = c->a;
-	struct cert_config cfg = {
-		.org_name = a->cfg.org_name, .org_address = a->cfg.org_location, .org_phone = a->cfg.org_phone,
-		.base_url = a->cfg.public_url, .tool_name = "sanitizerd", .tool_version = SZ_VERSION,
-	};
-
-	return cert_issue(l, a->st->key, a->st->origin, &cfg, c->asset_id, c->request, c->actor, &c->out,
-			  c->err, sizeof(c->err));
-}
-
 void h_cert_issue(struct req *r, struct resp *out)
 {
-	struct issue_ctx c = { .a = r->api, .asset_id = r->cap[0] };
-	json_t *body = NULL;
-	char actor[64], werr[300];
+	struct lw_op op = { .type = LW_CERT_ISSUE };
+	json_t *body = NULL, *cert;
+	char err[512], *text = NULL;
 	int rc;
 
 	/* the body is optional: an empty one is {} */
@@ -46,16 +26,26 @@ void h_cert_issue(struct req *r, struct resp *out)
 		body = req_json(r, out);
 		if (!body)
 			return;
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!text) {
+			reply_error(out, 500, "internal", "out of memory");
+			return;
+		}
+		op.in.cert.request = (struct lw_text){ text, strlen(text) };
 	}
-	c.request = body;
-	req_actor(r, actor, sizeof(actor));
-	c.actor = actor;
-	rc = api_write(r->api, 0, do_issue, &c, werr, sizeof(werr));
+	snprintf(op.in.cert.asset_id, sizeof(op.in.cert.asset_id), "%s", r->cap[0]);
+	req_caller(r, &op.caller);
+	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	free(text);
+	cert = rc == 0 ? json_loads(op.out.cert.cert, 0, NULL) : NULL;
+	free(op.out.cert.cert);
 	if (rc < 0)
-		reply_errno(out, rc, c.err[0] ? c.err : werr);
+		reply_errno(out, rc, err);
+	else if (!cert)
+		reply_error(out, 500, "internal", "out of memory");
 	else
-		reply_json(out, 201, c.out);
-	json_decref(body);
+		reply_json(out, 201, cert);
 }
 
 /*

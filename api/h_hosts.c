@@ -6,47 +6,44 @@
 #include "api/api.h"
 #include "audit/exposure.h"
 #include "audit/ledger.h"
+#include "audit/lwriter.h"
 #include "audit/patchaudit.h"
-
-struct audit_ctx {
-	const char *host, *actor;
-	const json_t *body;
-	json_t *entry;
-	char err[512];
-};
-
-static int do_record(struct ledger *l, void *ctx)
-{
-	struct audit_ctx *c = ctx;
-
-	return patch_audit_record(l, c->host, c->body, c->actor, &c->entry, c->err, sizeof(c->err));
-}
 
 void h_patch_audit(struct req *r, struct resp *out)
 {
-	struct audit_ctx c = { .host = r->cap[0] };
-	json_t *body;
-	char actor[64], werr[300];
+	struct lw_op op = { .type = LW_PATCH_AUDIT };
+	json_t *body, *entry;
+	char err[512], *text;
 	int rc;
 
-	if (!patch_audit_host_valid(c.host)) {
+	if (!patch_audit_host_valid(r->cap[0])) {
 		reply_error(out, 400, "bad_request", "invalid host name (want 1..128 of [A-Za-z0-9.-])");
 		return;
 	}
 	body = req_json(r, out);
 	if (!body)
 		return;
-	req_actor(r, actor, sizeof(actor));
-	c.actor = actor;
-	c.body = body;
-	rc = api_write(r->api, 0, do_record, &c, werr, sizeof(werr));
-	if (rc == -E2BIG)
-		reply_error(out, 409, "conflict", "%s", c.err[0] ? c.err : "too many drives on this host");
-	else if (rc < 0)
-		reply_errno(out, rc, c.err[0] ? c.err : werr);
-	else
-		reply_json(out, 201, c.entry);
+	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	if (!text) {
+		reply_error(out, 500, "internal", "out of memory");
+		return;
+	}
+	op.in.patch_audit.body = (struct lw_text){ text, strlen(text) };
+	snprintf(op.in.patch_audit.host, sizeof(op.in.patch_audit.host), "%s", r->cap[0]);
+	req_caller(r, &op.caller);
+	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	free(text);
+	entry = rc == 0 ? json_loads(op.out.patch_audit.entry, 0, NULL) : NULL;
+	free(op.out.patch_audit.entry);
+	if (rc == -E2BIG)
+		reply_error(out, 409, "conflict", "%s", err[0] ? err : "too many drives on this host");
+	else if (rc < 0)
+		reply_errno(out, rc, err);
+	else if (!entry)
+		reply_error(out, 500, "internal", "out of memory");
+	else
+		reply_json(out, 201, entry);
 }
 
 void h_exposure(struct req *r, struct resp *out)

@@ -5,27 +5,17 @@
 
 #include "api/api.h"
 #include "audit/ledger.h"
+#include "audit/lwriter.h"
 #include "audit/tokens.h"
-
-struct create_ctx {
-	const char *role, *name, *tenant, *actor;
-	struct token_info info;
-	char secret[TOKEN_LEN + 1];
-};
-
-static int do_create(struct ledger *l, void *ctx)
-{
-	struct create_ctx *c = ctx;
-
-	return token_create(l, c->role, c->name, c->tenant, c->actor, &c->info, c->secret);
-}
 
 void h_tokens_create(struct req *r, struct resp *out)
 {
 	json_t *body = req_json(r, out), *v;
-	struct create_ctx c = { 0 };
+	struct { const char *role, *name, *tenant; } c = { 0 };
+	struct lw_op op = { .type = LW_TOKEN_CREATE };
+	struct token_info *info = &op.out.token.info;
 	const char *key;
-	char actor[64], err[300];
+	char err[300];
 	int rc;
 
 	if (!body)
@@ -52,16 +42,18 @@ void h_tokens_create(struct req *r, struct resp *out)
 		reply_error(out, 400, "bad_request", "name and tenant are at most 127 bytes");
 		goto out;
 	}
-	req_actor(r, actor, sizeof(actor));
-	c.actor = actor;
-	rc = api_write(r->api, 0, do_create, &c, err, sizeof(err));
+	snprintf(op.in.token_create.role, sizeof(op.in.token_create.role), "%s", c.role);
+	snprintf(op.in.token_create.name, sizeof(op.in.token_create.name), "%s", c.name ? c.name : "");
+	snprintf(op.in.token_create.tenant, sizeof(op.in.token_create.tenant), "%s", c.tenant ? c.tenant : "");
+	req_caller(r, &op.caller);
+	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
 	if (rc < 0) {
 		reply_errno(out, rc, err[0] ? err : "cannot create the token");
 		goto out;
 	}
-	reply_json(out, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", c.info.id, "token", c.secret,
-				       "role", c.info.role, "name", c.info.name, "tenant", c.info.tenant));
-	explicit_bzero(c.secret, sizeof(c.secret));
+	reply_json(out, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", info->id, "token", op.out.token.secret,
+				       "role", info->role, "name", info->name, "tenant", info->tenant));
+	explicit_bzero(op.out.token.secret, sizeof(op.out.token.secret));
 out:
 	json_decref(body);
 }
@@ -79,33 +71,28 @@ void h_tokens_list(struct req *r, struct resp *out)
 		reply_json(out, 200, json_pack("{s:o}", "tokens", arr));
 }
 
-struct revoke_ctx {
-	const char *id, *actor;
-};
-
-static int do_revoke(struct ledger *l, void *ctx)
-{
-	struct revoke_ctx *c = ctx;
-
-	return token_revoke(l, c->id, c->actor);
-}
-
 void h_tokens_revoke(struct req *r, struct resp *out)
 {
-	char actor[64], err[300];
-	struct revoke_ctx c = { .id = r->cap[0], .actor = actor };
+	struct lw_op op = { .type = LW_TOKEN_REVOKE };
+	const char *id = r->cap[0];
+	char err[300];
 	int rc;
 
-	req_actor(r, actor, sizeof(actor));
-	rc = api_write(r->api, 0, do_revoke, &c, err, sizeof(err));
+	req_caller(r, &op.caller);
+	/* an id longer than any token's is no token */
+	rc = !id[0] || strlen(id) > TOKEN_ID_LEN ? -ENOENT : 0;
+	if (rc == 0) {
+		snprintf(op.in.token_revoke.id, sizeof(op.in.token_revoke.id), "%s", id);
+		rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	}
 	/* a revoked token must stop working on the very next request */
 	tokcache_clear(r->api);
 	if (rc == -ENOENT)
-		reply_error(out, 404, "not_found", "no token %s", c.id);
+		reply_error(out, 404, "not_found", "no token %s", id);
 	else if (rc == -EALREADY)
-		reply_error(out, 409, "conflict", "token %s is already revoked", c.id);
+		reply_error(out, 409, "conflict", "token %s is already revoked", id);
 	else if (rc < 0)
 		reply_errno(out, rc, err);
 	else
-		reply_json(out, 200, json_pack("{s:s, s:b}", "id", c.id, "revoked", 1));
+		reply_json(out, 200, json_pack("{s:s, s:b}", "id", id, "revoked", 1));
 }

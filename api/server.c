@@ -19,9 +19,9 @@
 #include "api/defer.h"
 #include "api/station.h"
 #include "api/jobs.h"
-#include "api/writer.h"
 #include "audit/jwk.h"
 #include "audit/ledger.h"
+#include "audit/lwriter.h"
 #include "audit/merkle.h"
 #include "core/state.h"
 #include "util/version.h"
@@ -150,7 +150,7 @@ void reply_errno(struct resp *out, int rc, const char *msg)
 	case EPROTO: reply_error(out, 409, "conflict", "%s", msg); break;
 	case EALREADY: case EEXIST: reply_error(out, 409, "conflict", "%s", msg); break;
 	case E2BIG: reply_error(out, 413, "too_large", "%s", msg); break;
-	case EACCES: reply_error(out, 403, "forbidden", "%s", msg); break;
+	case EACCES: case EPERM: reply_error(out, 403, "forbidden", "%s", msg); break;
 	/* RFC 4918 11.5: the write cannot be stored; reads keep working */
 	case ENOSPC: reply_error(out, 507, "insufficient_storage", "the state disk is full: %s", msg); break;
 	default: reply_error(out, 500, "internal", "%s", msg[0] ? msg : strerror(-rc));
@@ -252,6 +252,21 @@ int req_query_u64(struct req *r, const char *key, uint64_t *v)
 void req_actor(const struct req *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "token:%s", r->authed ? r->tok.id : "anonymous");
+}
+
+void req_caller(const struct req *r, struct lw_caller *c)
+{
+	memset(c, 0, sizeof(*c));
+	switch (r->authed ? r->role : 0) {
+	case ROLE_ADMIN: c->role = LW_ROLE_ADMIN; break;
+	case ROLE_TECH: c->role = LW_ROLE_TECH; break;
+	case ROLE_AUDITOR: c->role = LW_ROLE_AUDITOR; break;
+	case ROLE_CUSTOMER: c->role = LW_ROLE_CUSTOMER; break;
+	default: c->role = LW_ROLE_ANONYMOUS; break;
+	}
+	if (c->role == LW_ROLE_CUSTOMER)
+		snprintf(c->tenant, sizeof(c->tenant), "%s", r->tok.tenant);
+	req_actor(r, c->actor, sizeof(c->actor));
 }
 
 /* ---- database connections ---- */
@@ -755,6 +770,25 @@ static int render_keys(struct api *a)
 	return a->keys_doc && a->jwks_doc ? 0 : -ENOMEM;
 }
 
+static void writer_log(void *ctx, const char *msg)
+{
+	api_log(ctx, "%s", msg);
+}
+
+int api_writer_start(struct api *a)
+{
+	struct lwriter_config wc = {
+		.ledger = a->st->ledger, .key = state_take_key(a->st), .origin = a->st->origin,
+		.ckpt_every_n = a->cfg.ckpt_every_n, .ckpt_every_ms = a->cfg.ckpt_every_ms,
+		.cert = { .org_name = a->cfg.org_name, .org_address = a->cfg.org_location,
+			  .org_phone = a->cfg.org_phone, .base_url = a->cfg.public_url,
+			  .tool_name = "sanitizerd", .tool_version = SZ_VERSION },
+		.log = writer_log, .log_ctx = a,
+	};
+
+	return lwriter_start(&wc, &a->writer);
+}
+
 int api_start(struct api *a, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -817,7 +851,7 @@ int api_start(struct api *a, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot count the ledger for /metrics: %s", strerror(-rc));
 		goto out;
 	}
-	rc = writer_start(a, &a->writer);
+	rc = api_writer_start(a);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
 		goto out;
@@ -903,7 +937,7 @@ void api_stop(struct api *a)
 	a->defer = NULL;
 	jobs_free(a->jobs);
 	a->jobs = NULL;
-	writer_stop(a->writer);
+	lwriter_stop(a->writer);
 	a->writer = NULL;
 	for (size_t i = 0; a->readers && i < a->nreaders; i++)
 		ledger_close(a->readers[i]);

@@ -272,6 +272,14 @@ out:
 	return 0;
 }
 
+struct sz_key *state_take_key(struct state *st)
+{
+	struct sz_key *k = st->key;
+
+	st->key = NULL;
+	return k;
+}
+
 void state_free(struct state *st)
 {
 	if (!st)

@@ -38,6 +38,12 @@ int state_init(const char *dir, const char *origin, int *created, char *err, siz
  * secrets.  On error *out is NULL and err says why.  0 or -errno.
  */
 int state_open(const char *dir, int flags, struct state **out, char *err, size_t errlen);
+/*
+ * Move the signing key out of st (st->key is NULL after): the ledger writer
+ * (audit/lwriter.h) takes it at start and is its only holder from then on.
+ * NULL if st holds none.  The caller frees it (key_free); cannot fail.
+ */
+struct sz_key *state_take_key(struct state *st);
 /* Close and wipe; state_free(NULL) is a no-op. */
 void state_free(struct state *st);
 /* Path of a file in the state directory; new string or NULL. */

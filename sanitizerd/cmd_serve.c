@@ -310,7 +310,6 @@ int cmd_serve(int argc, char **argv)
 	if (created)
 		fprintf(stderr, "sanitizerd: initialised %s; the admin token is in %s/admin.token\n",
 			a->cfg.state_dir, a->cfg.state_dir);
-	ledger_set_signer(a->st->ledger, a->st->key, a->st->origin, a->cfg.ckpt_every_n, a->cfg.ckpt_every_ms);
 	api_reopen_log(a);
 
 	/* every thread started from here on inherits the blocked set */

@@ -37,7 +37,6 @@
 
 #include "api/api.h"
 #include "api/jobs.h"
-#include "api/writer.h"
 #include "audit/cert.h"
 #include "audit/jwk.h"
 #include "audit/ledger.h"
@@ -263,7 +262,6 @@ static void setup(void)
 	add(l, "asset:" OTHER_ID, "shipped", "{\"carrier\":\"SECRET-CARRIER\",\"seal\":\"SECRET-SEAL\","
 	    "\"tracking\":\"SECRET-TRACK\"}");
 	add(l, "asset:" OTHER_ID, "custody_transfer", "{\"from\":\"SECRET-FROM\",\"to\":\"SECRET-TO\"}");
-	ledger_set_signer(l, a->st->key, a->st->origin, a->cfg.ckpt_every_n, a->cfg.ckpt_every_ms);
 
 	/* what api_start does, but libmicrohttpd */
 	pthread_mutex_init(&a->loglock, NULL);
@@ -289,7 +287,7 @@ static void setup(void)
 	free(lpath);
 	if (metrics_start(a) < 0)
 		die("metrics", "cannot count the ledger");
-	if (writer_start(a, &a->writer) < 0)
+	if (api_writer_start(a) < 0)
 		die("writer", "cannot start");
 	if (jobs_start(a, &a->jobs, err, sizeof(err)) < 0)
 		die("jobs", err);
