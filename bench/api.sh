@@ -4,7 +4,7 @@
 # 64 connections, loopback only, each run bounded in time.
 set -eu
 cd "$(dirname "$0")/.."
-SZ=$PWD/build/sanitizerd
+SZ=${SZ:-$PWD/build/sanitizerd}
 DUR=${API_BENCH_SECONDS:-10}
 tmp=$(mktemp -d /var/tmp/sz-bench-api.XXXXXX)
 pids=""

@@ -41,7 +41,7 @@ static const char serve_usage[] =
 	"Run the daemon (default 127.0.0.1:8420, state " SZ_DEFAULT_STATE_DIR ").  The state\n"
 	"is initialised on first start.  A checkpoint is signed at least every N entries\n"
 	"(default 256) and every MS milliseconds (default 5000), and on demand.\n"
-	"--threads N HTTP threads (default 8 per core, 8 to 64).\n"
+	"--threads N HTTP threads (default 4 per core, 4 to 64).\n"
 	"At most --conn-limit connections (default 512), --conn-per-ip from one client\n"
 	"address (default 64); an idle one is closed after --conn-timeout seconds\n"
 	"(default 30), one that has not sent its headers --header-timeout seconds after\n"
@@ -56,17 +56,20 @@ static const char serve_usage[] =
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
 /*
- * HTTP pool threads: eight per core, 8 to 64.  Each POST holds its thread
- * while the group commit's fsync runs, so some over-subscription keeps the
- * POST rate up, but 64 threads on two cores made the soak's tail (bench/
- * soak.sh: POST p99 37 ms with 64, 28 ms with 16, at a higher rate).
+ * HTTP pool threads: four per core, 4 to 64.  Writes no longer hold them
+ * while the group commit's fsync runs (api/defer.c answers POST and DELETE
+ * on threads of their own), so many more HTTP threads than cores only queue
+ * for the CPU.  On two cores (bench/soak.sh, 20 s runs): POST p99 16-26 ms
+ * with 4 threads, 16-28 ms with 8, 35-40 ms with 16; GET p99 9-10, 11-14 and
+ * 18-27 ms.  But reads want some threads of their own (bench/api.sh: an
+ * asset GET at 0.43-0.51x nginx with 4, 0.68x with 8), hence four per core.
  */
 static unsigned default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	n = n > 0 ? n * 8 : 8;
-	return n < 8 ? 8 : n > 64 ? 64 : (unsigned)n;
+	n = n > 0 ? n * 4 : 4;
+	return n < 4 ? 4 : n > 64 ? 64 : (unsigned)n;
 }
 
 static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
