@@ -57,12 +57,7 @@ static void *watchdog(void *arg)
 			    (s->phase == WAIT_BODY && now - s->since > g->request_s))
 				cut(g, s);
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		xdeadline_ms(&ts, 250);
 		pthread_cond_timedwait(&g->wake, &g->m, &ts);
 	}
 	pthread_mutex_unlock(&g->m);

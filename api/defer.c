@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "api/api.h"
+#include "util/xio.h"
 
 struct defer {
 	pthread_mutex_t m;
@@ -132,13 +133,7 @@ void defer_stop(struct defer *d, unsigned wait_ms)
 	for (size_t i = 0; i < d->n; i++)
 		pthread_join(d->th[i], NULL);
 	/* every queued request was run; give their answers the time to go out */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait_ms / 1000;
-	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	xdeadline_ms(&ts, wait_ms);
 	pthread_mutex_lock(&d->m);
 	while (d->pending)
 		if (pthread_cond_timedwait(&d->idle, &d->m, &ts) == ETIMEDOUT)

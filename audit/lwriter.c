@@ -17,6 +17,7 @@
 #include "audit/keys.h"
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
+#include "util/xio.h"
 
 #define ALL_ROLES (LW_ROLE_ADMIN | LW_ROLE_TECH | LW_ROLE_AUDITOR | LW_ROLE_CUSTOMER | LW_ROLE_ANONYMOUS | \
 		   LW_ROLE_SERVICE)
@@ -238,13 +239,7 @@ static void *loop(void *arg)
 		struct wop *op;
 
 		if (!w->head && !w->stop) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += ms / 1000;
-			ts.tv_nsec += (long)(ms % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			xdeadline_ms(&ts, ms);
 			if (pthread_cond_timedwait(&w->work, &w->m, &ts) == ETIMEDOUT && !w->head) {
 				/* quiet: attest whatever the policy left unattested */
 				pthread_mutex_unlock(&w->m);

@@ -52,5 +52,8 @@ int xerr(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((
 void xtime_rfc3339(char out[25]);
 /* Monotonic seconds. */
 double xmono(void);
+/* *ts = the wall clock ms milliseconds from now: an absolute pthread_cond_timedwait deadline.  Cannot fail. */
+struct timespec;
+void xdeadline_ms(struct timespec *ts, unsigned ms);
 
 #endif
