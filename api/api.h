@@ -247,6 +247,8 @@ void h_session_create(struct req *r, struct resp *out);
 void h_session_get(struct req *r, struct resp *out);
 void h_session_delete(struct req *r, struct resp *out);
 
+/* 1 if the caller may read the custody chain of an asset of tenant (SPEC section 6 roles). */
+int api_custody_visible(const struct req *r, const char *tenant);
 /* Asset lookup shared by handlers: 0 and *asset (new ref), -ENOENT (also for another tenant's asset). */
 int api_asset_load(struct api *a, struct ledger *l, const struct req *r, const char *id, json_t **asset);
 

@@ -439,6 +439,21 @@ static void h_raw(struct html *h, const char *s, size_t n)
 	h->p[h->len] = '\0';
 }
 
+/* The page h built as the answer (200, ctype), or a 500 naming what could not be rendered. */
+static void h_reply(struct html *h, struct resp *out, const char *ctype, const char *what)
+{
+	if (h->err) {
+		free(h->p);
+		reply_error(out, 500, "internal", "cannot render %s", what);
+		return;
+	}
+	free(out->body);
+	out->body = h->p;
+	out->len = h->len;
+	out->status = 200;
+	out->ctype = ctype;
+}
+
 /* Markup we wrote ourselves: never input. */
 static void h_lit(struct html *h, const char *s)
 {
@@ -593,16 +608,7 @@ static void render_verify(struct resp *out, const char *cert_id, const json_t *r
 	h_lit(&h, "</textarea><label for=\"jws-file\">or choose a .jws file</label>"
 		  "<input type=\"file\" id=\"jws-file\" accept=\".jws,application/jose,text/plain\">"
 		  "<button type=\"submit\">Verify</button></form></section></main></body></html>\n");
-	if (h.err) {
-		free(h.p);
-		reply_error(out, 500, "internal", "cannot render the page");
-		return;
-	}
-	free(out->body);
-	out->body = h.p;
-	out->len = h.len;
-	out->status = 200;
-	out->ctype = "text/html; charset=utf-8";
+	h_reply(&h, out, "text/html; charset=utf-8", "the page");
 }
 
 /* cert_verify of jws and, when the ledger knows it, the certificate's payload. */
@@ -669,17 +675,6 @@ void h_verify_form(struct req *r, struct resp *out)
 	render_verify(out, NULL, NULL, NULL, "", NULL);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The value of field in an application/x-www-form-urlencoded body (the
  * WHATWG URL standard's form encoding), decoded into a new string; NULL if
@@ -703,7 +698,7 @@ static char *form_field(const char *body, size_t len, const char *field)
 				int hi, lo;
 				if (*v == '+')
 					*q++ = ' ';
-				else if (*v == '%' && e - v >= 3 && (hi = hexval(v[1])) >= 0 && (lo = hexval(v[2])) >= 0) {
+				else if (*v == '%' && e - v >= 3 && (hi = hex_digit((unsigned char)v[1])) >= 0 && (lo = hex_digit((unsigned char)v[2])) >= 0) {
 					*q++ = (char)(hi << 4 | lo);
 					v += 2;
 				} else
@@ -750,16 +745,6 @@ void h_verify_post(struct req *r, struct resp *out)
 	free(jws);
 }
 
-/* 1 if the caller may read the custody details of an asset of tenant (as h_verify decides). */
-static int custody_visible(const struct req *r, const char *tenant)
-{
-	if (!r->authed)
-		return 0;
-	if (r->role & (ROLE_ADMIN | ROLE_TECH | ROLE_AUDITOR))
-		return 1;
-	return r->role == ROLE_CUSTOMER && tenant && *tenant && !strcmp(tenant, r->tok.tenant);
-}
-
 /*
  * GET /v1/verify/{cert_id}: what the public page's script checks by itself:
  * the JWS, its certificate_issued entry, the inclusion proof and the signed
@@ -793,7 +778,7 @@ void h_verify_data(struct req *r, struct resp *out)
 	}
 	led = json_object_get(cert, "ledger");
 	wrap = json_pack("{s:O?}", "status", json_object_get(cert, "status"));
-	if (wrap && !custody_visible(r, tenant))
+	if (wrap && !api_custody_visible(r, tenant))
 		cert_verify_public(wrap);
 	o = json_pack("{s:O, s:O, s:{s:O?, s:O?, s:O?, s:O?, s:O?}, s:O?}", "id", json_object_get(cert, "id"),
 		      "jws", json_object_get(cert, "jws"), "ledger", "seq", json_object_get(led, "seq"),
@@ -888,14 +873,5 @@ void h_verify_qr(struct req *r, struct resp *out)
 			}
 	h_lit(&h, "\"/></svg>\n");
 	QRcode_free(qr);
-	if (h.err) {
-		free(h.p);
-		reply_error(out, 500, "internal", "cannot render the QR code");
-		return;
-	}
-	free(out->body);
-	out->body = h.p;
-	out->len = h.len;
-	out->status = 200;
-	out->ctype = "image/svg+xml";
+	h_reply(&h, out, "image/svg+xml", "the QR code");
 }

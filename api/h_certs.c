@@ -135,8 +135,7 @@ void h_cert_pdf(struct req *r, struct resp *out)
 	cert_get_as(r, out, "pdf");
 }
 
-/* 1 if the caller may read the custody chain of an asset of tenant (SPEC section 6 roles). */
-static int custody_visible(const struct req *r, const char *tenant)
+int api_custody_visible(const struct req *r, const char *tenant)
 {
 	if (!r->authed)
 		return 0;
@@ -198,7 +197,7 @@ void h_verify(struct req *r, struct resp *out)
 	} else if (rc < 0) {
 		reply_error(out, 500, "internal", "cannot verify");
 	} else {
-		if (!custody_visible(r, tenant))
+		if (!api_custody_visible(r, tenant))
 			cert_verify_public(res);
 		reply_json(out, 200, res);
 	}

@@ -173,7 +173,7 @@ void hex_encode(const void *data, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hex_val(unsigned char c)
+int hex_digit(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -191,8 +191,8 @@ int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
 	if (n > SIZE_MAX / 2 || slen != 2 * n)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		int hi = hex_val((unsigned char)s[2 * i]);
-		int lo = hex_val((unsigned char)s[2 * i + 1]);
+		int hi = hex_digit((unsigned char)s[2 * i]);
+		int lo = hex_digit((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			explicit_bzero(out, n);

@@ -23,6 +23,8 @@ int b64_decode(const char *s, size_t slen, enum b64_variant v, uint8_t **out, si
 int b64_decode_exact(const char *s, size_t slen, enum b64_variant v, uint8_t *out, size_t want);
 /* Lowercase hex of n bytes into out, which holds 2n + 1.  Cannot fail. */
 void hex_encode(const void *data, size_t n, char *out);
+/* The value of one hex digit (either case), or -1.  Cannot fail. */
+int hex_digit(unsigned char c);
 /* Parse exactly 2n hex digits (either case).  -EINVAL otherwise. */
 int hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);
 
