@@ -86,19 +86,6 @@ static void wlog(struct lwriter *w, const char *fmt, ...)
 	w->log(w->log_ctx, msg);
 }
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static void finish(struct lwriter *w, struct wop *op, int rc, const char *msg)
 {
 	op->rc = rc;
@@ -375,15 +362,15 @@ static int parse_text(const struct lw_text *t, int required, const char *what, j
 
 	*out = NULL;
 	if (!t->text)
-		return required ? fail(err, errlen, -EINVAL, "invalid operation: %s is required", what) : 0;
+		return required ? xerr(err, errlen, -EINVAL, "invalid operation: %s is required", what) : 0;
 	if (t->len > LW_TEXT_MAX)
-		return fail(err, errlen, -EINVAL, "invalid operation: %s is %zu bytes, at most %d", what, t->len,
+		return xerr(err, errlen, -EINVAL, "invalid operation: %s is %zu bytes, at most %d", what, t->len,
 			    LW_TEXT_MAX);
 	*out = json_loadb(t->text, t->len, JSON_REJECT_DUPLICATES, &je);
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		return fail(err, errlen, -EINVAL, "invalid operation: %s is not a JSON object", what);
+		return xerr(err, errlen, -EINVAL, "invalid operation: %s is not a JSON object", what);
 	}
 	return 0;
 }
@@ -400,55 +387,55 @@ static int check(const struct lw_op *op, json_t **json, char *err, size_t errlen
 
 	*json = NULL;
 	if ((int)op->type < LW_APPEND || (int)op->type >= LW_NTYPES)
-		return fail(err, errlen, -EINVAL, "invalid operation: unknown type %d", (int)op->type);
+		return xerr(err, errlen, -EINVAL, "invalid operation: unknown type %d", (int)op->type);
 	rn = role_name(c->role);
 	if (!rn)
-		return fail(err, errlen, -EINVAL, "invalid operation: unknown caller role %#x", c->role);
+		return xerr(err, errlen, -EINVAL, "invalid operation: unknown caller role %#x", c->role);
 	if (!str_ok(c->actor, sizeof(c->actor), 1) || !str_ok(c->tenant, sizeof(c->tenant), 0))
-		return fail(err, errlen, -EINVAL, "invalid operation: the caller's actor or tenant is empty or too long");
+		return xerr(err, errlen, -EINVAL, "invalid operation: the caller's actor or tenant is empty or too long");
 	if ((c->role == LW_ROLE_CUSTOMER) != !!c->tenant[0])
-		return fail(err, errlen, -EINVAL, "invalid operation: a customer caller needs a tenant, and only one has");
+		return xerr(err, errlen, -EINVAL, "invalid operation: a customer caller needs a tenant, and only one has");
 	if (!(ops[op->type].roles & c->role))
-		return fail(err, errlen, -EPERM, "forbidden: a %s may not %s", rn, ops[op->type].name);
+		return xerr(err, errlen, -EPERM, "forbidden: a %s may not %s", rn, ops[op->type].name);
 
 	switch (op->type) {
 	case LW_APPEND:
 		if (!str_ok(op->in.append.subject, sizeof(op->in.append.subject), 1) ||
 		    !str_ok(op->in.append.type, sizeof(op->in.append.type), 1))
-			return fail(err, errlen, -EINVAL, "invalid operation: subject and type are required, "
+			return xerr(err, errlen, -EINVAL, "invalid operation: subject and type are required, "
 				    "at most %d and %d bytes", LW_SUBJECT_MAX - 1, LW_TYPE_MAX - 1);
 		if (!strcmp(op->in.append.type, "enrolled") || !strcmp(op->in.append.type, "host_audit"))
-			return fail(err, errlen, -EINVAL, "invalid operation: %s has an operation of its own",
+			return xerr(err, errlen, -EINVAL, "invalid operation: %s has an operation of its own",
 				    op->in.append.type);
 		if (lifecycle_type_service_only(op->in.append.type) && c->role != LW_ROLE_SERVICE)
-			return fail(err, errlen, -EPERM, "forbidden: only the service records %s",
+			return xerr(err, errlen, -EPERM, "forbidden: only the service records %s",
 				    op->in.append.type);
 		return parse_text(&op->in.append.data, 1, "data", json, err, errlen);
 	case LW_ENROL:
 		if (!str_ok(op->in.enrol.asset_id, sizeof(op->in.enrol.asset_id), 1))
-			return fail(err, errlen, -EINVAL, "invalid operation: asset id is required, at most %d bytes",
+			return xerr(err, errlen, -EINVAL, "invalid operation: asset id is required, at most %d bytes",
 				    LW_ASSET_ID_MAX - 1);
 		return parse_text(&op->in.enrol.data, 1, "data", json, err, errlen);
 	case LW_CERT_ISSUE:
 		if (!str_ok(op->in.cert.asset_id, sizeof(op->in.cert.asset_id), 1))
-			return fail(err, errlen, -EINVAL, "invalid operation: asset id is required, at most %d bytes",
+			return xerr(err, errlen, -EINVAL, "invalid operation: asset id is required, at most %d bytes",
 				    LW_ASSET_ID_MAX - 1);
 		return parse_text(&op->in.cert.request, 0, "the request", json, err, errlen);
 	case LW_TOKEN_CREATE:
 		if (!str_ok(op->in.token_create.role, sizeof(op->in.token_create.role), 1) ||
 		    !str_ok(op->in.token_create.name, sizeof(op->in.token_create.name), 0) ||
 		    !str_ok(op->in.token_create.tenant, sizeof(op->in.token_create.tenant), 0))
-			return fail(err, errlen, -EINVAL, "invalid operation: role is required; role, name and "
+			return xerr(err, errlen, -EINVAL, "invalid operation: role is required; role, name and "
 				    "tenant have their NUL within 16, 128 and 128 bytes");
 		return 0;
 	case LW_TOKEN_REVOKE:
 		if (!str_ok(op->in.token_revoke.id, sizeof(op->in.token_revoke.id), 1))
-			return fail(err, errlen, -EINVAL, "invalid operation: token id is required, at most %d bytes",
+			return xerr(err, errlen, -EINVAL, "invalid operation: token id is required, at most %d bytes",
 				    TOKEN_ID_LEN);
 		return 0;
 	case LW_PATCH_AUDIT:
 		if (!str_ok(op->in.patch_audit.host, sizeof(op->in.patch_audit.host), 1))
-			return fail(err, errlen, -EINVAL, "invalid operation: host is required, at most %d bytes",
+			return xerr(err, errlen, -EINVAL, "invalid operation: host is required, at most %d bytes",
 				    PATCH_AUDIT_HOST_MAX);
 		return parse_text(&op->in.patch_audit.body, 1, "the body", json, err, errlen);
 	case LW_CHECKPOINT:
@@ -474,7 +461,7 @@ int lwriter_run(struct lwriter *w, struct lw_op *op, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = '\0';
 	if (!w || !op)
-		return fail(err, errlen, -EINVAL, "invalid operation: none given");
+		return xerr(err, errlen, -EINVAL, "invalid operation: none given");
 	rc = check(op, &o.json, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -486,7 +473,7 @@ int lwriter_run(struct lwriter *w, struct lw_op *op, char *err, size_t errlen)
 		pthread_mutex_unlock(&w->m);
 		pthread_cond_destroy(&o.cv);
 		json_decref(o.json);
-		return fail(err, errlen, -ESHUTDOWN, "the daemon is stopping");
+		return xerr(err, errlen, -ESHUTDOWN, "the daemon is stopping");
 	}
 	if (w->tail)
 		w->tail->next = &o;
@@ -506,6 +493,6 @@ int lwriter_run(struct lwriter *w, struct lw_op *op, char *err, size_t errlen)
 		rc = result_text(&o, &op->out.patch_audit.entry);
 	json_decref(o.res);
 	if (rc == -ENOMEM && !o.rc)
-		fail(err, errlen, rc, "cannot render the result: out of memory (the entry was recorded)");
+		xerr(err, errlen, rc, "cannot render the result: out of memory (the entry was recorded)");
 	return rc;
 }
