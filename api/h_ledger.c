@@ -328,7 +328,7 @@ void h_entries_list(struct req *r, struct resp *out)
 	l = api_read_acquire(r->api);
 	rc = arr || format != EXPORT_JSON ? ledger_size(l, &size) : -ENOMEM;
 	for (s = from; rc == 0 && s <= to && s < size; s++) {
-		json_t *j = NULL, *flat = NULL;
+		json_t *j = NULL;
 
 		if (n == limit) {
 			more = 1;
@@ -337,16 +337,10 @@ void h_entries_list(struct req *r, struct resp *out)
 		rc = export_entry_json(l, s, &j);
 		if (rc < 0)
 			break;
-		if (format == EXPORT_CSV) {
-			flat = export_entry_flat(j);
-			rc = flat ? export_csv_row(&b, flat, export_entry_cols) : -ENOMEM;
-		} else {
-			/* JSON pages are measured as JSON Lines would be */
-			rc = export_jsonl_row(&b, j);
-			if (rc == 0 && arr)
-				rc = json_array_append(arr, j) < 0 ? -ENOMEM : 0;
-		}
-		json_decref(flat);
+		/* JSON pages are measured as JSON Lines would be */
+		rc = export_entry_row(&b, j, format);
+		if (rc == 0 && format != EXPORT_CSV && arr)
+			rc = json_array_append(arr, j) < 0 ? -ENOMEM : 0;
 		json_decref(j);
 		/* the byte cap ends the page; one entry always fits (at most 64 KiB of data) */
 		if (rc == -E2BIG && n) {

@@ -267,3 +267,16 @@ int export_certs(struct ledger *l, const struct export_cert_filter *f,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int export_entry_row(struct export_buf *b, const json_t *ej, int format)
+{
+	json_t *flat;
+	int rc;
+
+	if (format != EXPORT_CSV)
+		return export_jsonl_row(b, ej);
+	flat = export_entry_flat(ej);
+	rc = flat ? export_csv_row(b, flat, export_entry_cols) : -ENOMEM;
+	json_decref(flat);
+	return rc;
+}

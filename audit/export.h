@@ -54,6 +54,8 @@ int export_jsonl_row(struct export_buf *b, const json_t *obj);
 int export_entry_json(struct ledger *l, uint64_t seq, json_t **out);
 json_t *export_entry_flat(const json_t *entry_json);
 extern const char *const export_entry_cols[];
+/* One entry object of export_entry_json as a row of format (CSV flattened, or JSON Lines); as the rows above. */
+int export_entry_row(struct export_buf *b, const json_t *entry_json, int format);
 
 /* Which certificates export_certs walks; NULL members do not filter. */
 struct export_cert_filter {

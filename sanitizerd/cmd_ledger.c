@@ -185,19 +185,13 @@ static int print_entries(struct ledger *l, uint64_t from, uint64_t to, uint64_t 
 	if (format == EXPORT_CSV)
 		rc = export_csv_header(&b, export_entry_cols);
 	for (uint64_t s = from; rc == 0 && size && s <= to && s < size; s++) {
-		json_t *j = NULL, *flat = NULL;
+		json_t *j = NULL;
 		rc = export_entry_json(l, s, &j);
 		if (rc < 0) {
 			sz_err("cannot read entry %llu: %s", (unsigned long long)s, ledger_errmsg(l));
 			break;
 		}
-		if (format == EXPORT_CSV) {
-			flat = export_entry_flat(j);
-			rc = flat ? export_csv_row(&b, flat, export_entry_cols) : -ENOMEM;
-		} else {
-			rc = export_jsonl_row(&b, j);
-		}
-		json_decref(flat);
+		rc = export_entry_row(&b, j, format);
 		json_decref(j);
 		if (rc == 0)
 			rc = flush_buf(&b);
