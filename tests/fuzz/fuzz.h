@@ -175,6 +175,17 @@ static inline void fuzz_seed_str(const char *name, const char *s)
 	fuzz_seed(name, s, strlen(s));
 }
 
+/* Text seeds, written as seed-00, seed-01, ... */
+static inline void fuzz_seed_strs(const char *const *seeds, size_t n)
+{
+	char name[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "seed-%02zu", i);
+		fuzz_seed_str(name, seeds[i]);
+	}
+}
+
 /* Parts joined with NUL bytes, as fuzz_split takes them apart. */
 static inline void fuzz_seed_parts(const char *name, const char *const *parts, size_t n)
 {

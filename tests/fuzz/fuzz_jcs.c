@@ -29,12 +29,7 @@ static const char *const seeds[] = {
 
 static void write_seeds(void)
 {
-	char name[32];
-
-	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		snprintf(name, sizeof(name), "seed-%02zu", i);
-		fuzz_seed_str(name, seeds[i]);
-	}
+	fuzz_seed_strs(seeds, sizeof(seeds) / sizeof(seeds[0]));
 	exit(0);
 }
 

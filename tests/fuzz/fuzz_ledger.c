@@ -61,14 +61,9 @@ static void start_over(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char name[32];
-
 	(void)argc; (void)argv;
 	if (getenv("SZ_FUZZ_SEEDS")) {
-		for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			snprintf(name, sizeof(name), "seed-%02zu", i);
-			fuzz_seed_str(name, seeds[i]);
-		}
+		fuzz_seed_strs(seeds, sizeof(seeds) / sizeof(seeds[0]));
 		exit(0);
 	}
 	snprintf(path, sizeof(path), "%s/ledger.db", fuzz_tmpdir());

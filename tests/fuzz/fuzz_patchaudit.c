@@ -46,14 +46,11 @@ static void add(const char *subject, const char *type, const char *data)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[300], err[256], name[32];
+	char path[300], err[256];
 
 	(void)argc; (void)argv;
 	if (getenv("SZ_FUZZ_SEEDS")) {
-		for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			snprintf(name, sizeof(name), "seed-%02zu", i);
-			fuzz_seed_str(name, seeds[i]);
-		}
+		fuzz_seed_strs(seeds, sizeof(seeds) / sizeof(seeds[0]));
 		exit(0);
 	}
 	snprintf(path, sizeof(path), "%s/ledger.db", fuzz_tmpdir());
