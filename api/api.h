@@ -14,6 +14,7 @@
 
 #include "api/log.h"
 #include "api/metrics.h"
+#include "audit/lwriter.h"
 #include "audit/tokens.h"
 
 #define API_BODY_MAX 65536
@@ -31,6 +32,15 @@ struct station;
 struct batches;
 struct defer;
 struct console;
+struct ipc_link;
+struct ipc_frame;
+
+/* What this process of `sanitizerd serve` is (issue 12, sanitizerd/privsep.h). */
+enum api_mode {
+	API_SINGLE = 0,		/* everything in one process: the tests' entry points (fuzzing) */
+	API_HTTP,		/* libmicrohttpd; writes through the ledger process, jobs through devices */
+	API_DEVICES,		/* the job manager and the drives; requests come from the http process */
+};
 
 struct api_config {
 	const char *listen;		/* "127.0.0.1:8420" */
@@ -50,6 +60,7 @@ struct api_config {
 	unsigned ckpt_every_ms;		/* ... and every T milliseconds */
 	unsigned max_jobs;		/* wipes running at once */
 	const char *org_name, *org_location, *org_phone, *public_url;
+	const char *user;		/* the http process's user (issue 12) */
 };
 
 /* Roles as bits: a route lists who may call it; admin may call everything. */
@@ -89,6 +100,8 @@ struct req {
 	const char *route;		/* the matched route's pattern, or NULL */
 	int rclass;			/* its RCLASS_* (api/metrics.h) */
 	const char *deny;		/* why the token was refused (401/403), for the log */
+	unsigned cred_kind;		/* how the caller authenticated: an IPC_CRED_* (core/ipc.h) */
+	char cred[LW_CRED_MAX];		/* ... its bearer token or console ticket, for the other processes */
 };
 
 /* Handlers fill *out; they return nothing: every outcome is a response. */
@@ -135,6 +148,31 @@ void api_read_release(struct api *a, struct ledger *l);
  * key (the state holds none after) and the checkpoint policy.  0 or -errno.
  */
 int api_writer_start(struct api *a);
+/*
+ * Run a ledger writer operation: on this process's writer, or (API_HTTP,
+ * API_DEVICES) in the ledger process, as lwriter_run does.  A ledger
+ * process that is restarting answers -EAGAIN (after waiting a moment for it).
+ */
+int api_write(struct api *a, struct lw_op *op, char *err, size_t errlen);
+/*
+ * The other processes (issue 12, api/remote.c).  api_forward: a job
+ * manager's route, already authenticated and allowed, answered by the
+ * devices process (503 while it restarts).  api_who: the token of a
+ * forwarded credential, as the ledger process finds it: 0, -EACCES, or
+ * -EAGAIN.  api_ticket: a console session's ticket for the bearer token
+ * secret: 0 and ticket (IPC_CRED_MAX bytes), or -errno.  api_job_stats: the
+ * job counters of /metrics, from this process's jobs or the devices
+ * process's: 0, or -EAGAIN.  api_publish: an event for GET /v1/stream
+ * (data stolen), sent to the http process from the devices process.
+ */
+struct ipc_stats;
+void api_forward(struct req *r, struct resp *out);
+int api_who(struct api *a, unsigned cred_kind, const char *cred, struct token_info *tok);
+int api_ticket(struct api *a, const char *secret, char *ticket, size_t len);
+int api_job_stats(struct api *a, struct ipc_stats *s);
+/* Link handlers: the devices process's requests from http; the http process's events from devices. */
+void api_devices_frame(void *ctx, struct ipc_link *l, struct ipc_frame *f);
+void api_http_frame(void *ctx, struct ipc_link *l, struct ipc_frame *f);
 /* Sign a fresh checkpoint if entries are unattested; the latest note in *note (caller frees). */
 int api_checkpoint(struct api *a, char **note);
 
@@ -158,6 +196,14 @@ void tokcache_clear(struct api *a);
 /* Shared state of the daemon. */
 struct api {
 	struct api_config cfg;
+	enum api_mode mode;
+	struct ipc_link *lk_ledger;	/* API_HTTP, API_DEVICES: to the ledger process */
+	struct ipc_link *lk_devices;	/* API_HTTP: to the devices process */
+	struct ipc_link *lk_http;	/* API_DEVICES: to the http process */
+	struct ipc_link *lk_parent;	/* the control link (sanitizerd/privsep.h) */
+	int listen_fd;			/* API_HTTP: the socket the parent bound */
+	char *tls_cert, *tls_key;	/* read by api_open, given to libmicrohttpd by api_serve */
+	size_t tls_cert_len, tls_key_len;
 	struct state *st;		/* writer ledger, origin, public key (the signing key is the writer's) */
 	pthread_mutex_t wlock;		/* the writer connection */
 	struct lwriter *writer;		/* the only door to ledger writes (audit/lwriter.h) */
@@ -269,6 +315,24 @@ void reply_export(struct resp *out, int format, struct export_buf *b);
 void h_entries_list(struct req *r, struct resp *out);
 void h_certs_list(struct req *r, struct resp *out);
 
+/*
+ * Route one request that came without a libmicrohttpd connection (a request
+ * the http process forwarded to the devices process; a test's) through the
+ * table, authentication and handlers.  path is decoded, query the raw text
+ * after '?' (NULL: none), auth an Authorization header (NULL: none), cred
+ * the forwarded caller's credential (cred_kind IPC_CRED_*, 0: none).
+ * *resp_body (caller frees), *resp_len, *status and *resp_ctype are the
+ * answer.  0 or -ENOMEM.
+ */
+struct api_raw {
+	const char *method, *path, *query, *content_type, *auth, *host, *accept;
+	unsigned cred_kind;
+	const char *cred;
+	const char *body;
+	size_t len;
+};
+int api_dispatch_raw(struct api *a, const struct api_raw *q, unsigned *status, const char **resp_ctype,
+		     char **resp_body, size_t *resp_len);
 #ifdef SZ_TEST_HOOKS
 /*
  * Test build only (tests/fuzz/fuzz_routes.c): route one request through the
@@ -283,8 +347,22 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len);
 #endif
 
-/* Start and stop the daemon.  0 or -errno with a message in err. */
+/* The listening socket of cfg->listen, bound (the parent does it, for the http process).  0 or -errno with err. */
+int api_listen(const struct api_config *cfg, int *fd, char *err, size_t errlen);
+/* Use fd (taken) as the log file from now on: the parent's answer to SIGHUP (api/log.c). */
+void api_log_fd(struct api *a, int fd);
+
+/*
+ * Start and stop the daemon.  0 or -errno with a message in err.
+ * api_start is api_open (read the files: TLS, the ledger's read
+ * connections, the writer of one process; no thread but the writer's) then
+ * api_serve (the threads: jobs, station, the request threads and
+ * libmicrohttpd, by mode): the http process locks itself down in between.
+ */
+#define API_DEVICES_WORKERS 8	/* the devices process's threads for forwarded requests */
 int api_start(struct api *a, char *err, size_t errlen);
+int api_open(struct api *a, char *err, size_t errlen);
+int api_serve(struct api *a, char *err, size_t errlen);
 void api_stop(struct api *a);
 /* Reopen the log file (SIGHUP), or look again whether stderr is journald's (api/log.c). */
 void api_reopen_log(struct api *a);

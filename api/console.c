@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "core/ipc.h"
 #include "audit/b64.h"
 #include "audit/cert.h"
 #include "audit/jwk.h"
@@ -51,6 +52,7 @@ struct session {
 	struct token_info tok;
 	time_t expires;
 	unsigned long gen;		/* token cache generation when the token was last known live */
+	char ticket[LW_CRED_MAX];	/* the ledger process's ticket for this session's writes (issue 12) */
 };
 
 struct console {
@@ -200,6 +202,8 @@ int console_session_auth(struct req *r)
 	}
 	if (found) {
 		r->tok = found->tok;
+		r->cred_kind = found->ticket[0] ? IPC_CRED_TICKET : IPC_CRED_NONE;
+		snprintf(r->cred, sizeof(r->cred), "%s", found->ticket);
 		if (found->gen != gen) {
 			/* a token was revoked since: is it this session's? (checked outside the lock) */
 			pthread_mutex_unlock(&c->m);
@@ -220,6 +224,8 @@ int console_session_auth(struct req *r)
 	explicit_bzero(h, sizeof(h));
 	if (!found) {
 		memset(&r->tok, 0, sizeof(r->tok));
+		explicit_bzero(r->cred, sizeof(r->cred));
+		r->cred_kind = IPC_CRED_NONE;
 		return -ENOENT;
 	}
 	r->authed = 1;
@@ -227,6 +233,7 @@ int console_session_auth(struct req *r)
 	r->role = role_of(r->tok.role);
 	return 0;
 }
+
 
 int console_csrf_ok(struct req *r)
 {
@@ -301,7 +308,7 @@ void h_session_create(struct req *r, struct resp *out)
 	struct console *c = r->api->console;
 	json_t *body = req_json(r, out);
 	const char *tok;
-	char sid[RANDOM_B64_LEN + 1], csrf[RANDOM_B64_LEN + 1];
+	char sid[RANDOM_B64_LEN + 1], csrf[RANDOM_B64_LEN + 1], ticket[LW_CRED_MAX] = "";
 	struct session *slot = NULL;
 	struct ledger *l;
 	time_t now = time(NULL);
@@ -318,7 +325,14 @@ void h_session_create(struct req *r, struct resp *out)
 	l = api_read_acquire(r->api);
 	rc = token_check(l, tok, &r->tok);
 	api_read_release(r->api, l);
+	/* the session's writes carry a ticket the ledger process made for this token, not the token (issue 12) */
+	if (rc == 0 && r->api->mode == API_HTTP)
+		rc = api_ticket(r->api, tok, ticket, sizeof(ticket));
 	json_decref(body);
+	if (rc == -EAGAIN) {
+		reply_error(out, 503, "unavailable", "the ledger process is restarting; try again");
+		return;
+	}
 	if (rc < 0) {
 		reply_error(out, 401, "unauthorized", "the token is not valid");
 		return;
@@ -343,6 +357,8 @@ void h_session_create(struct req *r, struct resp *out)
 	merkle_sha256(sid, RANDOM_B64_LEN, slot->id_hash);
 	merkle_sha256(csrf, RANDOM_B64_LEN, slot->csrf_hash);
 	slot->tok = r->tok;
+	memcpy(slot->ticket, ticket, sizeof(slot->ticket));
+	explicit_bzero(ticket, sizeof(ticket));
 	slot->expires = now + SESSION_TTL_S;
 	slot->gen = tc_gen(r->api);
 	pthread_mutex_unlock(&c->m);

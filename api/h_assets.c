@@ -128,7 +128,7 @@ void h_assets_create(struct req *r, struct resp *out)
 	snprintf(op.in.enrol.asset_id, sizeof(op.in.enrol.asset_id), "%s", id);
 	req_caller(r, &op.caller);
 	text = op_text(body, &op.in.enrol.data);
-	rc = text ? lwriter_run(r->api->writer, &op, err, sizeof(err)) : -ENOMEM;
+	rc = text ? api_write(r->api, &op, err, sizeof(err)) : -ENOMEM;
 	free(text);
 	free(op.out.entry.entry);
 	if (rc == -ENOMEM && !text)
@@ -278,7 +278,7 @@ void h_events_create(struct req *r, struct resp *out)
 		op.in.append.data = (struct lw_text){ "{}", 2 };
 		text = NULL;
 	}
-	rc = data && !text ? -ENOMEM : lwriter_run(r->api->writer, &op, err, sizeof(err));
+	rc = data && !text ? -ENOMEM : api_write(r->api, &op, err, sizeof(err));
 	free(text);
 	if (rc == -ENOMEM && data && !text)
 		snprintf(err, sizeof(err), "out of memory");

@@ -36,7 +36,7 @@ void h_cert_issue(struct req *r, struct resp *out)
 	}
 	snprintf(op.in.cert.asset_id, sizeof(op.in.cert.asset_id), "%s", r->cap[0]);
 	req_caller(r, &op.caller);
-	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	rc = api_write(r->api, &op, err, sizeof(err));
 	free(text);
 	cert = rc == 0 ? json_loads(op.out.cert.cert, 0, NULL) : NULL;
 	free(op.out.cert.cert);

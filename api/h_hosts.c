@@ -32,7 +32,7 @@ void h_patch_audit(struct req *r, struct resp *out)
 	op.in.patch_audit.body = (struct lw_text){ text, strlen(text) };
 	snprintf(op.in.patch_audit.host, sizeof(op.in.patch_audit.host), "%s", r->cap[0]);
 	req_caller(r, &op.caller);
-	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	rc = api_write(r->api, &op, err, sizeof(err));
 	free(text);
 	entry = rc == 0 ? json_loads(op.out.patch_audit.entry, 0, NULL) : NULL;
 	free(op.out.patch_audit.entry);

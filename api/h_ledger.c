@@ -31,7 +31,7 @@ int api_checkpoint(struct api *a, char **note)
 	rc = ledger_checkpoint_latest(l, &text);
 	api_read_release(a, l);
 	if (rc == -ENOENT) {
-		rc = lwriter_run(a->writer, &op, err, sizeof(err));
+		rc = api_write(a, &op, err, sizeof(err));
 		if (rc == 0) {
 			l = api_read_acquire(a);
 			rc = ledger_checkpoint_latest(l, &text);

@@ -46,7 +46,7 @@ void h_tokens_create(struct req *r, struct resp *out)
 	snprintf(op.in.token_create.name, sizeof(op.in.token_create.name), "%s", c.name ? c.name : "");
 	snprintf(op.in.token_create.tenant, sizeof(op.in.token_create.tenant), "%s", c.tenant ? c.tenant : "");
 	req_caller(r, &op.caller);
-	rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+	rc = api_write(r->api, &op, err, sizeof(err));
 	if (rc < 0) {
 		reply_errno(out, rc, err[0] ? err : "cannot create the token");
 		goto out;
@@ -83,7 +83,7 @@ void h_tokens_revoke(struct req *r, struct resp *out)
 	rc = !id[0] || strlen(id) > TOKEN_ID_LEN ? -ENOENT : 0;
 	if (rc == 0) {
 		snprintf(op.in.token_revoke.id, sizeof(op.in.token_revoke.id), "%s", id);
-		rc = lwriter_run(r->api->writer, &op, err, sizeof(err));
+		rc = api_write(r->api, &op, err, sizeof(err));
 	}
 	/* a revoked token must stop working on the very next request */
 	tokcache_clear(r->api);

@@ -119,7 +119,7 @@ static int append(struct api *a, const char *subject, const char *type, const ch
 		return -ENOMEM;
 	}
 	op.in.append.data = (struct lw_text){ text, strlen(text) };
-	rc = lwriter_run(a->writer, &op, err, errlen);
+	rc = api_write(a, &op, err, errlen);
 	free(text);
 	free(op.out.entry.entry);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "api/api.h"
@@ -388,6 +389,22 @@ void api_reopen_log(struct api *a)
 	if (!f) {
 		int e = errno;
 		api_logl(a, LOG_ERROR, "cannot open the log %s: %s", a->cfg.log_path, strerror(e));
+		return;
+	}
+	pthread_mutex_lock(&a->loglock);
+	if (a->log)
+		fclose(a->log);
+	a->log = f;
+	a->log_journal = 0;
+	pthread_mutex_unlock(&a->loglock);
+}
+
+void api_log_fd(struct api *a, int fd)
+{
+	FILE *f = fdopen(fd, "a");
+
+	if (!f) {
+		close(fd);
 		return;
 	}
 	pthread_mutex_lock(&a->loglock);

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "audit/ledger.h"
 #include "util/version.h"
 #include "core/state.h"
+#include "core/ipc.h"
 #include "util/xio.h"
 
 #define METRICS_TEXT_MAX (256 * 1024)	/* the whole answer */
@@ -241,6 +243,14 @@ int metrics_start(struct api *a)
 
 	pthread_mutex_init(&a->m.lock, NULL);
 	a->m.start_time = process_start();
+	a->m.stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	a->m.fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; i < 2; i++) {
+		char *p = state_path(a->cfg.state_dir, i ? "ledger.db-wal" : "ledger.db");
+
+		a->m.file_fd[i] = p && a->mode == API_HTTP ? open(p, O_PATH | O_CLOEXEC) : -1;
+		free(p);
+	}
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++)
 		slot(a->m.failures, &a->m.nfailures, failures[i], NULL);
 	while ((name = jobs_interlock_reason(k++)))
@@ -285,6 +295,25 @@ static void family(struct mtext *t, const char *name, const char *type, const ch
 	P(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A /proc file read again from its start through a descriptor kept open: 0 and *text (caller frees), or -errno. */
+static int read_proc(int fd, char **text, size_t *len)
+{
+	char *b = malloc(4096);
+	ssize_t n;
+
+	if (!b)
+		return -ENOMEM;
+	n = fd >= 0 ? pread(fd, b, 4095, 0) : -1;
+	if (n < 0) {
+		free(b);
+		return -EIO;
+	}
+	b[n] = '\0';
+	*text = b;
+	*len = (size_t)n;
+	return 0;
+}
+
 /* proc(5) /proc/self/stat: utime 14, stime 15 (ticks), vsize 23 (bytes), rss 24 (pages). */
 static void process_metrics(struct mtext *t, const struct api_metrics *m)
 {
@@ -297,7 +326,8 @@ static void process_metrics(struct mtext *t, const struct api_metrics *m)
 	DIR *d;
 	struct dirent *e;
 
-	if (xread_file("/proc/self/stat", 4096, &text, &len) == 0 && (p = strrchr(text, ')'))) {
+	/* through the descriptors metrics_start opened: the http process opens no file later (issue 12) */
+	if (read_proc(m->stat_fd, &text, &len) == 0 && (p = strrchr(text, ')'))) {
 		p += 2;
 		for (int f = 3; f <= 24 && p && *p; f++) {
 			if (f != 3)
@@ -308,13 +338,14 @@ static void process_metrics(struct mtext *t, const struct api_metrics *m)
 		}
 	}
 	free(text);
-	if ((d = opendir("/proc/self/fd"))) {
+	if (m->fd_dir >= 0 && (d = fdopendir(dup(m->fd_dir)))) {
+		rewinddir(d);
 		while ((e = readdir(d)))
 			if (e->d_name[0] != '.')
 				fds++;
 		closedir(d);
 		if (fds)
-			fds--;	/* the directory's own descriptor */
+			fds--;	/* the duplicate readdir used */
 	}
 	family(t, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
 	P(t, "process_cpu_seconds_total %.2f\n", tck > 0 ? (double)(v[14] + v[15]) / (double)tck : 0.0);
@@ -332,12 +363,21 @@ static void process_metrics(struct mtext *t, const struct api_metrics *m)
 	P(t, "process_start_time_seconds %.2f\n", m->start_time);
 }
 
-static unsigned long long file_size(const char *dir, const char *name)
+/*
+ * The size of a ledger file: through the O_PATH descriptor metrics_start
+ * took (the http process may not even look into the state directory, issue
+ * 12; an O_PATH descriptor holds none of SQLite's locks and closing one
+ * would release none, fcntl(2)), else by its name.
+ */
+static unsigned long long file_size(const struct api_metrics *m, const char *dir, const char *name, int which)
 {
-	char *p = state_path(dir, name);
+	char *p;
 	struct stat st;
 	unsigned long long n = 0;
 
+	if (m->file_fd[which] >= 0)
+		return fstat(m->file_fd[which], &st) == 0 ? (unsigned long long)st.st_size : 0;
+	p = state_path(dir, name);
 	if (p && stat(p, &st) == 0)
 		n = (unsigned long long)st.st_size;
 	free(p);
@@ -386,6 +426,9 @@ void h_metrics(struct req *r, struct resp *out)
 	struct api *a = r->api;
 	struct api_metrics *m = &a->m;
 	unsigned long long jobs[6], jbytes;
+	static struct mcount refusals[METRICS_LABELS];	/* under m->lock */
+	unsigned nrefusals;
+	struct ipc_stats js;
 	uint64_t size = 0, csize = 0;
 	double cwhen = 0, now;
 	struct timespec ts;
@@ -398,15 +441,25 @@ void h_metrics(struct req *r, struct resp *out)
 		reply_error(out, 500, "internal", "out of memory");
 		return;
 	}
+	/* the job manager's counters: this process's, or the devices process's (issue 12); before m->lock */
+	if (api_job_stats(a, &js) < 0)
+		api_logl(a, LOG_WARN, "warning: /metrics without the job counters: the devices process is not answering");
+	for (int i = 0; i < 6; i++)
+		jobs[i] = js.jobs[i];
+	jbytes = js.job_bytes;
 	l = api_read_acquire(a);
 	ledger_size(l, &size);
 	have_ckpt = last_checkpoint(l, &csize, &cwhen) == 0;
 	pthread_mutex_lock(&m->lock);
+	memcpy(refusals, m->refusals, sizeof(refusals));
+	nrefusals = m->nrefusals;
+	/* the devices process's refusals before a job, beside the engine's own the ledger shows */
+	for (unsigned i = 0; a->mode == API_HTTP && i < js.nrefusals; i++)
+		slot(refusals, &nrefusals, js.refusals[i].reason, NULL)->n += js.refusals[i].n;
 	rc = ledger_catch_up(a, l);
 	api_read_release(a, l);
 	if (rc < 0)
 		api_logl(a, LOG_ERROR, "cannot count the ledger's entries for /metrics: %s", strerror(-rc));
-	jobs_counts(a->jobs, jobs, &jbytes);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 
@@ -451,7 +504,7 @@ void h_metrics(struct req *r, struct resp *out)
 	P(&t, "sanitizerd_jobs_done_bytes %llu\n", jbytes);
 	family(&t, "sanitizerd_engine_written_bytes_total", "counter",
 	       "Bytes the wipe engine wrote in this run, in jobs that passed or failed.");
-	P(&t, "sanitizerd_engine_written_bytes_total %llu\n",
+	P(&t, "sanitizerd_engine_written_bytes_total %llu\n", a->mode == API_HTTP ? (unsigned long long)js.bytes_written :
 	  (unsigned long long)atomic_load_explicit(&m->bytes_written, memory_order_relaxed));
 
 	/* from the ledger: these survive a restart */
@@ -480,15 +533,15 @@ void h_metrics(struct req *r, struct resp *out)
 	P(&t, "sanitizerd_certificates_issued_total %llu\n", m->certs);
 	family(&t, "sanitizerd_interlock_refusals_total", "counter",
 	       "Wipes an interlock refused in this run (before the job, or the engine's own), by reason.");
-	counts(&t, "sanitizerd_interlock_refusals_total", "reason", m->refusals, m->nrefusals);
+	counts(&t, "sanitizerd_interlock_refusals_total", "reason", refusals, nrefusals);
 	pthread_mutex_unlock(&m->lock);
 
 	family(&t, "sanitizerd_ledger_entries", "gauge", "Entries in the custody ledger.");
 	P(&t, "sanitizerd_ledger_entries %llu\n", (unsigned long long)size);
 	family(&t, "sanitizerd_ledger_file_size_bytes", "gauge", "Size of the ledger's files (the database and its WAL).");
-	P(&t, "sanitizerd_ledger_file_size_bytes{file=\"ledger.db\"} %llu\n", file_size(a->cfg.state_dir, "ledger.db"));
+	P(&t, "sanitizerd_ledger_file_size_bytes{file=\"ledger.db\"} %llu\n", file_size(m, a->cfg.state_dir, "ledger.db", 0));
 	P(&t, "sanitizerd_ledger_file_size_bytes{file=\"ledger.db-wal\"} %llu\n",
-	  file_size(a->cfg.state_dir, "ledger.db-wal"));
+	  file_size(m, a->cfg.state_dir, "ledger.db-wal", 1));
 	if (have_ckpt) {
 		family(&t, "sanitizerd_ledger_checkpoint_entries", "gauge", "Entries the latest signed checkpoint covers.");
 		P(&t, "sanitizerd_ledger_checkpoint_entries %llu\n", (unsigned long long)csize);

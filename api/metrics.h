@@ -34,6 +34,8 @@ struct api_metrics {
 	/* the rest changes rarely: under lock */
 	pthread_mutex_t lock;
 	double start_time;		/* process_start_time_seconds */
+	int stat_fd, fd_dir;		/* /proc/self/stat and /proc/self/fd, opened by metrics_start */
+	int file_fd[2];			/* API_HTTP: ledger.db and its -wal, O_PATH */
 	uint64_t base;			/* ledger size at start: what came after is this run's */
 	uint64_t next;			/* entries before next are counted */
 	unsigned long long certs;

@@ -23,6 +23,8 @@
 #include "audit/ledger.h"
 #include "audit/lwriter.h"
 #include "audit/merkle.h"
+#include "core/ipc.h"
+#include "core/ipclink.h"
 #include "core/state.h"
 #include "util/version.h"
 #include "util/xio.h"
@@ -38,56 +40,58 @@ struct route {
 	const char *pattern;	/* segments; "{}" captures one */
 	unsigned roles;
 	api_handler fn;
+	int devices;		/* the job manager's: the http process forwards it to the devices process */
 };
+#define DEV 1
 
 /* SPEC section 6; api/openapi.json describes the same set (tests/t3500 checks). */
 static const struct route routes[] = {
-	{ "GET", "/healthz", ANY, h_health },
-	{ "GET", "/metrics", ANY, h_metrics },
-	{ "GET", "/.well-known/jwks.json", ANY, h_jwks },
-	{ "GET", "/v1/keys", ANY, h_keys },
-	{ "GET", "/v1/openapi.json", ANY, h_openapi },
-	{ "GET", "/v1/ledger/checkpoint", ANY, h_checkpoint },
-	{ "GET", "/v1/ledger/entries", AUD, h_entries_list },
-	{ "GET", "/v1/ledger/entries/{}", AUD, h_entry },
-	{ "GET", "/v1/ledger/proof/inclusion", ANY, h_proof_inclusion },
-	{ "GET", "/v1/ledger/proof/consistency", ANY, h_proof_consistency },
-	{ "POST", "/v1/tokens", ADM, h_tokens_create },
-	{ "GET", "/v1/tokens", ADM, h_tokens_list },
-	{ "DELETE", "/v1/tokens/{}", ADM, h_tokens_revoke },
-	{ "GET", "/v1/devices", TEC, h_station_devices },
-	{ "GET", "/v1/stream", TEC | AUD, h_stream },
-	{ "POST", "/v1/assets", TEC, h_assets_create },
-	{ "GET", "/v1/assets", TEC | AUD | CUS, h_assets_list },
-	{ "GET", "/v1/assets/{}", TEC | AUD | CUS, h_asset_get },
-	{ "POST", "/v1/assets/{}/events", TEC, h_events_create },
-	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list },
-	{ "POST", "/v1/jobs", TEC, h_jobs_create },
-	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list },
-	{ "POST", "/v1/batches", TEC, h_batches_create },
-	{ "GET", "/v1/batches/{}", TEC, h_batch_get },
-	{ "DELETE", "/v1/batches/{}", TEC, h_batch_cancel },
-	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get },
-	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel },
-	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue },
-	{ "GET", "/v1/certificates", AUD | CUS, h_certs_list },
-	{ "GET", "/v1/certificates/{}", AUD | CUS, h_cert_get },
-	{ "GET", "/v1/certificates/{}.jws", AUD | CUS | TEC, h_cert_jws },	/* TEC: its own (h_certs.c) */
-	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS | TEC, h_cert_pdf },
-	{ "POST", "/v1/verify", ANY, h_verify },
-	{ "POST", "/v1/hosts/{h}/patch-audits", TEC, h_patch_audit },
-	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure },
+	{ "GET", "/healthz", ANY, h_health, 0 },
+	{ "GET", "/metrics", ANY, h_metrics, 0 },
+	{ "GET", "/.well-known/jwks.json", ANY, h_jwks, 0 },
+	{ "GET", "/v1/keys", ANY, h_keys, 0 },
+	{ "GET", "/v1/openapi.json", ANY, h_openapi, 0 },
+	{ "GET", "/v1/ledger/checkpoint", ANY, h_checkpoint, 0 },
+	{ "GET", "/v1/ledger/entries", AUD, h_entries_list, 0 },
+	{ "GET", "/v1/ledger/entries/{}", AUD, h_entry, 0 },
+	{ "GET", "/v1/ledger/proof/inclusion", ANY, h_proof_inclusion, 0 },
+	{ "GET", "/v1/ledger/proof/consistency", ANY, h_proof_consistency, 0 },
+	{ "POST", "/v1/tokens", ADM, h_tokens_create, 0 },
+	{ "GET", "/v1/tokens", ADM, h_tokens_list, 0 },
+	{ "DELETE", "/v1/tokens/{}", ADM, h_tokens_revoke, 0 },
+	{ "GET", "/v1/devices", TEC, h_station_devices, DEV },
+	{ "GET", "/v1/stream", TEC | AUD, h_stream, 0 },
+	{ "POST", "/v1/assets", TEC, h_assets_create, 0 },
+	{ "GET", "/v1/assets", TEC | AUD | CUS, h_assets_list, 0 },
+	{ "GET", "/v1/assets/{}", TEC | AUD | CUS, h_asset_get, 0 },
+	{ "POST", "/v1/assets/{}/events", TEC, h_events_create, 0 },
+	{ "GET", "/v1/assets/{}/events", TEC | AUD | CUS, h_events_list, 0 },
+	{ "POST", "/v1/jobs", TEC, h_jobs_create, DEV },
+	{ "GET", "/v1/jobs", TEC | AUD, h_jobs_list, DEV },
+	{ "POST", "/v1/batches", TEC, h_batches_create, DEV },
+	{ "GET", "/v1/batches/{}", TEC, h_batch_get, DEV },
+	{ "DELETE", "/v1/batches/{}", TEC, h_batch_cancel, DEV },
+	{ "GET", "/v1/jobs/{}", TEC | AUD, h_job_get, DEV },
+	{ "DELETE", "/v1/jobs/{}", TEC, h_job_cancel, DEV },
+	{ "POST", "/v1/assets/{}/certificate", TEC, h_cert_issue, 0 },
+	{ "GET", "/v1/certificates", AUD | CUS, h_certs_list, 0 },
+	{ "GET", "/v1/certificates/{}", AUD | CUS, h_cert_get, 0 },
+	{ "GET", "/v1/certificates/{}.jws", AUD | CUS | TEC, h_cert_jws, 0 },	/* TEC: its own (h_certs.c) */
+	{ "GET", "/v1/certificates/{}.pdf", AUD | CUS | TEC, h_cert_pdf, 0 },
+	{ "POST", "/v1/verify", ANY, h_verify, 0 },
+	{ "POST", "/v1/hosts/{h}/patch-audits", TEC, h_patch_audit, 0 },
+	{ "GET", "/v1/assets/{}/exposure", AUD | CUS, h_exposure, 0 },
 	/* the web console (issue 14, api/console.c) */
-	{ "GET", "/", ANY, h_console_index },
-	{ "GET", "/console/{h}", ANY, h_console_asset },
-	{ "GET", "/verify", ANY, h_verify_form },
-	{ "POST", "/verify", ANY, h_verify_post },
-	{ "GET", "/verify/{}", ANY, h_verify_page },
-	{ "GET", "/verify/{}/qr.svg", ANY, h_verify_qr },
-	{ "GET", "/v1/verify/{}", ANY, h_verify_data },
-	{ "POST", "/v1/session", ANY, h_session_create },
-	{ "GET", "/v1/session", TEC | AUD | CUS, h_session_get },
-	{ "DELETE", "/v1/session", TEC | AUD | CUS, h_session_delete },
+	{ "GET", "/", ANY, h_console_index, 0 },
+	{ "GET", "/console/{h}", ANY, h_console_asset, 0 },
+	{ "GET", "/verify", ANY, h_verify_form, 0 },
+	{ "POST", "/verify", ANY, h_verify_post, 0 },
+	{ "GET", "/verify/{}", ANY, h_verify_page, 0 },
+	{ "GET", "/verify/{}/qr.svg", ANY, h_verify_qr, 0 },
+	{ "GET", "/v1/verify/{}", ANY, h_verify_data, 0 },
+	{ "POST", "/v1/session", ANY, h_session_create, 0 },
+	{ "GET", "/v1/session", TEC | AUD | CUS, h_session_get, 0 },
+	{ "DELETE", "/v1/session", TEC | AUD | CUS, h_session_delete, 0 },
 };
 
 /* ---- responses ---- */
@@ -153,6 +157,8 @@ void reply_errno(struct resp *out, int rc, const char *msg)
 	case EACCES: case EPERM: reply_error(out, 403, "forbidden", "%s", msg); break;
 	/* RFC 4918 11.5: the write cannot be stored; reads keep working */
 	case ENOSPC: reply_error(out, 507, "insufficient_storage", "the state disk is full: %s", msg); break;
+	/* issue 12: a process of the daemon is being restarted; nothing was done */
+	case EAGAIN: reply_error(out, 503, "unavailable", "%s", msg[0] ? msg : "try again"); break;
 	default: reply_error(out, 500, "internal", "%s", msg[0] ? msg : strerror(-rc));
 	}
 }
@@ -186,15 +192,16 @@ json_t *req_json(struct req *r, struct resp *out)
 	return j;
 }
 
-#ifdef SZ_TEST_HOOKS
 /*
- * A request without a libmicrohttpd connection (api_dispatch_for_test, for
- * tests/fuzz/fuzz_routes.c): r is the first member, and the query arguments
- * and the Authorization header are looked up here when r->conn is NULL.
+ * A request without a libmicrohttpd connection: one the http process
+ * forwarded to the devices process (api_dispatch_raw), or a test's
+ * (tests/fuzz/fuzz_routes.c).  r is the first member; the query arguments
+ * and the few headers a handler reads are looked up here when r->conn is NULL.
  */
 struct test_req {
 	struct req r;
 	const char *auth;
+	const char *host, *accept;
 	char *qbuf;
 	size_t nq;
 	const char *qk[API_MAX_PARAMS], *qv[API_MAX_PARAMS];
@@ -217,23 +224,21 @@ static void test_unescape(char *s)
 	}
 	*o = '\0';
 }
-#endif
 
 /* A header or argument of the request (the first one of that name), or NULL. */
 static const char *conn_value(struct req *r, enum MHD_ValueKind kind, const char *key)
 {
-#ifdef SZ_TEST_HOOKS
 	if (!r->conn) {
 		struct test_req *t = (struct test_req *)r;
 
 		if (kind == MHD_HEADER_KIND)
-			return !strcasecmp(key, "Authorization") ? t->auth : NULL;
+			return !strcasecmp(key, "Authorization") ? t->auth : !strcasecmp(key, "Host") ? t->host :
+			       !strcasecmp(key, "Accept") ? t->accept : NULL;
 		for (size_t i = 0; i < t->nq; i++)
 			if (!strcmp(t->qk[i], key))
 				return t->qv[i];
 		return NULL;
 	}
-#endif
 	return MHD_lookup_connection_value(r->conn, kind, key);
 }
 
@@ -257,6 +262,10 @@ void req_actor(const struct req *r, char *buf, size_t len)
 void req_caller(const struct req *r, struct lw_caller *c)
 {
 	memset(c, 0, sizeof(*c));
+	/* the ledger process takes the caller from this (issue 12) */
+	c->cred_kind = r->authed ? r->cred_kind : IPC_CRED_NONE;
+	if (c->cred_kind != IPC_CRED_NONE)
+		snprintf(c->cred, sizeof(c->cred), "%s", r->cred);
 	switch (r->authed ? r->role : 0) {
 	case ROLE_ADMIN: c->role = LW_ROLE_ADMIN; break;
 	case ROLE_TECH: c->role = LW_ROLE_TECH; break;
@@ -280,11 +289,15 @@ struct ledger *api_read_acquire(struct api *a)
 		pthread_cond_wait(&a->rcond, &a->rlock);
 	l = a->readers[--a->nfree];
 	pthread_mutex_unlock(&a->rlock);
+	/* the http process reads with a read-only WAL index: one snapshot per use, its start retried (issue 12) */
+	if (a->mode == API_HTTP)
+		ledger_read_begin(l);
 	return l;
 }
 
 void api_read_release(struct api *a, struct ledger *l)
 {
+	ledger_read_end(l);
 	pthread_mutex_lock(&a->rlock);
 	a->readers[a->nfree++] = l;
 	pthread_cond_signal(&a->rcond);
@@ -382,6 +395,17 @@ static int authenticate(struct req *r)
 	unsigned long gen;
 	int rc, hit = 0;
 
+	if (r->api->mode == API_DEVICES) {
+		/* a forwarded request: whose its credential is, the ledger process says */
+		rc = r->cred_kind != IPC_CRED_NONE ? api_who(r->api, r->cred_kind, r->cred, &r->tok) : -ENOENT;
+		if (rc < 0) {
+			r->deny = rc == -ENOENT ? "missing" : "rejected";
+			return rc;
+		}
+		r->authed = 1;
+		r->role = role_bit(r->tok.role);
+		return 0;
+	}
 	if (!h) {
 		rc = console_session_auth(r);	/* the console's cookie, when no token is sent */
 		if (rc < 0)
@@ -427,6 +451,9 @@ static int authenticate(struct req *r)
 	}
 	r->authed = 1;
 	r->role = role_bit(r->tok.role);
+	r->cred_kind = IPC_CRED_BEARER;
+	memcpy(r->cred, h, TOKEN_LEN);
+	r->cred[TOKEN_LEN] = '\0';
 	return 0;
 }
 
@@ -434,7 +461,7 @@ int api_authenticate(struct req *r)
 {
 	int rc;
 
-	if (!MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))
+	if (r->api->mode != API_DEVICES && !conn_value(r, MHD_HEADER_KIND, "Authorization"))
 		return console_session_auth(r);
 	rc = authenticate(r);
 	if (rc < 0)
@@ -486,7 +513,10 @@ static void dispatch(struct req *r, struct resp *out)
 			reply_error(out, 400, "bad_request", "invalid id in the path");
 			return;
 		}
-		rt->fn(r, out);
+		if (rt->devices && r->api->mode == API_HTTP)
+			api_forward(r, out);	/* checked here, and again there */
+		else
+			rt->fn(r, out);
 		return;
 	}
 	if (path_known)
@@ -616,11 +646,11 @@ static void run_deferred(struct req *r)
 	dispatch(r, &r->dout);
 }
 
-#ifdef SZ_TEST_HOOKS
-int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
-			  const char *content_type, const char *auth, const char *body, size_t len,
-			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len)
+int api_dispatch_raw(struct api *a, const struct api_raw *q, unsigned *status, const char **resp_ctype,
+		     char **resp_body, size_t *resp_len)
 {
+	const char *method = q->method, *path = q->path, *query = q->query, *body = q->body;
+	size_t len = q->len;
 	struct test_req *t = calloc(1, sizeof(*t));
 	struct resp out = { 0 };
 	char *tok, *next;
@@ -634,8 +664,13 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 	t->r.path = path;
 	t->r.t0 = xmono();
 	t->r.rclass = RCLASS_UNMATCHED;
-	t->r.content_type = content_type;
-	t->auth = auth;
+	t->r.content_type = q->content_type;
+	t->auth = q->auth;
+	t->host = q->host;
+	t->accept = q->accept;
+	t->r.cred_kind = q->cred_kind;
+	if (q->cred)
+		snprintf(t->r.cred, sizeof(t->r.cred), "%s", q->cred);
 	t->qbuf = strdup(query ? query : "");
 	if (!t->qbuf || (len && !(t->r.body = malloc(len + 1)))) {
 		free(t->qbuf);
@@ -669,7 +704,8 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 		reply_error(&out, 413, "too_large", "the body is larger than %d bytes", API_BODY_MAX);
 	else
 		dispatch(&t->r, &out);
-	finish_log(a, &t->r, &out);
+	if (a->mode != API_DEVICES)	/* the http process logs and counts the request it forwarded */
+		finish_log(a, &t->r, &out);
 	console_headers(NULL, &out);
 	*status = out.status;
 	*resp_ctype = out.ctype ? out.ctype : "application/json";
@@ -677,8 +713,20 @@ int api_dispatch_for_test(struct api *a, const char *method, const char *path, c
 	*resp_len = out.len;
 	free(t->r.body);
 	free(t->qbuf);
+	explicit_bzero(t->r.cred, sizeof(t->r.cred));
 	free(t);
 	return 0;
+}
+
+#ifdef SZ_TEST_HOOKS
+int api_dispatch_for_test(struct api *a, const char *method, const char *path, const char *query,
+			  const char *content_type, const char *auth, const char *body, size_t len,
+			  unsigned *status, const char **resp_ctype, char **resp_body, size_t *resp_len)
+{
+	struct api_raw q = { .method = method, .path = path, .query = query, .content_type = content_type,
+			     .auth = auth, .body = body, .len = len };
+
+	return api_dispatch_raw(a, &q, status, resp_ctype, resp_body, resp_len);
 }
 #endif
 
@@ -789,101 +837,161 @@ int api_writer_start(struct api *a)
 	return lwriter_start(&wc, &a->writer);
 }
 
-int api_start(struct api *a, char *err, size_t errlen)
+int api_listen(const struct api_config *cfg, int *fd, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char *cert = NULL, *key = NULL, *lpath;
-	size_t clen, klen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-			 MHD_ALLOW_SUSPEND_RESUME;
-	int v6 = 0, rc;
+	int v6 = 0, one = 1, s;
+
+	*fd = -1;
+	if (parse_listen(cfg->listen, &ss, &sl, &v6) < 0) {
+		snprintf(err, errlen, "invalid --listen '%s': want HOST:PORT with a numeric host", cfg->listen);
+		return -EINVAL;
+	}
+	s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+		return -errno;
+	}
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&ss, sl) < 0 || listen(s, 1024) < 0) {
+		int e = errno;
+		close(s);
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen,
+			 e == EADDRINUSE ? "address in use" : strerror(e));
+		return -e;
+	}
+	*fd = s;
+	return 0;
+}
+
+/* The number of read connections: one per thread that may hold one at a time, and a spare. */
+static size_t readers_wanted(const struct api *a)
+{
+	switch (a->mode) {
+	case API_HTTP: return a->cfg.threads + defer_threads(a) + 2;
+	case API_DEVICES: return a->cfg.max_jobs + API_DEVICES_WORKERS + 4;
+	default: return a->cfg.threads + defer_threads(a) + a->cfg.max_jobs + 2;
+	}
+}
+
+int api_open(struct api *a, char *err, size_t errlen)
+{
+	char *lpath;
+	int rc = 0;
 
 	pthread_mutex_init(&a->loglock, NULL);
 	pthread_mutex_init(&a->rlock, NULL);
 	pthread_rwlock_init(&a->tc.lock, NULL);
 	pthread_cond_init(&a->rcond, NULL);
+	if (!!a->cfg.tls_cert != !!a->cfg.tls_key) {
+		snprintf(err, errlen, "--tls-cert and --tls-key go together");
+		return -EINVAL;
+	}
+	if (a->mode != API_DEVICES && a->cfg.tls_cert) {
+		if ((rc = xread_file(a->cfg.tls_cert, 1 << 20, &a->tls_cert, &a->tls_cert_len)) < 0 ||
+		    (rc = xread_file(a->cfg.tls_key, 1 << 20, &a->tls_key, &a->tls_key_len)) < 0) {
+			snprintf(err, errlen, "cannot read the TLS certificate or key: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (a->mode != API_DEVICES) {
+		rc = render_keys(a);
+		if (rc < 0)
+			return rc;
+	}
+	a->nreaders = readers_wanted(a);
+	a->readers = calloc(a->nreaders, sizeof(*a->readers));
+	lpath = state_path(a->cfg.state_dir, "ledger.db");
+	if (!a->readers || !lpath) {
+		free(lpath);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < a->nreaders; i++) {
+		/* the http process: read-only to the -shm file too, and opened before it locks itself down */
+		rc = ledger_open(lpath, LEDGER_RDONLY | (a->mode == API_HTTP ? LEDGER_RO_SHM : 0), &a->readers[i],
+				 err, errlen);
+		if (rc < 0) {
+			free(lpath);
+			return rc;
+		}
+	}
+	a->nfree = a->nreaders;
+	free(lpath);
+	if (a->mode != API_DEVICES) {
+		rc = metrics_start(a);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot count the ledger for /metrics: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (a->mode == API_SINGLE) {
+		rc = api_writer_start(a);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int api_serve(struct api *a, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	int v6 = 0, rc;
+
+	if (a->mode != API_HTTP) {
+		rc = jobs_start(a, &a->jobs, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	rc = station_start(a, &a->station, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (a->mode != API_HTTP) {
+		a->batches = batches_new();
+		if (!a->batches)
+			return -ENOMEM;
+	}
+	if (a->mode == API_DEVICES)
+		return 0;	/* no HTTP: its requests come from the http process (api/remote.c) */
 	if (parse_listen(a->cfg.listen, &ss, &sl, &v6) < 0) {
 		snprintf(err, errlen, "invalid --listen '%s': want HOST:PORT with a numeric host", a->cfg.listen);
 		return -EINVAL;
 	}
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	if (!!a->cfg.tls_cert != !!a->cfg.tls_key) {
-		snprintf(err, errlen, "--tls-cert and --tls-key go together");
-		return -EINVAL;
-	}
-	if (a->cfg.tls_cert) {
-		if ((rc = xread_file(a->cfg.tls_cert, 1 << 20, &cert, &clen)) < 0 ||
-		    (rc = xread_file(a->cfg.tls_key, 1 << 20, &key, &klen)) < 0) {
-			snprintf(err, errlen, "cannot read the TLS certificate or key: %s", strerror(-rc));
-			free(cert);
-			return rc;
-		}
+	if (a->tls_cert)
 		flags |= MHD_USE_TLS;
-	} else if (!is_loopback(&ss)) {
+	else if (!is_loopback(&ss))
 		api_log(a, "warning: serving plain HTTP on %s, a non-loopback address: bearer tokens cross"
 			" the network in clear text; use --tls-cert and --tls-key", a->cfg.listen);
-	}
-	rc = render_keys(a);
-	if (rc < 0)
-		goto out;
-	/* one read-only connection per HTTP thread, defer thread and job worker, and a spare */
-	a->nreaders = a->cfg.threads + defer_threads(a) + a->cfg.max_jobs + 2;
-	a->readers = calloc(a->nreaders, sizeof(*a->readers));
-	lpath = state_path(a->cfg.state_dir, "ledger.db");
-	if (!a->readers || !lpath) {
-		free(lpath);
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < a->nreaders; i++) {
-		rc = ledger_open(lpath, LEDGER_RDONLY, &a->readers[i], err, errlen);
-		if (rc < 0) {
-			free(lpath);
-			goto out;
-		}
-	}
-	a->nfree = a->nreaders;
-	free(lpath);
-	rc = metrics_start(a);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot count the ledger for /metrics: %s", strerror(-rc));
-		goto out;
-	}
-	rc = api_writer_start(a);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot start the ledger writer: %s", strerror(-rc));
-		goto out;
-	}
 	rc = defer_start(defer_threads(a), run_deferred, &a->defer);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the request threads: %s", strerror(-rc));
-		goto out;
+		return rc;
 	}
-	rc = jobs_start(a, &a->jobs, err, errlen);
-	if (rc < 0)
-		goto out;
-	rc = station_start(a, &a->station, err, errlen);
-	if (rc < 0)
-		goto out;
-	a->batches = batches_new();
 	a->console = console_new();
-	if (!a->batches || !a->console) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!a->console)
+		return -ENOMEM;
 	rc = connguard_new(a->cfg.conn_limit, a->cfg.header_timeout, a->cfg.request_timeout, API_MAX_PARAMS,
 			   &a->guard);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot start the connection guard: %s", strerror(-rc));
-		goto out;
+		return rc;
 	}
 	{
 		struct MHD_OptionItem o[] = {
 			/* first, so that every libmicrohttpd message is one of our lines */
 			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)api_log_mhd, a },
-			{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+			/* the http process serves the socket its parent bound; one process alone binds its own */
+			{ a->mode == API_HTTP ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+			  a->mode == API_HTTP ? a->listen_fd : 0, a->mode == API_HTTP ? NULL : &ss },
 			{ MHD_OPTION_THREAD_POOL_SIZE, a->cfg.threads, NULL },
 			{ MHD_OPTION_CONNECTION_LIMIT, a->cfg.conn_limit, NULL },
 			{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, a->cfg.conn_per_ip, NULL },
@@ -891,25 +999,31 @@ int api_start(struct api *a, char *err, size_t errlen)
 			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, a },
 			{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connguard_notify, a->guard },
 			{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)connguard_uri, a->guard },
-			{ cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert },
-			{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+			{ a->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, a->tls_cert },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, a->tls_key },
 			{ MHD_OPTION_END, 0, NULL },
 		};
 		a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, a, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 	}
+	if (a->tls_key)
+		explicit_bzero(a->tls_key, a->tls_key_len);
+	free(a->tls_key);
+	free(a->tls_cert);
+	a->tls_key = a->tls_cert = NULL;
 	if (!a->mhd) {
 		snprintf(err, errlen, "cannot listen on %s: address in use, or not allowed", a->cfg.listen);
-		rc = -EADDRINUSE;
-		goto out;
+		return -EADDRINUSE;
 	}
 	api_log(a, "sanitizerd %s listening on %s%s, state %s, origin %s", SZ_VERSION, a->cfg.listen,
-		cert ? " (https)" : "", a->cfg.state_dir, a->st->origin);
-out:
-	if (key)
-		explicit_bzero(key, klen);
-	free(key);
-	free(cert);
-	return rc;
+		a->cfg.tls_cert ? " (https)" : "", a->cfg.state_dir, a->st->origin);
+	return 0;
+}
+
+int api_start(struct api *a, char *err, size_t errlen)
+{
+	int rc = api_open(a, err, errlen);
+
+	return rc < 0 ? rc : api_serve(a, err, errlen);
 }
 
 void api_stop(struct api *a)
@@ -946,4 +1060,9 @@ void api_stop(struct api *a)
 	free(a->keys_doc);
 	free(a->jwks_doc);
 	a->keys_doc = a->jwks_doc = NULL;
+	if (a->tls_key)
+		explicit_bzero(a->tls_key, a->tls_key_len);
+	free(a->tls_key);
+	free(a->tls_cert);
+	a->tls_key = a->tls_cert = NULL;
 }

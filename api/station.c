@@ -16,6 +16,8 @@
 #include "drivers/devinfo.h"
 #include "drivers/devwatch.h"
 #include "core/wiprec.h"
+#include "core/ipc.h"
+#include "core/ipclink.h"
 #include "util/xio.h"
 
 #define KEEPALIVE_S 15
@@ -149,6 +151,16 @@ void station_publish(struct station *s, const char *type, json_t *data)
 	}
 	if (!d)
 		return;
+	if (s->a->mode == API_DEVICES) {
+		/* the streams are the http process's (issue 12): the event goes there; lost while it restarts */
+		struct ipc_w w = { 0 };
+
+		if (ipc_enc_event(&w, type, d, strlen(d)) == 0)
+			ipc_link_send(s->a->lk_http, IPC_DEV_EVENT, 0, &w);
+		ipc_w_free(&w);
+		free(d);
+		return;
+	}
 	pthread_mutex_lock(&s->m);
 	/* the id first, then the oldest slot's index entry goes whatever its bytes */
 	if (s->last + 1 - s->oldest >= STATION_EVENTS)
@@ -200,7 +212,8 @@ static void *keepalive(void *arg)
 	struct timespec ts;
 	size_t n;
 
-	enumerate(s);
+	if (s->a->mode != API_HTTP)	/* the http process has no devices: only the streams */
+		enumerate(s);
 	pthread_mutex_lock(&s->m);
 	s->enumerated = 1;
 	pthread_cond_broadcast(&s->enumcond);
@@ -548,7 +561,7 @@ int station_start(struct api *a, struct station **out, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	/* the watch first, so nothing that arrives while the present devices are probed is missed */
-	rc = devwatch_start(on_device, s, &s->watch);
+	rc = a->mode == API_HTTP ? 0 : devwatch_start(on_device, s, &s->watch);
 	if (rc < 0) {
 		/* a container without uevents: the list is probed again on every GET instead */
 		api_log(a, "warning: cannot watch block devices (netlink uevents: %s): /v1/devices probes on "

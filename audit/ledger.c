@@ -476,7 +476,22 @@ int ledger_open(const char *path, int flags, struct ledger **out, char *err, siz
 	rc = precheck(l, path, flags, &existed);
 	if (rc < 0)
 		goto fail;
-	src = sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (flags & LEDGER_RO_SHM) {
+		/* RFC 8089 file URI, SQLite's parameters: the path's %, ? and # escaped */
+		char uri[PATH_MAX * 3 + 64], *o = uri;
+
+		o += snprintf(o, 8, "file:");
+		for (const char *c = path; *c && o < uri + sizeof(uri) - 40; c++) {
+			if (*c == '%' || *c == '?' || *c == '#')
+				o += snprintf(o, 4, "%%%02X", (unsigned char)*c);
+			else
+				*o++ = *c;
+		}
+		snprintf(o, 32, "?mode=ro&readonly_shm=1");
+		src = sqlite3_open_v2(uri, &l->db, oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+	} else {
+		src = sqlite3_open_v2(path, &l->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	}
 	if (src != SQLITE_OK) {
 		rc = src == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		ledger_seterr(l, rc, "cannot open %s: %s", path,
@@ -493,6 +508,44 @@ fail:
 	}
 	*out = l;
 	return 0;
+}
+
+/* A start of a read a LEDGER_RO_SHM reader may retry (sqlite3.h's extended result codes). */
+static int read_retry(sqlite3 *db)
+{
+	int x = sqlite3_extended_errcode(db);
+
+	return x == SQLITE_READONLY_CANTINIT || x == SQLITE_READONLY_RECOVERY || x == SQLITE_BUSY_RECOVERY ||
+	       x == SQLITE_BUSY_SNAPSHOT || x == SQLITE_BUSY || x == SQLITE_PROTOCOL;
+}
+
+int ledger_read_begin(struct ledger *l)
+{
+	if (!sqlite3_get_autocommit(l->db))
+		return 0;
+	for (int i = 0; i < 200; i++) {
+		/* a read transaction starts at its first read: the meta table is small */
+		if (sqlite3_exec(l->db, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL) == SQLITE_OK) {
+			l->in_read = 1;
+			return 0;
+		}
+		if (!read_retry(l->db))
+			break;
+		if (!sqlite3_get_autocommit(l->db))
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		usleep(i < 20 ? 1000 : 10000);
+	}
+	if (!sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return -EAGAIN;
+}
+
+void ledger_read_end(struct ledger *l)
+{
+	if (l->in_read) {
+		sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+		l->in_read = 0;
+	}
 }
 
 void ledger_close(struct ledger *l)

@@ -27,6 +27,13 @@ enum {
 	LEDGER_CREATE = 1,	/* create the file and schema if missing */
 	LEDGER_RDONLY = 2,	/* open read-only (an auditor's copy) */
 	LEDGER_NOSYNC = 4,	/* no fsync per commit (synchronous=NORMAL): bulk imports only */
+	/*
+	 * with LEDGER_RDONLY: the -shm file read-only too (SQLite's readonly_shm):
+	 * the http process (issue 12), whose reads then need a live writer
+	 * elsewhere, and which must not be able to scribble on the WAL index
+	 * the writer trusts.  Start its reads with ledger_read_begin.
+	 */
+	LEDGER_RO_SHM = 8,
 };
 
 /*
@@ -37,6 +44,16 @@ enum {
 int ledger_open(const char *path, int flags, struct ledger **out, char *err, size_t errlen);
 /* Close; ledger_close(NULL) is a no-op. */
 void ledger_close(struct ledger *l);
+/*
+ * One read transaction over the statements that follow, until
+ * ledger_read_end.  A LEDGER_RO_SHM reader cannot take part in WAL
+ * recovery, so the start of a read may be refused for a moment (SQLite's
+ * SQLITE_READONLY_CANTINIT, _RECOVERY, SQLITE_BUSY_RECOVERY, while the
+ * writer restarts its WAL or recovers): it is tried again for up to ~2 s.
+ * 0 or -EAGAIN.  Both are no-ops inside a transaction of the caller's.
+ */
+int ledger_read_begin(struct ledger *l);
+void ledger_read_end(struct ledger *l);
 /* The message of the last failure on this ledger ("" if none). */
 const char *ledger_errmsg(const struct ledger *l);
 /* The SQLite handle, for modules that keep their own tables in the same file (tokens). */

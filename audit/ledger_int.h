@@ -22,6 +22,7 @@ struct ledger {
 	double last_sign;			/* xmono() of the last checkpoint we signed */
 	int rdonly;
 	int in_batch;
+	int in_read;				/* ledger_read_begin's transaction is open */
 	char last_time[25];			/* the last entry's time, valid in this transaction */
 	int last_time_ok;			/* ... when set; cleared by every BEGIN and ROLLBACK */
 	char err[512];

@@ -52,12 +52,21 @@ enum {
 #define LW_SUBJECT_MAX 200
 #define LW_TYPE_MAX 64
 #define LW_ASSET_ID_MAX 129		/* the ledger's subject NAME limit, 128 */
+#define LW_CRED_MAX 192		/* a bearer token or a console ticket, NUL included */
 #define LW_TEXT_MAX 65536		/* a JSON text: data, a request body (API_BODY_MAX) */
 
 struct lw_caller {
 	unsigned role;			/* one LW_ROLE_* */
 	char tenant[LW_TENANT_MAX];	/* a customer's tenant; "" for every other role */
 	char actor[LW_ACTOR_MAX];	/* recorded in the entries: "token:<id>", "sanitizerd" */
+	/*
+	 * How the caller proved it (issue 12): a writer in another process
+	 * (the ledger process) takes role, tenant and actor from this, never
+	 * from the fields above, when the request comes from the http process.
+	 * The in-process writer ignores it.  cred_kind is an IPC_CRED_* of core/ipc.h.
+	 */
+	unsigned cred_kind;
+	char cred[LW_CRED_MAX];
 };
 
 /* A JSON text: text NULL means absent; len bytes, at most LW_TEXT_MAX. */

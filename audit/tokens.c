@@ -141,6 +141,34 @@ int token_check(struct ledger *l, const char *presented, struct token_info *info
 	return rc;
 }
 
+int token_get(struct ledger *l, const char *id, struct token_info *info)
+{
+	sqlite3 *db = ledger_sqlite(l);
+	sqlite3_stmt *s = NULL;
+	int rc = -ENOENT, src;
+
+	if (!id || strlen(id) != TOKEN_ID_LEN)
+		return -ENOENT;
+	if (sqlite3_prepare_v2(db, "SELECT id, role, name, tenant, revoked FROM tokens WHERE id = ?", -1, &s,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		memset(info, 0, sizeof(*info));
+		snprintf(info->id, sizeof(info->id), "%s", sqlite3_column_text(s, 0));
+		snprintf(info->role, sizeof(info->role), "%s", sqlite3_column_text(s, 1));
+		snprintf(info->name, sizeof(info->name), "%s", sqlite3_column_text(s, 2));
+		snprintf(info->tenant, sizeof(info->tenant), "%s", sqlite3_column_text(s, 3));
+		info->revoked = sqlite3_column_int(s, 4);
+		rc = 0;
+	} else if (src != SQLITE_DONE) {
+		rc = -EIO;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int token_revoke(struct ledger *l, const char *id, const char *actor)
 {
 	sqlite3 *db = ledger_sqlite(l);

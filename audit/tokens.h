@@ -37,6 +37,8 @@ int token_create(struct ledger *l, const char *role, const char *name, const cha
  * unknown, malformed or revoked.  The comparison of hashes is constant-time.
  */
 int token_check(struct ledger *l, const char *presented, struct token_info *info);
+/* The token of that id, revoked ones too (info->revoked says): 0, -ENOENT, -EIO. */
+int token_get(struct ledger *l, const char *id, struct token_info *info);
 /* Revoke by id, appending token_revoked.  -ENOENT unknown, -EALREADY revoked. */
 int token_revoke(struct ledger *l, const char *id, const char *actor);
 /* All tokens (no secrets) as a JSON array, new reference in *out.  0 or -errno. */

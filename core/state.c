@@ -228,7 +228,7 @@ int state_open(const char *dir, int flags, struct state **out, char *err, size_t
 		if (rc < 0)
 			goto out;
 	}
-	rc = ledger_open(lpath, (flags & STATE_RDONLY ? LEDGER_RDONLY : 0) |
+	rc = ledger_open(lpath, (flags & STATE_RDONLY ? LEDGER_RDONLY : 0) | (flags & STATE_RO_SHM ? LEDGER_RO_SHM : 0) |
 			 (flags & STATE_NOSYNC ? LEDGER_NOSYNC : 0), &st->ledger, err, errlen);
 	if (rc == -ENOENT)
 		snprintf(err, errlen, "cannot open %s: no ledger (run sanitizerd init --state-dir %s)",

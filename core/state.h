@@ -23,6 +23,7 @@ enum {
 	STATE_KEY = 1,		/* load the signing key (refusing lax modes) */
 	STATE_RDONLY = 2,	/* open the ledger read-only */
 	STATE_NOSYNC = 4,	/* ledger commits without fsync (bulk work) */
+	STATE_RO_SHM = 8,	/* with STATE_RDONLY: the WAL index read-only too (LEDGER_RO_SHM) */
 };
 
 /*

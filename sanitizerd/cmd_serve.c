@@ -11,9 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/ipc.h"
+#include "core/ipclink.h"
+#include "sanitizerd/privsep.h"
+#include "util/sandbox.h"
 #include "audit/ledger.h"
 #include "sanitizerd/cmd.h"
 #include "core/org.h"
@@ -31,7 +38,7 @@ static const char serve_usage[] =
 	"                        [--conn-limit N] [--conn-timeout S] [--conn-per-ip N]\n"
 	"                        [--header-timeout S] [--request-timeout S]\n"
 	"                        [--org-name S] [--org-location S] [--org-phone S] [--public-url URL]\n"
-	"                        [--config FILE]\n"
+	"                        [--user NAME] [--config FILE]\n"
 	"\n"
 	"Every option that takes a value can also be set in the configuration file\n"
 	"(--config, default " SERVE_CONFIG_DEFAULT "; none when that is missing)\n"
@@ -52,6 +59,11 @@ static const char serve_usage[] =
 	"every request; warn: refusals and errors), as --log-format text or json (one\n"
 	"object per line); under journald (JOURNAL_STREAM)\n"
 	"lines carry its <N> priority and text lines no time of their own.\n"
+	"The daemon is four processes (privilege separation): a parent that starts and\n"
+	"restarts the others; ledger, the only writer of the ledger and holder of the\n"
+	"signing key; devices, root, the wipe jobs; and http, which serves the API as\n"
+	"--user NAME (default sanitizerd, else nobody) without capabilities, locked\n"
+	"down (no new privileges, seccomp, Landlock: it opens no file after start).\n"
 	"SIGTERM/SIGINT: stop accepting, finish requests, stop wipes at a safe point and\n"
 	"record them, exit 0.  SIGHUP: reopen the --log file.\n";
 
@@ -105,6 +117,7 @@ static const struct option serve_opts[] = {
 	{ "public-url", required_argument, NULL, 'U' },
 	{ "log-level", required_argument, NULL, 'v' },
 	{ "log-format", required_argument, NULL, 'G' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "config", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -133,6 +146,7 @@ static int apply(struct api_config *cfg, int c, const char *v)
 	case 'A': cfg->org_location = v; return 0;
 	case 'P': cfg->org_phone = v; return 0;
 	case 'U': cfg->public_url = v; return 0;
+	case 'u': cfg->user = v; return !v[0] || strlen(v) > 32 ? -EINVAL : 0;
 	case 'v': return log_level_parse(v, &cfg->log_level);
 	case 'G': return log_format_parse(v, &cfg->log_format);
 	}
@@ -249,6 +263,116 @@ static int org_defaults(struct api_config *cfg, struct sz_org *o, char *err, siz
 	return 0;
 }
 
+/*
+ * Test build only (tests/t8030-privsep.sh): SZ_TEST_HTTP_PROBE="PATH[:PATH...]"
+ * makes the http process try to open each path after it locked itself
+ * down, and log what happened: the test's proof that it cannot.
+ */
+static void test_probe(struct api *a)
+{
+#ifdef SZ_TEST_HOOKS
+	const char *v = getenv("SZ_TEST_HTTP_PROBE");
+	char buf[1024], *p, *next;
+
+	if (!v || strlen(v) >= sizeof(buf))
+		return;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (p = buf; p && *p; p = next) {
+		int fd, e;
+
+		next = strchr(p, ':');
+		if (next)
+			*next++ = '\0';
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		e = errno;
+		api_log(a, "probe: open %s: %s", p, fd >= 0 ? "opened" : strerror(e));
+		if (fd >= 0)
+			close(fd);
+	}
+#else
+	(void)a;
+#endif
+}
+
+static void link_log(void *ctx, const char *msg)
+{
+	api_log(ctx, "%s", msg);
+}
+
+/*
+ * The http process's user: --user, or sanitizerd, or (with a warning) nobody
+ * when there is no such account.  0, -ENOENT.
+ */
+static int http_user(struct api *a, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+	const char *name = a->cfg.user ? a->cfg.user : "sanitizerd";
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw && !a->cfg.user) {
+		pw = getpwnam("nobody");
+		if (pw)
+			api_log(a, "warning: there is no user sanitizerd (debian/postinst makes it): the http "
+				"process runs as nobody");
+	}
+	if (!pw) {
+		snprintf(err, errlen, "no user %s for the http process (--user)", name);
+		return -ENOENT;
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "the http process's user %s is root (--user)", name);
+		return -EINVAL;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/*
+ * The http or devices process: open what it needs, (http) lock itself down,
+ * link to the others through the parent, serve, say so.  0 or -errno with err.
+ */
+static int serve_child(struct api *a, int role, char *err, size_t errlen)
+{
+	struct ipc_link *links[IPC_NPEERS] = { 0 };
+	int rc = api_open(a, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (role == IPC_PEER_HTTP) {
+		struct sandbox_opts o = { .seccomp = 1, .landlock = 1, .dumpable = 0 };
+		char how[200];
+
+		o.drop_user = geteuid() == 0;
+		if (o.drop_user && (rc = http_user(a, &o.uid, &o.gid, err, errlen)) < 0)
+			return rc;
+		if (!o.drop_user)
+			api_log(a, "warning: not started as root: the http process keeps uid %u", (unsigned)geteuid());
+		tzset();	/* /etc/localtime, read now: no file opens later */
+		rc = sandbox_lockdown(&o, how, sizeof(how), err, errlen);
+		if (rc < 0)
+			return rc;
+		api_logl(a, LOG_DEBUG, "http process locked down: %s", how);
+		test_probe(a);
+		a->lk_ledger = links[IPC_PEER_LEDGER] = ipc_link_new("ledger", NULL, a, 0, link_log);
+		a->lk_devices = links[IPC_PEER_DEVICES] = ipc_link_new("devices", api_http_frame, a, 0, link_log);
+	} else {
+		a->lk_ledger = links[IPC_PEER_LEDGER] = ipc_link_new("ledger", NULL, a, 0, link_log);
+		a->lk_http = links[IPC_PEER_HTTP] = ipc_link_new("http", api_devices_frame, a, API_DEVICES_WORKERS,
+								  link_log);
+	}
+	if (!a->lk_ledger || !(a->lk_devices || a->lk_http) || !(a->lk_parent = privsep_control(a, links))) {
+		snprintf(err, errlen, "cannot start the links to the other processes");
+		return -ENOMEM;
+	}
+	rc = api_serve(a, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = privsep_ready(a->lk_parent, (unsigned)role);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot tell the parent it serves: %s", strerror(-rc));
+	return rc;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct api *a;
@@ -257,7 +381,7 @@ int cmd_serve(int argc, char **argv)
 	const char *config = SERVE_CONFIG_DEFAULT;
 	char err[600] = "", *conf_text = NULL;
 	sigset_t set;
-	int c, created, rc, sig, li = 0, ngiven = 0, named = 0;
+	int c, created, rc, sig, li = 0, ngiven = 0, named = 0, role;
 
 	a = calloc(1, sizeof(*a));
 	given = calloc((size_t)argc + 1, sizeof(*given));
@@ -299,9 +423,26 @@ int cmd_serve(int argc, char **argv)
 		}
 	free(given);
 	given = NULL;
-	rc = state_init(a->cfg.state_dir, a->cfg.origin, &created, err, sizeof(err));
-	if (rc == 0)
-		rc = state_open(a->cfg.state_dir, STATE_KEY, &a->st, err, sizeof(err));
+	role = privsep_role();
+	if (role < 0) {
+		sz_err("%s in the environment is not ledger, devices or http", PRIVSEP_ENV);
+		rc = EXIT_FAIL;
+		goto out_free;
+	}
+	if (role == 0) {
+		/* the parent: the state exists and its secrets are private before any child starts */
+		rc = state_init(a->cfg.state_dir, a->cfg.origin, &created, err, sizeof(err));
+		if (rc == 0)
+			rc = state_open(a->cfg.state_dir, STATE_RDONLY, &a->st, err, sizeof(err));
+		state_free(a->st);
+		a->st = NULL;
+	} else {
+		created = 0;
+		rc = state_open(a->cfg.state_dir,
+				role == IPC_PEER_LEDGER ? STATE_KEY : role == IPC_PEER_HTTP ? STATE_RDONLY | STATE_RO_SHM
+											  : STATE_RDONLY,
+				&a->st, err, sizeof(err));
+	}
 	if (rc == 0)
 		rc = org_defaults(&a->cfg, &org, err, sizeof(err));
 	if (rc < 0) {
@@ -323,31 +464,29 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = api_start(a, err, sizeof(err));
-	if (rc < 0) {
-		sz_err("%s", err);
-		api_stop(a);
-		state_free(a->st);
-		rc = EXIT_FAIL;
-		goto out_free;
-	}
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			api_reopen_log(a);
-			api_log(a, "SIGHUP: log reopened");
-			continue;
+	if (role == 0) {
+		rc = privsep_parent(a, argc, argv);
+	} else if (role == IPC_PEER_LEDGER) {
+		rc = privsep_ledger(a);
+	} else {
+		a->mode = role == IPC_PEER_HTTP ? API_HTTP : API_DEVICES;
+		a->listen_fd = PRIVSEP_LISTEN_FD;
+		rc = serve_child(a, role, err, sizeof(err));
+		if (rc < 0) {
+			sz_err("%s process: %s", role == IPC_PEER_HTTP ? "http" : "devices", err);
+			api_stop(a);
+			rc = EXIT_FAIL;
+		} else {
+			while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
+				;	/* SIGHUP: the parent hands over the reopened log (IPC_LOGFD) */
+			api_log(a, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			api_stop(a);
+			rc = EXIT_OK;
 		}
-		api_log(a, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		break;
 	}
-	api_stop(a);
-	api_log(a, "stopped");
 	state_free(a->st);
 	if (a->log)
 		fclose(a->log);
-	rc = EXIT_OK;
 out_free:
 	org_clear(&org);
 	free(conf_text);

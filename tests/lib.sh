@@ -135,6 +135,29 @@ sz_serve() {
 	return 1
 }
 
+# sz_crash PID: the daemon started as PID crashes: it and its child processes
+# (issue 12: ledger, devices, http) are killed with SIGKILL at once, as power
+# loss would end them; returns when all are gone.
+sz_crash() {
+	local p=$1 kids k
+	kids=$(pgrep -P "$p" 2>/dev/null)
+	kill -9 "$p" $kids 2>/dev/null
+	wait "$p" 2>/dev/null
+	for k in $kids; do
+		for _ in $(seq 1 200); do [ -e "/proc/$k" ] || break; sleep 0.05; done
+	done
+	true
+}
+
+# sz_child PID ROLE: the pid of the daemon PID's ledger, devices or http process
+sz_child() {
+	local k
+	for k in $(pgrep -P "$1" 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$k/environ" 2>/dev/null | grep -qx "SANITIZERD_CHILD=$2" && { echo "$k"; return 0; }
+	done
+	return 1
+}
+
 # api METHOD PATH [TOKEN] [BODY]: curl with a time limit; prints the body to
 # the file "body" and the status code to stdout.
 api() {

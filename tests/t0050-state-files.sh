@@ -80,7 +80,7 @@ leave_wal() {
 	for i in 1 2 3 4 5 6 7 8; do
 		"$SZ" ledger append --state-dir "$1" --subject system --type note --data "{\"i\":$i}" >/dev/null || return 1
 	done &&
-	kill -9 $SZPID && { wait $SZPID 2>/dev/null; true; } &&
+	sz_crash $SZPID &&
 	[ -s "$1/ledger.db-wal" ] && [ -e "$1/ledger.db-shm" ]
 }
 

@@ -119,7 +119,7 @@ test_expect_success_here 'cancel: DELETE stops the job, the asset goes back to r
 test_expect_success_here 'kill -9 during a wipe: after a restart the asset is retired, sanitize_failed interrupted' '
 	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$A4\",\"device\":\"$D4\",\"method\":\"dod-3pass\"}")" = 202 ] &&
 	J5=$(jget id <body) && wait_job $J5 running && [ "$(state_of $A4)" = sanitizing ] &&
-	kill -9 $SZPID && { wait $SZPID 2>/dev/null; true; } &&
+	sz_crash $SZPID &&
 	[ "$(sqlite3 st/ledger.db "select state from subjects where subject = '"'"'asset:$A4'"'"'")" = sanitizing ] &&
 	sz_serve st &&
 	[ "$(state_of $A4)" = retired ] &&

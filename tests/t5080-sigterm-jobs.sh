@@ -37,7 +37,7 @@ test_expect_success 'SIGTERM at any point of POST /v1/jobs: exit 0, no ASan repo
 				sleep 0.02
 			done
 			[ -n "$up" ] && break
-			kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null	# slow or gone: never wait on a live one
+			sz_crash $pid	# slow or gone: never wait on a live one
 		done &&
 		[ -n "$up" ] &&
 		for x in a b; do

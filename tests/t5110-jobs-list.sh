@@ -83,7 +83,7 @@ test_expect_success_here 'after a restart: the jobs of the earlier run answer fr
 test_expect_success_here 'a job killed with the daemon shows as failed, reason interrupted, after the restart' '
 	api GET /v1/assets/$A4 "$TECH" >/dev/null && [ "$(jget state <body)" = retired ] &&
 	start $A4 $D4 && J5=$J && sleep 0.3 &&
-	kill -9 $SZPID && wait $SZPID 2>/dev/null; sz_serve st &&
+	sz_crash $SZPID; sz_serve st &&
 	[ "$(api GET /v1/jobs/$J5 "$TECH")" = 200 ] && [ "$(jget state <body)" = failed ] &&
 	[ "$(jget reason <body)" = interrupted ] &&
 	[ "$(api GET "/v1/jobs?state=failed" "$TECH")" = 200 ] && [ "$(ids)" = "$J5" ]
