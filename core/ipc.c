@@ -89,10 +89,13 @@ static int carries_fd(uint16_t type)
 	return type == IPC_LINK || type == IPC_LOGFD;
 }
 
+/* Frames carry bearer tokens, tickets and new secrets: wiped before they are freed. */
 void ipc_frame_free(struct ipc_frame *f)
 {
 	if (!f)
 		return;
+	if (f->payload)
+		explicit_bzero(f->payload, f->len);
 	free(f->payload);
 	f->payload = NULL;
 	f->len = 0;
@@ -105,6 +108,8 @@ void ipc_w_free(struct ipc_w *w)
 {
 	if (!w)
 		return;
+	if (w->buf)
+		explicit_bzero(w->buf, w->cap);
 	free(w->buf);
 	memset(w, 0, sizeof(*w));
 }
@@ -364,10 +369,15 @@ static uint8_t *w_room(struct ipc_w *w, size_t n)
 			cap *= 2;
 		if (cap > IPC_FRAME_MAX)
 			cap = IPC_FRAME_MAX;
-		uint8_t *b = realloc(w->buf, cap);
+		uint8_t *b = malloc(cap);	/* not realloc: the old copy is wiped */
 		if (!b) {
 			w->err = -ENOMEM;
 			return NULL;
+		}
+		if (w->buf) {
+			memcpy(b, w->buf, w->len);
+			explicit_bzero(w->buf, w->cap);
+			free(w->buf);
 		}
 		w->buf = b;
 		w->cap = cap;
@@ -835,7 +845,7 @@ int ipc_dec_lw_req(const struct ipc_frame *f, struct ipc_cred *cred, struct lw_o
 out:
 	if (rc) {
 		memset(op, 0, sizeof(*op));
-		memset(cred, 0, sizeof(*cred));
+		explicit_bzero(cred, sizeof(*cred));
 	}
 	return rc;
 }
@@ -843,6 +853,19 @@ out:
 static int rc_valid(int rc)
 {
 	return rc <= 0 && rc >= -4095;
+}
+
+/*
+ * A token as token_create makes one: a valid role, an id of TOKEN_ID_LEN
+ * characters, a tenant if and only if a customer.  Or, where anon allows
+ * it, the anonymous caller: no role, no id, no tenant.
+ */
+static int tok_valid(const struct token_info *t, int anon)
+{
+	if (!t->role[0])
+		return anon && !t->id[0] && !t->tenant[0];
+	return token_role_valid(t->role) && strnlen(t->id, sizeof(t->id)) == TOKEN_ID_LEN &&
+	       !strcmp(t->role, "customer") == !!t->tenant[0];
 }
 
 int ipc_enc_lw_rep(struct ipc_w *w, int rc, const char *err, const struct lw_op *op)
@@ -872,7 +895,7 @@ int ipc_enc_lw_rep(struct ipc_w *w, int rc, const char *err, const struct lw_op 
 		PUT_ARR(w, op->out.token.info.name);
 		PUT_ARR(w, op->out.token.info.tenant);
 		if (strnlen(op->out.token.secret, sizeof(op->out.token.secret)) != TOKEN_LEN ||
-		    !token_role_valid(op->out.token.info.role))
+		    strncmp(op->out.token.secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) || !tok_valid(&op->out.token.info, 0))
 			w_fail(w, -ERANGE);
 		PUT_ARR(w, op->out.token.secret);
 		break;
@@ -946,7 +969,7 @@ int ipc_dec_lw_rep(const struct ipc_frame *f, int *rc, char *err, size_t errlen,
 			    (ret = GET_ARR(&r, t->info.name)) || (ret = GET_ARR(&r, t->info.tenant)) ||
 			    (ret = GET_ARR(&r, t->secret)))
 				break;
-			if (!token_role_valid(t->info.role) || strlen(t->secret) != TOKEN_LEN ||
+			if (!tok_valid(&t->info, 0) || strlen(t->secret) != TOKEN_LEN ||
 			    strncmp(t->secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)))
 				ret = -ERANGE;
 			break;
@@ -987,7 +1010,7 @@ int ipc_enc_who_rep(struct ipc_w *w, int rc, const struct token_info *tok, const
 	put_i32(w, rc);
 	if (rc)
 		return w->err;
-	if (!tok || (tok->role[0] && !token_role_valid(tok->role)) || (ticket && (!tok->role[0] || !*ticket)))
+	if (!tok || !tok_valid(tok, !ticket) || (ticket && !*ticket))
 		w_fail(w, -ERANGE);
 	if (!tok)
 		return w->err;
@@ -1026,8 +1049,8 @@ int ipc_dec_who_rep(const struct ipc_frame *f, int *rc, struct token_info *tok, 
 	if ((ret = GET_ARR(&r, tok->id)) || (ret = GET_ARR(&r, tok->role)) || (ret = GET_ARR(&r, tok->name)) ||
 	    (ret = GET_ARR(&r, tok->tenant)))
 		goto out;
-	if (tok->role[0] && !token_role_valid(tok->role)) {
-		ret = -ERANGE;
+	if (!tok_valid(tok, !is_ticket)) {
+		ret = -ERANGE;	/* a ticket belongs to a token, never to the anonymous caller */
 		goto out;
 	}
 	if (is_ticket) {
@@ -1036,8 +1059,8 @@ int ipc_dec_who_rep(const struct ipc_frame *f, int *rc, struct token_info *tok, 
 
 		if ((ret = get_strp(&r, &t, &tlen, IPC_CRED_MAX - 1)) || (ret = get_u64(&r, expires)))
 			goto out;
-		if (!tok->role[0] || tlen == 0) {
-			ret = -ERANGE;	/* a ticket belongs to a token, and is never empty */
+		if (tlen == 0) {
+			ret = -ERANGE;
 			goto out;
 		}
 		if (tlen >= ticketlen) {

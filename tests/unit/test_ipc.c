@@ -748,6 +748,14 @@ static const struct mut muts[] = {
 	{ "who_rep", 0, 1, NULL, -ERANGE, "rc 1" },
 	{ "who_rep error", 0, (uint32_t)-4096, NULL, -ERANGE, "rc -4096" },
 	{ "who_rep", 2, 0, "root", -ERANGE, "a token role not a role" },
+	{ "who_rep", 1, 0, "abcdefabcde", -ERANGE, "a token id one character short" },
+	{ "who_rep", 4, 0, "acme", -ERANGE, "a technician with a tenant" },
+	{ "who_rep anonymous", 1, 0, "abcdefabcdef", -ERANGE, "the anonymous caller with a token id" },
+	{ "who_rep anonymous", 4, 0, "acme", -ERANGE, "the anonymous caller with a tenant" },
+	{ "ticket_rep", 4, 0, "", -ERANGE, "a customer without a tenant" },
+	{ "lw_rep token_create", 6, 0, "", -ERANGE, "a created customer token without a tenant" },
+	{ "lw_rep token_create", 3, 0, "abc", -ERANGE, "a created token's id too short" },
+	{ "lw_rep token_create", 7, 0, TOKEN_BADPFX, -ERANGE, "a created token's secret without szt_" },
 	{ "ticket_rep", 5, 0, "", -ERANGE, "an empty ticket" },
 	{ "dev_req", 2, 0, NULL, -ERANGE, "method 0" },
 	{ "dev_req", 2, IPC_NMETHODS, NULL, -ERANGE, "method 4" },
@@ -888,6 +896,10 @@ static void test_encoders_refuse(void)
 	REFUSES(ipc_enc_who_rep(&w, 0, &t, NULL, 0), -ERANGE, "encoder: a who reply with a role not a role");
 	t = tok_of("", "", "", "");
 	REFUSES(ipc_enc_who_rep(&w, 0, &t, TICKET, 1), -ERANGE, "encoder: a ticket for no token");
+	t = tok_of("abcdefabcdef", "customer", "", "");
+	REFUSES(ipc_enc_who_rep(&w, 0, &t, NULL, 0), -ERANGE, "encoder: a customer without a tenant");
+	t = tok_of("abc", "admin", "", "");
+	REFUSES(ipc_enc_who_rep(&w, 0, &t, NULL, 0), -ERANGE, "encoder: a token id too short");
 	t = tok_of("abcdefabcdef", "admin", "", "");
 	REFUSES(ipc_enc_who_rep(&w, 0, &t, "", 1), -ERANGE, "encoder: an empty ticket");
 	REFUSES(ipc_enc_who_rep(&w, 0, &t, tail(IPC_CRED_MAX), 1), -EMSGSIZE, "encoder: a ticket of IPC_CRED_MAX");
@@ -1005,15 +1017,14 @@ static void test_type_limits(void)
 
 	CHECK(ipc_enc_cred(&w, &c) == 0 && w.len == ipc_type_max(IPC_WHO_REQ) &&
 	      ipc_type_max(IPC_TICKET_REQ) == w.len, "who_req, ticket_req: the limit is the longest credential");
-	struct token_info t = tok_of("", "technician", "", "");
+	struct token_info t = tok_of("", "customer", "", "");
 	memset(t.id, 'a', sizeof(t.id) - 1);
 	memset(t.name, 'a', sizeof(t.name) - 1);
 	memset(t.tenant, 'a', sizeof(t.tenant) - 1);
-	memset(t.role + strlen(t.role), 0, sizeof(t.role) - strlen(t.role));
-	/* the longest role on the wire is 15 bytes, longer than any valid one: the limit allows it */
-	CHECK(ipc_enc_who_rep(&w, 0, &t, NULL, 0) == 0 && w.len + 5 == ipc_type_max(IPC_WHO_REP),
+	/* the longest role on the wire is 15 bytes, 7 more than "customer": the limit allows it */
+	CHECK(ipc_enc_who_rep(&w, 0, &t, NULL, 0) == 0 && w.len + 7 == ipc_type_max(IPC_WHO_REP),
 	      "who_rep: the limit is the longest token fields");
-	CHECK(ipc_enc_who_rep(&w, 0, &t, tail(IPC_CRED_MAX - 1), 1) == 0 && w.len + 5 == ipc_type_max(IPC_TICKET_REP),
+	CHECK(ipc_enc_who_rep(&w, 0, &t, tail(IPC_CRED_MAX - 1), 1) == 0 && w.len + 7 == ipc_type_max(IPC_TICKET_REP),
 	      "ticket_rep: and the longest ticket");
 
 	struct ipc_dev_req q = devq_of();
