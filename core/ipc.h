@@ -87,23 +87,33 @@ void ipc_frame_free(struct ipc_frame *f);	/* frees the payload and closes the fd
 struct ipc_w {
 	uint8_t *buf;
 	size_t len, cap;
-	int err;		/* 0, -ENOMEM, -EMSGSIZE (a field over its maximum, or the frame over IPC_FRAME_MAX) */
+	int err;		/* 0, -ENOMEM, -EMSGSIZE (a field over its maximum, or the frame over IPC_FRAME_MAX),
+				 * -ERANGE (a value out of its range), -EINVAL (a NUL inside a string) */
 };
 void ipc_w_free(struct ipc_w *w);
 
 /*
  * Send one frame (header and payload; w NULL for an empty payload) with
  * pass_fd attached (-1: none), all of it, on a stream or seqpacket socket;
- * never raises SIGPIPE.  0, w->err, or -errno (-EPIPE: the peer is gone).
- * Callers serialise the sends on one socket themselves.
+ * never raises SIGPIPE.  0, w->err, -EINVAL (a type out of range, or
+ * pass_fd given on a type other than IPC_LINK/IPC_LOGFD or missing on
+ * those), -EMSGSIZE (w->len over ipc_type_max(type)), or -errno (-EPIPE:
+ * the peer is gone).  On a non-blocking socket it waits (poll) until the
+ * frame is out.  Callers serialise the sends on one socket themselves.
  */
 int ipc_send(int sock, uint16_t type, uint32_t id, const struct ipc_w *w, int pass_fd);
 /*
- * Receive one frame.  0 and *f; -ECONNRESET at end of stream (the peer is
- * gone, also mid-frame); -EPROTO for a bad header (version, type out of
- * range, a file descriptor on a type that carries none or none on one that
- * must, which are closed); -EMSGSIZE for a length over the type's maximum
- * (the frame is not read: the link is unusable after any error); -ENOMEM.
+ * Receive one frame from a stream socket (SOCK_STREAM: the header and the
+ * payload are read apart, which a seqpacket socket would cut).  0 and *f;
+ * -ECONNRESET at end of stream (the peer is gone, also mid-frame); -EPROTO
+ * for a bad header (version, type out of range, a file descriptor on a
+ * type that carries none or none on one that must, more than one, or one
+ * sent inside the payload; all are closed); -EMSGSIZE for a length over
+ * the type's maximum (the frame is not read: the link is unusable after
+ * any error); -ENOMEM; -EAGAIN on a non-blocking socket with no frame
+ * begun (once a frame has begun it waits for the rest).  On any error *f
+ * holds nothing (payload NULL, fd -1), so ipc_frame_free on it is safe.
+ * A received fd is close-on-exec (MSG_CMSG_CLOEXEC).
  */
 int ipc_recv(int sock, struct ipc_frame *f);
 /* The largest payload a frame of type may have (0 for an unknown type). */
@@ -119,9 +129,12 @@ const char *ipc_type_name(uint16_t type);
  *   -EPROTO   truncated (a field runs past the end), or a string with a NUL
  *   -EMSGSIZE a field over its maximum, or bytes left after the last field
  *   -ERANGE   a value out of range (an enum, a role, a status, a count)
- * and on any error leave nothing allocated.  Texts the decoded structs point
- * at (struct lw_text, body pointers) point into f->payload: they live as long
- * as the frame.
+ * and on any error leave nothing allocated (and the outputs zeroed).  Texts
+ * the decoded structs point at (struct lw_text, body pointers, event data)
+ * point into f->payload, are NOT NUL-terminated (use their lengths), and
+ * live as long as the frame.  A decoder refuses a frame of another type
+ * (-EPROTO).  Bytes (a request or reply body) are a u32 length and that
+ * many bytes of anything, NUL included; strings may hold no NUL.
  */
 
 /* IPC_LINK: u32 peer. IPC_LOGFD: empty. IPC_READY: u32 peer (the sender's own). */
@@ -137,7 +150,9 @@ int ipc_dec_peer(const struct ipc_frame *f, unsigned *peer);
  * data; LW_CERT_ISSUE asset_id, request; LW_TOKEN_CREATE role, name,
  * tenant; LW_TOKEN_REVOKE id; LW_PATCH_AUDIT host, body; LW_CHECKPOINT none.
  * An lw_text is u8 present (0 or 1; 0 is text NULL) and, if present, a string.
- * Decoding fills *op (op->out zeroed) and *cred.
+ * Decoding fills *op (op->out zeroed) and *cred.  A credential: NONE with
+ * an empty text, BEARER of exactly TOKEN_LEN base64url characters starting
+ * TOKEN_PREFIX, TICKET with a text of 1..IPC_CRED_MAX-1 bytes (-ERANGE).
  */
 int ipc_enc_lw_req(struct ipc_w *w, const struct ipc_cred *cred, const struct lw_op *op);
 int ipc_dec_lw_req(const struct ipc_frame *f, struct ipc_cred *cred, struct lw_op *op);
@@ -149,6 +164,9 @@ int ipc_dec_lw_req(const struct ipc_frame *f, struct ipc_cred *cred, struct lw_o
  * most IPC_LW_OUT_MAX.  Decoding: *rc, err (NUL-terminated, cut to errlen),
  * and op->out filled with NEW strings (the caller frees them, as after
  * lwriter_run); the decoded type must equal op->type (-EPROTO otherwise).
+ * A created token's role must be valid and its secret start TOKEN_PREFIX.
+ * When decoding fails, *rc is set to the same error, so a caller that
+ * reads only *rc sees the failure too.
  */
 int ipc_enc_lw_rep(struct ipc_w *w, int rc, const char *err, const struct lw_op *op);
 int ipc_dec_lw_rep(const struct ipc_frame *f, int *rc, char *err, size_t errlen, struct lw_op *op);
@@ -161,7 +179,10 @@ int ipc_dec_cred(const struct ipc_frame *f, struct ipc_cred *cred);
  * or "" for an anonymous caller), name, tenant.  IPC_TICKET_REP: the same,
  * then the ticket text (at most IPC_CRED_MAX - 1) and u64 its expiry (Unix
  * seconds).  ticket and expires may be NULL when encoding a WHO reply and
- * must be NULL when decoding one.
+ * must be NULL when decoding one (and not NULL when decoding a TICKET
+ * reply: -EINVAL); a ticket longer than ticketlen - 1 is -EMSGSIZE.  A
+ * ticket reply's token has a role (never anonymous) and a non-empty ticket.
+ * The encoder writes a TICKET reply when ticket is not NULL.
  */
 int ipc_enc_who_rep(struct ipc_w *w, int rc, const struct token_info *tok, const char *ticket, uint64_t expires);
 int ipc_dec_who_rep(const struct ipc_frame *f, int *rc, struct token_info *tok, char *ticket, size_t ticketlen,
@@ -200,7 +221,11 @@ int ipc_dec_dev_rep(const struct ipc_frame *f, struct ipc_dev_rep *p);
 /* IPC_DEV_EVENT: type ([a-z._], 1..IPC_EVENT_TYPE_MAX-1 bytes), data (a JSON text, at most IPC_EVENT_DATA_MAX). */
 int ipc_enc_event(struct ipc_w *w, const char *type, const char *data, size_t len);
 int ipc_dec_event(const struct ipc_frame *f, char type[IPC_EVENT_TYPE_MAX], const char **data, size_t *len);
-/* IPC_STATS_REQ: empty (ipc_dec_empty checks that).  IPC_STATS_REP: the counters of /metrics. */
+/*
+ * IPC_STATS_REQ: empty (ipc_dec_empty checks that).  IPC_STATS_REP: the
+ * counters of /metrics: u64 jobs[6], u64 job_bytes, u64 bytes_written,
+ * u32 nrefusals (at most IPC_REFUSALS_MAX), then each refusal: reason, u64 n.
+ */
 int ipc_dec_empty(const struct ipc_frame *f);
 struct ipc_stats {
 	uint64_t jobs[6];		/* live and ended jobs by state, as jobs_counts */
