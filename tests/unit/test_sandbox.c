@@ -27,12 +27,14 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <sqlite3.h>
 
@@ -236,7 +238,11 @@ static struct sandbox_opts http_opts(void)
 static int kid_wait_after_lock(void *arg, int up, int down)
 {
 	struct job *j = arg;
+	static const gid_t groups[] = { 0, 6 };
 
+	/* supplementary groups the drop must clear (root's list may be empty) */
+	if (setgroups(2, groups) < 0)
+		return 9;
 	if (lock(j, up) < 0)
 		return 1;
 	down_wait(down);
@@ -380,7 +386,7 @@ static int kid_landlock(void *arg, int up, int down)
 {
 	struct job *j = arg;
 	char uri[512], path[512], buf[64];
-	sqlite3 *db = NULL;
+	sqlite3 *db = NULL, *db2 = NULL;
 	long n = 0, want;
 	int fd, r, round;
 	int pfd[2];
@@ -390,6 +396,12 @@ static int kid_landlock(void *arg, int up, int down)
 		return 10;
 	if (db_count(db, &n) < 0 || n != 10)
 		return 11;
+	/* and as audit/ledger.c's ledger_open(LEDGER_RDONLY) opens it: no URI,
+	   the -shm opened read-write */
+	if (sqlite3_open_v2(j->db, &db2, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return 12;
+	if (db_count(db2, &n) < 0 || n != 10)
+		return 13;
 	if (lock(j, up) < 0)
 		return 1;
 	/* the file is 0644: only Landlock stands between uid 65534 and it */
@@ -435,17 +447,30 @@ static int kid_landlock(void *arg, int up, int down)
 	/* the growing table: the parent adds ten rows a round (one round with a
 	   checkpoint that restarts the WAL) */
 	for (round = 1; round <= 3; round++) {
+		char word[32];
+		ssize_t r2;
+
 		up_line(up, "read");
-		down_wait(down);
-		want = 10 + 10L * round;
+		r2 = read(down, word, sizeof(word) - 1);
+		if (r2 <= 3)
+			return 39;
+		word[r2] = '\0';
+		want = strtol(word + 3, NULL, 10);      /* "go N\n" */
 		if (db_count(db, &n) < 0)
 			return 40 + round;
 		if (n != want) {
 			fprintf(stderr, "round %d: %ld rows, want %ld\n", round, n, want);
 			return 45 + round;
 		}
+		if (db_count(db2, &n) < 0)
+			return 50 + round;
+		if (n != want) {
+			fprintf(stderr, "round %d, second connection: %ld rows, want %ld\n", round, n, want);
+			return 55 + round;
+		}
 	}
 	sqlite3_close(db);
+	sqlite3_close(db2);
 	return 0;
 }
 
@@ -480,7 +505,7 @@ static void landlock_case(const char *name, struct sandbox_opts o, const char *t
 	struct job j;
 	struct kid k;
 	sqlite3 *w = NULL;
-	int sp[2], lsock = -1, port = 0, fd, got = -1, round, i;
+	int sp[2], lsock = -1, port = 0, fd, got = -1, round, i, total = 10;
 	FILE *f;
 
 	snprintf(file, sizeof(file), "%s/readable", tmp);
@@ -491,6 +516,7 @@ static void landlock_case(const char *name, struct sandbox_opts o, const char *t
 		return;
 	}
 	if (sqlite3_open(db, &w) != SQLITE_OK || db_exec(w, "PRAGMA journal_mode=WAL") ||
+	    db_exec(w, "PRAGMA synchronous=OFF") || db_exec(w, "PRAGMA wal_autocheckpoint=0") ||
 	    db_exec(w, "CREATE TABLE t(x INTEGER)") ||
 	    db_exec(w, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10) "
 		       "INSERT INTO t SELECT i FROM c")) {
@@ -532,20 +558,35 @@ static void landlock_case(const char *name, struct sandbox_opts o, const char *t
 		}
 		CHECK(got == 1, "%s: the child passes one back over the socketpair made before the lock-down", name);
 	}
+	/* round 1: ten rows; round 2: ten and a checkpoint that restarts the
+	   WAL; round 3: 5,000 commits, past the first 32 KiB region of -shm
+	   (4,062 frames), which the reader must map anew */
 	for (round = 1; round <= 3; round++) {
+		char go[32];
+		int rows = round == 3 ? 5000 : 10;
+
 		kid_line(&k, line, sizeof(line));
 		if (strcmp(line, "read"))
 			break;
-		for (i = 0; i < 10; i++)
+		for (i = 0; i < rows; i++)
 			db_exec(w, "INSERT INTO t VALUES (100)");
+		total += rows;
 		if (round == 2)
 			db_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
-		kid_say(&k, "go\n");
+		snprintf(go, sizeof(go), "go %d\n", total);
+		kid_say(&k, go);
 	}
 	kid_end(&k);
-	CHECK(exited(&k, 0), "%s: no file opens (EACCES), none is created, %s; the read-only connection reads the "
-	      "growing table (three rounds, one past a WAL checkpoint)", name,
+	CHECK(exited(&k, 0), "%s: no file opens (EACCES), none is created, %s; both read-only connections (readonly_shm, "
+	      "and ledger_open's flags) read the growing table (three rounds: past a WAL checkpoint, past 5,000 frames)", name,
 	      j.port ? "no TCP connect" : "(no TCP check: landlock abi < 4 or seccomp refuses connect first)");
+	{
+		struct stat st;
+
+		snprintf(file, sizeof(file), "%s-wal", db);
+		CHECK(stat(file, &st) == 0 && st.st_size > 4100L * (4096 + 24),
+		      "%s: the WAL did grow past 4,100 frames (%lld bytes)", name, (long long)st.st_size);
+	}
 	sqlite3_close(w);
 	close(sp[0]);
 	if (lsock >= 0)
@@ -697,10 +738,10 @@ static void test_chroot(void)
 
 /* --- 5. seccomp: refused calls end the child with 159, allowed work runs --- */
 
-enum { R_SOCKET, R_EXECVE, R_FORK, R_IOCTL, R_PRCTL, R_BIND, R_PTRACE, R_I386, R_N };
+enum { R_SOCKET, R_EXECVE, R_FORK, R_IOCTL, R_PRCTL, R_BIND, R_PTRACE, R_SETRLIMIT, R_I386, R_X32, R_N };
 static const char *const refused_name[R_N] = {
 	"socket(AF_INET)", "execve", "fork", "ioctl(BLKGETSIZE64)", "prctl(PR_SET_DUMPABLE, 1)",
-	"bind", "ptrace", "an i386 call (int 0x80)",
+	"bind", "ptrace", "setrlimit", "an i386 call (int 0x80)", "an x32 call (getpid | 0x40000000)",
 };
 
 static int kid_refused(void *arg, int up, int down)
@@ -734,6 +775,15 @@ static int kid_refused(void *arg, int up, int down)
 		(void)ret;
 	}
 #endif
+		break;
+	case R_SETRLIMIT: {
+		struct rlimit rl = { 64, 64 };
+
+		setrlimit(RLIMIT_NOFILE, &rl);
+		break;
+	}
+	case R_X32:
+		syscall(0x40000000L | SYS_getpid);
 		break;
 	}
 	return 0;       /* the call went through: the filter failed */
@@ -790,6 +840,15 @@ static int kid_allowed(void *arg, int up, int down)
 		return 8;
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return 9;
+	/* nice -5 is refused as the kernel refuses it an unprivileged caller */
+	if (setpriority(PRIO_PROCESS, 0, -5) == 0 || errno != EACCES)
+		return 11;
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return 12;
+	}
 	/* a signal to itself */
 	signal(SIGUSR1, SIG_IGN);
 	if (raise(SIGUSR1) != 0)
@@ -800,7 +859,7 @@ static int kid_allowed(void *arg, int up, int down)
 static void test_seccomp(void)
 {
 	static const int nr[R_N] = { SYS_socket, SYS_execve, SYS_clone, SYS_ioctl, SYS_prctl, SYS_bind,
-				     SYS_ptrace, -1 };
+				     SYS_ptrace, SYS_prlimit64, -1, -1 };
 	struct job j;
 	struct kid k;
 	char how[200], want[96];
@@ -808,7 +867,7 @@ static void test_seccomp(void)
 
 	for (w = 0; w < R_N; w++) {
 #if !defined(__x86_64__)
-		if (w == R_I386) {
+		if (w == R_I386 || w == R_X32) {
 			printf("ok %d # skip not x86_64\n", ++tap_n);
 			continue;
 		}
@@ -824,7 +883,7 @@ static void test_seccomp(void)
 		kid_end(&k);
 		close(sp[0]);
 		close(sp[1]);
-		if (w == R_I386) {
+		if (w == R_I386 || w == R_X32) {
 			CHECK(WIFSIGNALED(k.status) && WTERMSIG(k.status) == SIGSYS,
 			      "seccomp: %s kills the process (another architecture)", refused_name[w]);
 			continue;
@@ -839,7 +898,8 @@ static void test_seccomp(void)
 	kid_start(&k, kid_allowed, &j);
 	kid_line(&k, how, sizeof(how));
 	kid_end(&k);
-	CHECK(exited(&k, 0), "seccomp: threads, malloc, epoll, eventfd, clock_gettime, getrandom, raise run");
+	CHECK(exited(&k, 0), "seccomp: threads, malloc, epoll, eventfd, clock_gettime, getrandom, raise, getrlimit "
+	      "run; clone3 is ENOSYS, setpriority EACCES");
 }
 
 /* --- 6. keep_caps and dumpable --- */
@@ -1069,11 +1129,122 @@ static void test_mhd(void)
 	CHECK(exited(&k, 0), "mhd: the daemon stops cleanly, no call refused");
 }
 
+/* --- 9. the same over TLS (GnuTLS in libmicrohttpd), as the http process serves --- */
+
+/* a self-signed P-256 certificate for 127.0.0.1, made once with openssl req
+   -x509 (valid for 100 years); a test key, nothing else trusts it */
+static const char tls_cert[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBnDCCAUGgAwIBAgIUTXyZlm2SE7uwZ66/kb0tC3s8DWUwCgYIKoZIzj0EAwIw\n"
+	"FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwMjAxMTg0NVoYDzIxMjYxMTA4\n"
+	"MDExODQ1WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+	"PQMBBwNCAARlmyGwzEwKl1nZEPBl6bd9M/hk09hY6Qv0g6U8qSgILuNO6CUss+qc\n"
+	"kXe+SNusWgWTyWnV5Vh0aL8rUtWVIycJo28wbTAdBgNVHQ4EFgQUbDeeF7hh0/TO\n"
+	"708ETBYLt36RCogwHwYDVR0jBBgwFoAUbDeeF7hh0/TO708ETBYLt36RCogwDwYD\n"
+	"VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARhwR/AAABgglsb2NhbGhvc3QwCgYIKoZI\n"
+	"zj0EAwIDSQAwRgIhAMkZXxnTHyr6O8w7I1Vrtr/bXYL6RBC3BPX81BTFNLeaAiEA\n"
+	"laGoUw5xZrkhVF5jMfIDhnq3KQbHD7c0V2ZOPgWS07I=\n"
+	"-----END CERTIFICATE-----\n";
+static const char tls_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgvWWrWpSvg0/Ts+ec\n"
+	"M1RwltkwSO6oRyObxKdilaroRnGhRANCAARlmyGwzEwKl1nZEPBl6bd9M/hk09hY\n"
+	"6Qv0g6U8qSgILuNO6CUss+qckXe+SNusWgWTyWnV5Vh0aL8rUtWVIycJ\n"
+	"-----END PRIVATE KEY-----\n";
+
+static int kid_mhd_tls(void *arg, int up, int down)
+{
+	struct job *j = arg;
+	struct MHD_Daemon *d;
+
+	if (lock(j, up) < 0)
+		return 1;
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS, 0, NULL, NULL, on_request, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, j->lfd, MHD_OPTION_THREAD_POOL_SIZE, 2,
+			     MHD_OPTION_HTTPS_MEM_CERT, tls_cert, MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10, MHD_OPTION_END);
+	if (!d) {
+		up_line(up, "no daemon");
+		return 2;
+	}
+	up_line(up, "serving");
+	down_wait(down);
+	MHD_stop_daemon(d);
+	return 0;
+}
+
+struct sink { char buf[256]; size_t n; };
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ctx)
+{
+	struct sink *b = ctx;
+	size_t len = sz * nm, room = sizeof(b->buf) - 1 - b->n;
+
+	if (len > room)
+		len = room;
+	memcpy(b->buf + b->n, p, len);
+	b->n += len;
+	b->buf[b->n] = '\0';
+	return sz * nm;
+}
+
+static void test_mhd_tls(void)
+{
+	struct curl_blob ca = { .data = (void *)tls_cert, .len = sizeof(tls_cert) - 1, .flags = CURL_BLOB_COPY };
+	struct job j;
+	struct kid k;
+	char line[200], url[96], want[32];
+	int port = 0, lfd = listen_loopback(&port), i, good = 0;
+	CURL *c;
+
+	if (lfd < 0) {
+		CHECK(0, "mhd tls: cannot listen on loopback");
+		return;
+	}
+	memset(&j, 0, sizeof(j));
+	j.o = http_opts();
+	j.lfd = lfd;
+	kid_start(&k, kid_mhd_tls, &j);
+	close(lfd);
+	kid_line(&k, line, sizeof(line));
+	CHECK(line[0] && strncmp(line, "fail", 4), "mhd tls: the http lock-down succeeds (%s)", line);
+	kid_line(&k, line, sizeof(line));
+	CHECK(!strcmp(line, "serving"), "mhd tls: libmicrohttpd with TLS starts after the lock-down (%s)", line);
+	c = curl_easy_init();
+	if (c && !strcmp(line, "serving")) {
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+		for (i = 0; i < MHD_REQUESTS; i++) {
+			struct sink b = { .n = 0 };
+			long code = 0;
+
+			snprintf(url, sizeof(url), "https://127.0.0.1:%d/t%d", port, i);
+			snprintf(want, sizeof(want), "ok /t%d\n", i);
+			curl_easy_setopt(c, CURLOPT_URL, url);
+			curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+			curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+			/* half on new connections (a handshake each), half kept alive */
+			curl_easy_setopt(c, CURLOPT_FORBID_REUSE, i % 2 ? 1L : 0L);
+			if (curl_easy_perform(c) == CURLE_OK &&
+			    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200 &&
+			    !strcmp(b.buf, want))
+				good++;
+		}
+	}
+	curl_easy_cleanup(c);
+	CHECK_EQ_INT(good, MHD_REQUESTS, "mhd tls: %d requests over TLS (verified against the test certificate) "
+		     "answered 200", MHD_REQUESTS);
+	kid_end(&k);
+	CHECK(exited(&k, 0), "mhd tls: the daemon stops cleanly, no call refused");
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/sz-sandbox.XXXXXX";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (geteuid() != 0) {
 		printf("1..0 # SKIP not root: the lock-down drops to uid 65534\n");
 		return 0;
@@ -1090,6 +1261,8 @@ int main(void)
 	test_keep_caps();
 	test_bad_input();
 	test_mhd();
+	test_mhd_tls();
 	rmdir(tmp);
+	curl_global_cleanup();
 	return tap_done();
 }
