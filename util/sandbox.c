@@ -398,6 +398,7 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
+	struct stat st;
 	uint64_t keep = 0;
 	int last, abi = 0, rc, chrooted = 0;
 
@@ -411,6 +412,15 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 	if (o->drop_user && (o->uid == 0 || o->gid == 0 || o->uid == (uid_t)-1 || o->gid == (gid_t)-1))
 		return fail(err, errlen, -EINVAL, "cannot drop to uid %ld gid %ld: not an unprivileged user",
 			    (long)(int)o->uid, (long)(int)o->gid);
+	/* capset, PR_CAPBSET_DROP, no_new_privs and Landlock bind the calling
+	   thread only (TSYNC covers seccomp alone): another thread would keep
+	   all of it.  /proc/self/task has 2 + the number of threads as links. */
+	if (stat("/proc/self/task", &st) < 0)
+		return fail(err, errlen, -errno, "cannot count this process's threads: /proc/self/task: %s",
+			    strerror(errno));
+	if (st.st_nlink != 3)
+		return fail(err, errlen, -EBUSY, "cannot lock down: %ld threads are running; lock down before "
+			    "the first thread starts", (long)st.st_nlink - 2);
 	last = cap_last();
 	if (last < 0)
 		return fail(err, errlen, -ENOSYS, "cannot read the bounding set: no capabilities here");

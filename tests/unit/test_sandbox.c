@@ -978,6 +978,47 @@ static int kid_bad(void *arg, int up, int down)
 	return 0;
 }
 
+static void *thread_idle(void *p)
+{
+	int fd = *(int *)p;
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* a second thread would keep what capset, no_new_privs and Landlock take from the first */
+static int kid_threaded(void *arg, int up, int down)
+{
+	struct job *j = arg;
+	int pfd[2], r;
+	pthread_t t;
+
+	(void)down;
+	if (pipe2(pfd, O_CLOEXEC) < 0 || pthread_create(&t, NULL, thread_idle, &pfd[0]))
+		return 2;
+	r = kid_bad(j, up, down);
+	close(pfd[1]);
+	pthread_join(t, NULL);
+	return r == 2 && j->rc == -EBUSY ? 0 : 3;
+}
+
+static void test_threads(void)
+{
+	struct job j;
+	struct kid k;
+	char line[400];
+
+	memset(&j, 0, sizeof(j));
+	j.o = http_opts();
+	kid_start(&k, kid_threaded, &j);
+	kid_line(&k, line, sizeof(line));
+	kid_end(&k);
+	CHECK(exited(&k, 0), "a process with two threads is refused (-EBUSY): %s", line);
+	CHECK(strstr(line, "2 threads are running") != NULL, "and the message says how many");
+}
+
 static void test_bad_input(void)
 {
 	static const int out_of_range[] = { CAP_SYS_ADMIN, 99 };
@@ -1260,6 +1301,7 @@ int main(void)
 	test_seccomp();
 	test_keep_caps();
 	test_bad_input();
+	test_threads();
 	test_mhd();
 	test_mhd_tls();
 	rmdir(tmp);
