@@ -293,6 +293,15 @@ static const char *const allow_plain[] = {
 	"getuid", "geteuid", "getgid", "getegid", "uname", "sysinfo", "getrusage",
 };
 
+/* a comparison of argument arg (SCMP_A0 and friends leave datum_b out, which
+   clang's -Wmissing-field-initializers refuses) */
+static struct scmp_arg_cmp arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
+
+	return c;
+}
+
 static int rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
 		const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
 {
@@ -352,7 +361,7 @@ static int seccomp_on(char *err, size_t errlen)
 		rc = rule(ctx, SCMP_ACT_ALLOW, allow_plain[i], 0, NULL, err, errlen);
 	/* threads only: clone with CLONE_THREAD; clone3's flags sit in a struct a
 	   filter cannot read, so ENOSYS makes glibc fall back to clone */
-	a[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	a[0] = arg_cmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	if (rc == 0)
 		rc = rule(ctx, SCMP_ACT_ALLOW, "clone", 1, a, err, errlen);
 	if (rc == 0)
@@ -363,24 +372,27 @@ static int seccomp_on(char *err, size_t errlen)
 		rc = rule(ctx, SCMP_ACT_ERRNO(EACCES), "setpriority", 0, NULL, err, errlen);
 	/* getrlimit(3) is prlimit64(0, r, NULL, old): reading only */
 	{
-		struct scmp_arg_cmp b[2] = { SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0) };
+		struct scmp_arg_cmp b[2];
+
+		b[0] = arg_cmp(0, SCMP_CMP_EQ, 0, 0);
+		b[1] = arg_cmp(2, SCMP_CMP_EQ, 0, 0);
 
 		if (rc == 0)
 			rc = rule(ctx, SCMP_ACT_ALLOW, "prlimit64", 2, b, err, errlen);
 	}
 	/* signals to this process only (raise, abort, pthread_kill) */
-	a[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)me);
+	a[0] = arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)me, 0);
 	if (rc == 0)
 		rc = rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, a, err, errlen);
 	if (rc == 0)
 		rc = rule(ctx, SCMP_ACT_ALLOW, "kill", 1, a, err, errlen);
 	for (i = 0; rc == 0 && i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
 		/* the request is an unsigned int in the kernel: compare the low 32 bits */
-		a[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, ioctls[i]);
+		a[0] = arg_cmp(1, SCMP_CMP_MASKED_EQ, 0xffffffffUL, ioctls[i]);
 		rc = rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, a, err, errlen);
 	}
 	for (i = 0; rc == 0 && i < sizeof(prctls) / sizeof(prctls[0]); i++) {
-		a[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctls[i]);
+		a[0] = arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)prctls[i], 0);
 		rc = rule(ctx, SCMP_ACT_ALLOW, "prctl", 1, a, err, errlen);
 	}
 	if (rc == 0) {
