@@ -738,11 +738,25 @@ static void test_chroot(void)
 
 /* --- 5. seccomp: refused calls end the child with 159, allowed work runs --- */
 
-enum { R_SOCKET, R_EXECVE, R_FORK, R_IOCTL, R_PRCTL, R_BIND, R_PTRACE, R_SETRLIMIT, R_I386, R_X32, R_N };
+enum { R_SOCKET, R_EXECVE, R_FORK, R_IOCTL, R_PRCTL, R_BIND, R_PTRACE, R_SETRLIMIT, R_THREAD, R_BLOCKED, R_I386, R_X32, R_N };
 static const char *const refused_name[R_N] = {
 	"socket(AF_INET)", "execve", "fork", "ioctl(BLKGETSIZE64)", "prctl(PR_SET_DUMPABLE, 1)",
-	"bind", "ptrace", "setrlimit", "an i386 call (int 0x80)", "an x32 call (getpid | 0x40000000)",
+	"bind", "ptrace", "setrlimit", "socket() in a thread started after the lock-down",
+	"socket() in a thread that blocks every signal", "an i386 call (int 0x80)", "an x32 call (getpid | 0x40000000)",
 };
+
+static void *thread_socket(void *p)
+{
+	if (p) {
+		sigset_t all;
+
+		/* a thread that keeps signals for sigwait(3) elsewhere */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
+	socket(AF_INET, SOCK_STREAM, 0);
+	return NULL;
+}
 
 static int kid_refused(void *arg, int up, int down)
 {
@@ -785,6 +799,15 @@ static int kid_refused(void *arg, int up, int down)
 	case R_X32:
 		syscall(0x40000000L | SYS_getpid);
 		break;
+	case R_THREAD:
+	case R_BLOCKED: {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, thread_socket, j->what == R_BLOCKED ? &t : NULL))
+			return 2;
+		pthread_join(t, NULL);
+		break;
+	}
 	}
 	return 0;       /* the call went through: the filter failed */
 }
@@ -859,7 +882,7 @@ static int kid_allowed(void *arg, int up, int down)
 static void test_seccomp(void)
 {
 	static const int nr[R_N] = { SYS_socket, SYS_execve, SYS_clone, SYS_ioctl, SYS_prctl, SYS_bind,
-				     SYS_ptrace, SYS_prlimit64, -1, -1 };
+				     SYS_ptrace, SYS_prlimit64, SYS_socket, -1, -1, -1 };
 	struct job j;
 	struct kid k;
 	char how[200], want[96];
@@ -886,6 +909,13 @@ static void test_seccomp(void)
 		if (w == R_I386 || w == R_X32) {
 			CHECK(WIFSIGNALED(k.status) && WTERMSIG(k.status) == SIGSYS,
 			      "seccomp: %s kills the process (another architecture)", refused_name[w]);
+			continue;
+		}
+		if (w == R_BLOCKED) {
+			/* the kernel forces a blocked SIGSYS to its default action:
+			   the handler cannot run, the parent sees the signal */
+			CHECK(WIFSIGNALED(k.status) && WTERMSIG(k.status) == SIGSYS,
+			      "seccomp: %s kills the process with SIGSYS (no handler can run)", refused_name[w]);
 			continue;
 		}
 		snprintf(want, sizeof(want), "sanitizerd: seccomp refused system call %d\n", nr[w]);
