@@ -57,6 +57,7 @@ struct sb_ruleset_attr {
 #endif
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
 #define SYS_landlock_restrict_self 446
 #endif
 
@@ -219,10 +220,23 @@ static int empty_chroot(char *err, size_t errlen)
 	return 0;
 }
 
-static int landlock_on(int abi, char *err, size_t errlen)
+/* the rights that make sense on a file (not a directory) in a rule */
+#define SB_LL_FS_FILE (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+		       LANDLOCK_ACCESS_FS_READ_FILE | SB_LL_FS_TRUNCATE | SB_LL_FS_IOCTL_DEV)
+#define SB_LL_FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+
+/* the paths of ll_read and ll_write, opened O_PATH before anything changes */
+struct sb_paths {
+	int fd[SANDBOX_MAX_PATHS];
+	int write[SANDBOX_MAX_PATHS];
+	int dir[SANDBOX_MAX_PATHS];
+	size_t n;
+};
+
+static int landlock_on(int abi, const struct sb_paths *ps, char *err, size_t errlen)
 {
 	struct sb_ruleset_attr a;
-	size_t size;
+	size_t size, i;
 	int fd;
 
 	/* landlock.rst "Defining and enforcing a security policy": handle every
@@ -247,6 +261,22 @@ static int landlock_on(int abi, char *err, size_t errlen)
 	fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "cannot create a landlock ruleset (abi %d): %s", abi, strerror(errno));
+	/* landlock.rst "Defining and enforcing a security policy": one
+	   LANDLOCK_RULE_PATH_BENEATH rule per path; a file takes file rights only */
+	for (i = 0; i < ps->n; i++) {
+		struct landlock_path_beneath_attr r;    /* ABI 1: in Debian's header */
+
+		r.allowed_access = ps->write[i] ? a.handled_access_fs : SB_LL_FS_READ & a.handled_access_fs;
+		if (!ps->dir[i])
+			r.allowed_access &= SB_LL_FS_FILE;
+		r.parent_fd = ps->fd[i];
+		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &r, 0) < 0) {
+			int rc = -errno;
+
+			close(fd);
+			return fail(err, errlen, rc, "cannot add a landlock rule: %s", strerror(-rc));
+		}
+	}
 	if (syscall(SYS_landlock_restrict_self, fd, 0) < 0) {
 		int rc = -errno;
 
@@ -406,13 +436,54 @@ static int seccomp_on(char *err, size_t errlen)
 
 /* --- the whole lock-down --- */
 
+static int paths_open(const struct sandbox_opts *o, struct sb_paths *ps, char *err, size_t errlen)
+{
+	size_t i, k;
+
+	ps->n = 0;
+	if ((o->nll_read && !o->ll_read) || (o->nll_write && !o->ll_write))
+		return fail(err, errlen, -EINVAL, "cannot lock the file system: a path count with no list");
+	if (o->nll_read > SANDBOX_MAX_PATHS || o->nll_write > SANDBOX_MAX_PATHS - o->nll_read)
+		return fail(err, errlen, -E2BIG, "cannot lock the file system: more than %d paths",
+			    SANDBOX_MAX_PATHS);
+	for (k = 0; k < 2; k++) {
+		const char *const *list = k ? o->ll_write : o->ll_read;
+		size_t n = k ? o->nll_write : o->nll_read;
+
+		for (i = 0; i < n; i++) {
+			struct stat st;
+			int fd;
+
+			if (!list[i] || list[i][0] != '/')
+				return fail(err, errlen, -EINVAL, "cannot allow %s: not an absolute path",
+					    list[i] ? list[i] : "(null)");
+			fd = open(list[i], O_PATH | O_CLOEXEC);
+			if (fd < 0)
+				return fail(err, errlen, -errno, "cannot allow %s: %s", list[i], strerror(errno));
+			ps->fd[ps->n] = fd;
+			ps->write[ps->n] = (int)k;
+			ps->dir[ps->n] = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+			ps->n++;
+		}
+	}
+	return 0;
+}
+
+static void paths_close(struct sb_paths *ps)
+{
+	while (ps->n)
+		close(ps->fd[--ps->n]);
+}
+
+static int lock_steps(const struct sandbox_opts *o, uint64_t keep, int last, const struct sb_paths *ps,
+		      char *how, size_t howlen, char *err, size_t errlen);
+
 int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, char *err, size_t errlen)
 {
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
+	struct sb_paths ps;
 	struct stat st;
 	uint64_t keep = 0;
-	int last, abi = 0, rc, chrooted = 0;
+	int last, rc;
 
 	if (how && howlen)
 		how[0] = '\0';
@@ -424,6 +495,8 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 	if (o->drop_user && (o->uid == 0 || o->gid == 0 || o->uid == (uid_t)-1 || o->gid == (gid_t)-1))
 		return fail(err, errlen, -EINVAL, "cannot drop to uid %ld gid %ld: not an unprivileged user",
 			    (long)(int)o->uid, (long)(int)o->gid);
+	if (!o->landlock && (o->nll_read || o->nll_write))
+		return fail(err, errlen, -EINVAL, "cannot allow paths without landlock = 1");
 	/* capset, PR_CAPBSET_DROP, no_new_privs and Landlock bind the calling
 	   thread only (TSYNC covers seccomp alone): another thread would keep
 	   all of it.  /proc/self/task has 2 + the number of threads as links. */
@@ -439,8 +512,29 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 	rc = caps_check(o, last, &keep, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* the allowed paths are looked up now, with the ids and capabilities
+	   the caller has (a 0700 state directory), and held as O_PATH */
+	rc = paths_open(o, &ps, err, errlen);
+	if (rc == 0)
+		rc = lock_steps(o, keep, last, &ps, how, howlen, err, errlen);
+	paths_close(&ps);
+	return rc;
+}
+
+static int lock_steps(const struct sandbox_opts *o, uint64_t keep, int last, const struct sb_paths *ps,
+		      char *how, size_t howlen, char *err, size_t errlen)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int abi = 0, rc, chrooted = 0;
+
 	if (o->landlock) {
 		abi = FORCE_CHROOT ? 0 : sandbox_landlock_version();
+		/* an empty root would take the allowed paths away too: refuse,
+		   the caller decides (sandbox_landlock_abi()) */
+		if (abi < 1 && ps->n)
+			return fail(err, errlen, -EOPNOTSUPP, "cannot allow %zu path%s: the kernel has no landlock",
+				    ps->n, ps->n == 1 ? "" : "s");
 		if (abi < 1) {
 			rc = empty_chroot(err, errlen);
 			if (rc < 0)
@@ -485,7 +579,7 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 	if (!o->dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return fail(err, errlen, -errno, "cannot clear dumpable: %s", strerror(errno));
 	if (o->landlock && !chrooted) {
-		rc = landlock_on(abi, err, errlen);
+		rc = landlock_on(abi, ps, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -495,12 +589,14 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 			return rc;
 	}
 	if (how && howlen) {
-		char fs[40], u[32] = "";
+		char fs[64], u[32] = "";
 
 		if (!o->landlock)
 			snprintf(fs, sizeof(fs), "no file-system lock");
 		else if (chrooted)
 			snprintf(fs, sizeof(fs), "empty chroot (no landlock)");
+		else if (ps->n)
+			snprintf(fs, sizeof(fs), "landlock abi %d (%zu path%s)", abi, ps->n, ps->n == 1 ? "" : "s");
 		else
 			snprintf(fs, sizeof(fs), "landlock abi %d", abi);
 		if (o->drop_user)

@@ -27,7 +27,18 @@ struct sandbox_opts {
 				   these CAP_* in the bounding/permitted/effective sets (the
 				   devices process: CAP_SYS_ADMIN, CAP_SYS_RAWIO, ...) */
 	size_t nkeep;
+	/* Added (landlock = 1 only; zero them for the http process): absolute
+	   paths, files or directories, looked up before anything changes, to
+	   allow beneath the ruleset: ll_read to read files and list directories,
+	   ll_write every right the ruleset handles (read, write, create, remove,
+	   device ioctls).  At most SANDBOX_MAX_PATHS in all.  Without Landlock
+	   there is no empty-root fallback for them: -EOPNOTSUPP. */
+	const char *const *ll_read;
+	size_t nll_read;
+	const char *const *ll_write;
+	size_t nll_write;
 };
+#define SANDBOX_MAX_PATHS 32
 /* Lock the calling process down, in the order that works: chroot (fallback), bounding-set
    drops, uid drop, capabilities, PR_SET_NO_NEW_PRIVS (always), Landlock, seccomp.
    Call it before the process starts any thread (Landlock binds only the calling thread

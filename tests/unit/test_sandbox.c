@@ -11,6 +11,7 @@
 #define SZ_TEST_HOOKS 1
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -191,6 +192,8 @@ static uint64_t cap_eff_self(void)
 
 /* --- the options each child takes --- */
 
+static int kid_bad(void *arg, int up, int down);
+
 struct job {
 	struct sandbox_opts o;
 	int rc;                 /* what sandbox_lockdown returned (child's copy) */
@@ -201,6 +204,7 @@ struct job {
 	const char *db;         /* a WAL database the parent writes */
 	int what;               /* which refused call (seccomp cases) */
 	int lfd;                /* a listening socket (the MHD case) */
+	int want_rc;            /* kid_bad: the refusal expected (0: -EINVAL) */
 };
 
 static int lock(struct job *j, int up)
@@ -736,6 +740,184 @@ static void test_chroot(void)
 	CHECK(exited(&k, 0), "no landlock: an empty removed root, /etc/passwd cannot be opened, nothing can be created");
 }
 
+/* --- 4b. Landlock with allowed paths (the ledger's state directory, the devices' /dev) --- */
+
+enum { P_READ_DIR, P_WRITE_DIR, P_READ_FILE, P_N };
+
+struct pjob {
+	struct job j;
+	char allowed[512], other[512];
+};
+
+static int try_open(const char *dir, const char *name, int flags)
+{
+	char p[600];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, flags | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int kid_paths(void *arg, int up, int down)
+{
+	struct pjob *pj = arg;
+	char p[600];
+	DIR *d;
+
+	(void)down;
+	if (lock(&pj->j, up) < 0)
+		return 1;
+	switch (pj->j.what) {
+	case P_READ_DIR:
+		if (try_open(pj->allowed, "f", O_RDONLY))
+			return 2;
+		d = opendir(pj->allowed);
+		if (!d)
+			return 3;
+		closedir(d);
+		if (try_open(pj->allowed, "new", O_WRONLY | O_CREAT) != -EACCES)
+			return 4;
+		if (try_open(pj->allowed, "f", O_WRONLY) != -EACCES)
+			return 5;
+		if (try_open(pj->other, "f", O_RDONLY) != -EACCES)
+			return 6;
+		break;
+	case P_WRITE_DIR:
+		if (try_open(pj->allowed, "new", O_WRONLY | O_CREAT | O_EXCL))
+			return 2;
+		snprintf(p, sizeof(p), "%s/new", pj->allowed);
+		if (unlink(p) < 0)
+			return 3;
+		snprintf(p, sizeof(p), "%s/sub", pj->allowed);
+		if (mkdir(p, 0700) < 0 || rmdir(p) < 0)
+			return 4;
+		if (try_open(pj->other, "f", O_RDONLY) != -EACCES)
+			return 5;
+		if (try_open(pj->other, "new", O_WRONLY | O_CREAT) != -EACCES)
+			return 6;
+		break;
+	case P_READ_FILE:
+		if (try_open(pj->other, "f", O_RDONLY))
+			return 2;
+		if (try_open(pj->other, "g", O_RDONLY) != -EACCES)
+			return 3;
+		if (try_open(pj->other, "f", O_WRONLY) != -EACCES)
+			return 4;
+		break;
+	}
+	return 0;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char p[600];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs("x\n", f);
+		fclose(f);
+	}
+	chmod(p, 0644);
+}
+
+static void test_landlock_paths(const char *tmp)
+{
+	static const char *const what[P_N] = {
+		"ll_read of a directory: its files read, listed, not written, nothing created; others refused",
+		"ll_write of a directory: create, remove, mkdir in it; others refused",
+		"ll_read of one file: it reads, its neighbour does not, nor is it written",
+	};
+	struct pjob pj;
+	struct kid k;
+	char how[200], line[400], p[600];
+	const char *list[SANDBOX_MAX_PATHS + 1];
+	int w;
+
+	if (!sandbox_landlock_abi()) {
+		printf("ok %d # skip the kernel has no Landlock\n", ++tap_n);
+		return;
+	}
+	memset(&pj, 0, sizeof(pj));
+	snprintf(pj.allowed, sizeof(pj.allowed), "%s/allowed", tmp);
+	snprintf(pj.other, sizeof(pj.other), "%s/other", tmp);
+	mkdir(pj.allowed, 0755);
+	mkdir(pj.other, 0755);
+	touch(pj.allowed, "f");
+	touch(pj.other, "f");
+	touch(pj.other, "g");
+	for (w = 0; w < P_N; w++) {
+		const char *one[1];
+
+		memset(&pj.j, 0, sizeof(pj.j));
+		pj.j.o = http_opts();
+		pj.j.o.seccomp = 0;
+		pj.j.what = w;
+		/* root without capabilities: the owner of the 0755 directories and
+		   0644 files, so that only Landlock stands in the way of a write */
+		pj.j.o.drop_user = 0;
+		snprintf(p, sizeof(p), "%s/f", pj.other);
+		one[0] = w == P_READ_FILE ? p : pj.allowed;
+		if (w == P_WRITE_DIR) {
+			pj.j.o.ll_write = one;
+			pj.j.o.nll_write = 1;
+		} else {
+			pj.j.o.ll_read = one;
+			pj.j.o.nll_read = 1;
+		}
+		kid_start(&k, kid_paths, &pj);
+		kid_line(&k, how, sizeof(how));
+		kid_end(&k);
+		CHECK(exited(&k, 0), "%s (%s)", what[w], how);
+		CHECK(strstr(how, "(1 path)") != NULL, "the log line counts the allowed paths");
+	}
+
+	/* refused before anything changes */
+	{
+		struct { const char *what; int rc; int n; int landlock; int force; const char *path; } c[] = {
+			{ "a relative path", -EINVAL, 1, 1, 0, "tmp" },
+			{ "a missing path", -ENOENT, 1, 1, 0, "/nonexistent/sanitizerd" },
+			{ "33 paths", -E2BIG, SANDBOX_MAX_PATHS + 1, 1, 0, "/tmp" },
+			{ "paths with landlock = 0", -EINVAL, 1, 0, 0, "/tmp" },
+			{ "paths on a kernel without Landlock", -EOPNOTSUPP, 1, 1, 1, "/tmp" },
+		};
+		size_t i;
+		int n;
+
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			for (n = 0; n < c[i].n; n++)
+				list[n] = c[i].path;
+			memset(&pj.j, 0, sizeof(pj.j));
+			pj.j.o = http_opts();
+			pj.j.o.landlock = c[i].landlock;
+			pj.j.o.ll_read = list;
+			pj.j.o.nll_read = (size_t)c[i].n;
+			pj.j.want_rc = c[i].rc;
+			sandbox_test_force_chroot(c[i].force);
+			kid_start(&k, kid_bad, &pj.j);
+			sandbox_test_force_chroot(0);
+			kid_line(&k, line, sizeof(line));
+			kid_end(&k);
+			CHECK(exited(&k, 0), "bad paths, %s: %d and the child is as it was (%s)", c[i].what, c[i].rc, line);
+		}
+	}
+	snprintf(p, sizeof(p), "%s/f", pj.allowed);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/new", pj.allowed);
+	unlink(p);      /* there only if a case failed */
+	snprintf(p, sizeof(p), "%s/f", pj.other);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/g", pj.other);
+	unlink(p);
+	rmdir(pj.allowed);
+	rmdir(pj.other);
+}
+
 /* --- 5. seccomp: refused calls end the child with 159, allowed work runs --- */
 
 enum { R_SOCKET, R_EXECVE, R_FORK, R_IOCTL, R_PRCTL, R_BIND, R_PTRACE, R_SETRLIMIT, R_THREAD, R_BLOCKED, R_I386, R_X32, R_N };
@@ -991,7 +1173,7 @@ static int kid_bad(void *arg, int up, int down)
 	j->rc = sandbox_lockdown(&j->o, how, sizeof(how), err, sizeof(err));
 	snprintf(line, sizeof(line), "%d %s", j->rc, err);
 	up_line(up, line);
-	if (j->rc != -EINVAL)
+	if (j->rc != (j->want_rc ? j->want_rc : -EINVAL))
 		return 2;
 	if (getuid() != 0 || geteuid() != 0)
 		return 3;
@@ -1328,6 +1510,7 @@ int main(void)
 	test_setuid();
 	test_landlock(tmp);
 	test_chroot();
+	test_landlock_paths(tmp);
 	test_seccomp();
 	test_keep_caps();
 	test_bad_input();
