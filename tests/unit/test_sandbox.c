@@ -585,10 +585,11 @@ static void landlock_case(const char *name, struct sandbox_opts o, const char *t
 	      "and ledger_open's flags) read the growing table (three rounds: past a WAL checkpoint, past 5,000 frames)", name,
 	      j.port ? "no TCP connect" : "(no TCP check: landlock abi < 4 or seccomp refuses connect first)");
 	{
+		char wal[600];
 		struct stat st;
 
-		snprintf(file, sizeof(file), "%s-wal", db);
-		CHECK(stat(file, &st) == 0 && st.st_size > 4100L * (4096 + 24),
+		snprintf(wal, sizeof(wal), "%s-wal", db);
+		CHECK(stat(wal, &st) == 0 && st.st_size > 4100L * (4096 + 24),
 		      "%s: the WAL did grow past 4,100 frames (%lld bytes)", name, (long long)st.st_size);
 	}
 	sqlite3_close(w);
