@@ -44,7 +44,11 @@ struct sandbox_opts {
    Call it before the process starts any thread (Landlock binds only the calling thread
    and those it creates later). 0, or -errno with a message in err; *how (may be NULL)
    gets a short text for the log: "landlock abi 7, seccomp allow-list, uid 65534".
-   Any failure is an error: a child that cannot lock itself down must not run. */
+   Any failure is an error: a child that cannot lock itself down must not run.
+   Refused before anything changes: -EINVAL (uid/gid 0 with drop_user, a capability
+   out of range, a bad path), -EBUSY (a second thread runs), -ENOENT/-E2BIG/-EOPNOTSUPP
+   (the allowed paths).  After it, a refused call exits 159 (SANDBOX_EXIT_SECCOMP), or
+   kills the process with SIGSYS where the calling thread blocks SIGSYS. */
 int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, char *err, size_t errlen);
 /* 1 if the kernel has Landlock (ABI >= 1), for the tests and the log. */
 int sandbox_landlock_abi(void);
