@@ -1,7 +1,7 @@
 # sanitizerd — hand-written Makefile (STYLE.md rule 12).
 # Targets: all run check install deb clean bench fuzz fuzz-smoke.
 
-PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode libudev
+PKGS     := libgcrypt blkid libmicrohttpd sqlite3 jansson libcryptsetup liburing libcurl libqrencode libudev libseccomp
 CC       ?= cc
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin

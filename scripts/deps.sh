@@ -8,7 +8,7 @@
 set -eu
 lock_wait=${DEPS_LOCK_WAIT:-600}
 build_pkgs="gcc make pkg-config libgcrypt20-dev libblkid-dev libmicrohttpd-dev libsqlite3-dev
- libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev
+ libjansson-dev libcryptsetup-dev liburing-dev libcurl4-openssl-dev libhpdf-dev libqrencode-dev libudev-dev libseccomp-dev
  sqlite3 cryptsetup-bin curl e2fsprogs dmsetup util-linux openssl gzip python3 jq poppler-utils
  fonts-dejavu-core clang libclang-rt-14-dev zbar-tools"
 # deps.sh apicheck: the OpenAPI test (tests/t5200-openapi.sh) installs these itself, then
