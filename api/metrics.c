@@ -338,7 +338,7 @@ static void process_metrics(struct mtext *t, const struct api_metrics *m)
 		}
 	}
 	free(text);
-	if (m->fd_dir >= 0 && (d = fdopendir(dup(m->fd_dir)))) {
+	if (m->fd_dir >= 0 && (d = fdopendir(fcntl(m->fd_dir, F_DUPFD_CLOEXEC, 0)))) {
 		rewinddir(d);
 		while ((e = readdir(d)))
 			if (e->d_name[0] != '.')

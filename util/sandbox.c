@@ -293,7 +293,7 @@ static int landlock_on(int abi, const struct sb_paths *ps, char *err, size_t err
    build/asan/sanitizerd) under the HTTP system tests t5000 t5030 t5050 (TLS)
    t5070 t5180 t5200, and of the locked children of tests/unit/test_sandbox.c
    (libmicrohttpd with and without TLS, SQLite WAL readers, ASan).  What only
-   the device and ledger side use (io_uring_*, BLK* ioctls, getdents64, pwrite64,
+   the device and ledger side use (io_uring_*, BLK* ioctls, pwrite64,
    fsync, fdatasync, ftruncate, fallocate, fchown, fchmod, unlink, mkdir,
    statfs, mlock, ...) and whatever makes sockets or processes is left out;
    README "Lock-down of the children" has the table.  Names a kernel or
@@ -307,6 +307,8 @@ static const char *const allow_plain[] = {
 	/* descriptors already open: files, sockets, socketpairs (readv/writev and
 	   fstat do what read, write and newfstatat do; ASan calls fstat) */
 	"read", "write", "readv", "writev", "pread64", "lseek", "close", "fstat", "newfstatat", "fcntl",
+	/* /metrics counts /proc/self/fd through a directory it opened before the lock-down */
+	"getdents64",
 	/* SQLite and libraries probe paths with access(2): Landlock does not cover it */
 	"access", "faccessat", "faccessat2",
 	/* opens: Landlock (or the empty root) refuses every file; ASan opens
