@@ -7,6 +7,7 @@
  * drives were refused before a job could start (the last BATCHES_MAX batches).
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -20,7 +21,6 @@
 #include "audit/keys.h"
 #include "audit/ledger.h"
 #include "audit/lifecycle.h"
-#include "drivers/sanitize.h"
 #include "core/wiprec.h"
 #include "util/xio.h"
 
@@ -244,7 +244,7 @@ void h_batches_create(struct req *r, struct resp *out)
 			    "all_present_retired: true", BATCH_DRIVES_MAX);
 		goto out;
 	}
-	if (sanitize_method_kind(method) == SANITIZE_UNKNOWN || (strcmp(verify, "full") && strcmp(verify, "sample"))) {
+	if (!jobs_method_known(method) || (strcmp(verify, "full") && strcmp(verify, "sample"))) {
 		reply_error(out, 400, "bad_request", "unknown method '%.60s', or verify not full or sample", method);
 		goto out;
 	}

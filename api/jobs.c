@@ -1083,6 +1083,11 @@ void jobs_counts(struct jobs *js, unsigned long long counts[6], unsigned long lo
 	pthread_mutex_unlock(&js->m);
 }
 
+int jobs_method_known(const char *method)
+{
+	return sanitize_method_kind(method) != SANITIZE_UNKNOWN;
+}
+
 const char *jobs_interlock_reason(unsigned i)
 {
 	if (i > (unsigned)(INTERLOCK_PARTIAL - INTERLOCK_NOT_BLOCK))

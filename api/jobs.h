@@ -54,6 +54,8 @@ int jobs_cancel(struct jobs *js, const char *id);
 /* Counts by state for /metrics: queued, running, verifying, completed, failed, cancelled. */
 void jobs_counts(struct jobs *j, unsigned long long counts[6], unsigned long long *bytes);
 
+/* 1 if method names a sanitization method the drivers know (SPEC section 7). */
+int jobs_method_known(const char *method);
 /* The name of interlock reason i (0, 1, ...; NULL past the last), for counters that start at zero. */
 const char *jobs_interlock_reason(unsigned i);
 

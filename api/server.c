@@ -1028,6 +1028,9 @@ int api_start(struct api *a, char *err, size_t errlen)
 
 void api_stop(struct api *a)
 {
+	/* no new links from the parent from here on */
+	ipc_link_free(a->lk_parent);
+	a->lk_parent = NULL;
 	if (a->mhd) {
 		/* stop accepting, let in-flight requests finish */
 		MHD_quiesce_daemon(a->mhd);
@@ -1038,6 +1041,9 @@ void api_stop(struct api *a)
 	defer_stop(a->defer, 5000);	/* writes in flight are answered */
 	if (a->mhd)
 		MHD_stop_daemon(a->mhd);
+	/* nothing comes from the other processes for the station and the jobs any more (issue 12) */
+	ipc_link_close(a->lk_devices);
+	ipc_link_close(a->lk_http);
 	station_free(a->station);
 	a->station = NULL;
 	batches_free(a->batches);
@@ -1051,6 +1057,10 @@ void api_stop(struct api *a)
 	a->defer = NULL;
 	jobs_free(a->jobs);
 	a->jobs = NULL;
+	ipc_link_free(a->lk_devices);
+	ipc_link_free(a->lk_http);
+	ipc_link_free(a->lk_ledger);
+	a->lk_devices = a->lk_http = a->lk_ledger = NULL;
 	lwriter_stop(a->writer);
 	a->writer = NULL;
 	for (size_t i = 0; a->readers && i < a->nreaders; i++)

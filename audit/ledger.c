@@ -308,6 +308,9 @@ static int setup(struct ledger *l, int flags, int existed)
 	int rc, i;
 
 	sqlite3_busy_timeout(l->db, 10000);
+	/* a LEDGER_RO_SHM reader may open no file once it serves (issue 12): sorts stay in memory */
+	if ((flags & LEDGER_RO_SHM) && sqlite3_exec(l->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK)
+		return ledger_seterr(l, -EIO, "cannot keep temporary tables in memory: %s", sqlite3_errmsg(l->db));
 	if (existed) {
 		rc = check_format(l);
 		if (rc < 0)

@@ -40,6 +40,7 @@ struct ipc_link {
 	int fd;				/* -1 before the first attach */
 	int up;				/* the reader of connection gen runs */
 	int closing;
+	int closed;			/* ipc_link_close has joined the threads */
 	unsigned gen;
 	int reader_live;		/* a reader thread to join */
 	pthread_t reader;
@@ -358,11 +359,15 @@ int ipc_link_call(struct ipc_link *l, uint16_t type, const struct ipc_w *w, uint
 	return 0;
 }
 
-void ipc_link_free(struct ipc_link *l)
+void ipc_link_close(struct ipc_link *l)
 {
 	if (!l)
 		return;
 	pthread_mutex_lock(&l->m);
+	if (l->closed) {
+		pthread_mutex_unlock(&l->m);
+		return;
+	}
 	l->closing = 1;
 	pthread_cond_broadcast(&l->upcv);
 	pthread_cond_broadcast(&l->qcv);
@@ -372,8 +377,20 @@ void ipc_link_free(struct ipc_link *l)
 	pthread_mutex_unlock(&l->m);
 	if (l->reader_live)
 		pthread_join(l->reader, NULL);
+	l->reader_live = 0;
 	for (unsigned i = 0; i < l->nworkers; i++)
 		pthread_join(l->workers[i], NULL);
+	pthread_mutex_lock(&l->m);
+	l->up = 0;
+	l->closed = 1;
+	pthread_mutex_unlock(&l->m);
+}
+
+void ipc_link_free(struct ipc_link *l)
+{
+	if (!l)
+		return;
+	ipc_link_close(l);
 	while (l->qh) {
 		struct qitem *q = l->qh;
 		l->qh = q->next;

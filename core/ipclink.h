@@ -50,7 +50,12 @@ int ipc_link_call(struct ipc_link *l, uint16_t type, const struct ipc_w *w, uint
 		  struct ipc_frame *rep, unsigned wait_ms);
 /* Send an answer (id of the request) or a notice (id 0).  0 or -errno; -ENOTCONN without a connection. */
 int ipc_link_send(struct ipc_link *l, uint16_t type, uint32_t id, const struct ipc_w *w);
-/* Close the connection, stop the threads (the handlers in progress finish first), free.  NULL-safe. */
+/*
+ * Close the connection and stop the threads (the handlers in progress
+ * finish first); the link stays valid: a send or call on it fails with
+ * -ENOTCONN or -ESHUTDOWN.  ipc_link_free does it too, then frees.  Both NULL-safe.
+ */
+void ipc_link_close(struct ipc_link *l);
 void ipc_link_free(struct ipc_link *l);
 
 #endif

@@ -359,6 +359,7 @@ int privsep_ledger(struct api *a)
 	code = EXIT_OK;
 out:
 	/* the requests in progress are answered before the links close, then the writer attests its tail */
+	ipc_link_free(ctl);	/* no new links from here on */
 	ipc_link_free(d->http);
 	ipc_link_free(d->devices);
 	lwriter_stop(a->writer);
@@ -368,6 +369,5 @@ out:
 	pthread_rwlock_destroy(&d->clock);
 	pthread_mutex_destroy(&d->rlock);
 	free(d);
-	(void)ctl;
 	return code;
 }

@@ -199,7 +199,8 @@ static void describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "exited with status %d%s", WEXITSTATUS(status),
 			 WEXITSTATUS(status) == 159 ? " (a system call its seccomp filter refuses)" : "");
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+		snprintf(buf, len, "was killed by signal %d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
+			 WTERMSIG(status) == SIGSYS ? ": a system call its seccomp filter refuses" : "");
 	else
 		snprintf(buf, len, "ended (status %d)", status);
 }
