@@ -291,7 +291,7 @@ static int landlock_on(int abi, const struct sb_paths *ps, char *err, size_t err
 
 /* Measured, not guessed: strace -f of `sanitizerd serve` (build/sanitizerd and
    build/asan/sanitizerd) under the HTTP system tests t5000 t5030 t5050 (TLS)
-   t5070 t5180 t5200, and of the locked children of tests/unit/test_sandbox.c
+   t5070 t5120 t5180 t5200 t6000, and of the locked children of tests/unit/test_sandbox.c
    (libmicrohttpd with and without TLS, SQLite WAL readers, ASan).  What only
    the device and ledger side use (io_uring_*, BLK* ioctls, pwrite64,
    fsync, fdatasync, ftruncate, fallocate, fchown, fchmod, unlink, mkdir,
