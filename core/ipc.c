@@ -894,10 +894,12 @@ int ipc_enc_lw_rep(struct ipc_w *w, int rc, const char *err, const struct lw_op 
 		PUT_ARR(w, op->out.token.info.role);
 		PUT_ARR(w, op->out.token.info.name);
 		PUT_ARR(w, op->out.token.info.tenant);
-		if (strnlen(op->out.token.secret, sizeof(op->out.token.secret)) != TOKEN_LEN ||
-		    strncmp(op->out.token.secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) || !tok_valid(&op->out.token.info, 0))
-			w_fail(w, -ERANGE);
 		PUT_ARR(w, op->out.token.secret);
+		/* the strings are terminated (checked above) before they are compared */
+		if (!w->err && (strlen(op->out.token.secret) != TOKEN_LEN ||
+				strncmp(op->out.token.secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) ||
+				!tok_valid(&op->out.token.info, 0)))
+			w_fail(w, -ERANGE);
 		break;
 	case LW_PATCH_AUDIT:
 		put_str(w, op->out.patch_audit.entry, IPC_LW_OUT_MAX);
@@ -1010,14 +1012,16 @@ int ipc_enc_who_rep(struct ipc_w *w, int rc, const struct token_info *tok, const
 	put_i32(w, rc);
 	if (rc)
 		return w->err;
-	if (!tok || !tok_valid(tok, !ticket) || (ticket && !*ticket))
+	if (!tok) {
 		w_fail(w, -ERANGE);
-	if (!tok)
 		return w->err;
+	}
 	PUT_ARR(w, tok->id);
 	PUT_ARR(w, tok->role);
 	PUT_ARR(w, tok->name);
 	PUT_ARR(w, tok->tenant);
+	if (!w->err && (!tok_valid(tok, !ticket) || (ticket && !*ticket)))
+		w_fail(w, -ERANGE);
 	if (ticket) {
 		put_str(w, ticket, IPC_CRED_MAX - 1);
 		put_u64(w, expires);
