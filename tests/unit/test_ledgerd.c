@@ -233,8 +233,12 @@ int main(void)
 		     "devices link: a ticket request gets no answer (http only)");
 	CHECK_EQ_INT(ask(dl, IPC_WHO_REQ, IPC_CRED_BEARER, admin, &tok, NULL, 5000), 0, "devices link: WHO of the admin token");
 	CHECK_STR(tok.role, "admin", "... is the admin");
-	CHECK_EQ_INT(ask(hl, IPC_TICKET_REQ, IPC_CRED_NONE, "", &tok, ticket, 5000), -EACCES,
-		     "http link: a ticket without a token: refused");
+	{
+		int rc = ask(hl, IPC_TICKET_REQ, IPC_CRED_NONE, "", &tok, ticket, 5000);
+
+		/* the frame itself is refused (a ticket request carries a bearer token): -EPROTO; a refused credential: -EACCES */
+		CHECK(rc == -EPROTO || rc == -EACCES, "http link: a ticket without a token: refused (%d)", rc);
+	}
 	CHECK_EQ_INT(ask(hl, IPC_TICKET_REQ, IPC_CRED_BEARER, tech, &tok, ticket, 5000), 0,
 		     "http link: a console ticket for the technician's token");
 	CHECK(!strncmp(ticket, "t1.", 3) && strstr(ticket, tech_id) && !strstr(ticket, tech + 4),
