@@ -758,7 +758,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
  */
 static unsigned defer_threads(const struct api *a)
 {
-	unsigned n = a->cfg.threads * 2;
+	/* the http process's writes also wait for the hop to the ledger process: more of them share a commit */
+	unsigned n = a->cfg.threads * (a->mode == API_HTTP ? 4 : 2);
 
 	return n < 8 ? 8 : n > 128 ? 128 : n;
 }
