@@ -214,4 +214,21 @@ test_expect_success_here 'SIGTERM: the parent stops its children in order and ex
 	! grep -q "ERROR: AddressSanitizer" "$TRASH/serve.log"
 '
 
+test_expect_success 'started by a user, not root: the same four processes, the http one locked down as that user' '
+	# a directory that user can reach (the scratch directory is root'"'"'s, 0700), removed at the end
+	nr=$(mktemp -d /tmp/sz-test-user.XXXXXX) && chmod 755 "$nr" && chown nobody "$nr" &&
+	p=$((20000 + RANDOM % 20000)) &&
+	{ su nobody -s /bin/sh -c "exec \"$TOP/build/sanitizerd\" serve --listen 127.0.0.1:$p --state-dir $nr/st" \
+		>nr.log 2>&1 & pid=$!; } && pid_register $pid &&
+	for i in $(seq 200); do curl -s -m 1 "http://127.0.0.1:$p/healthz" >/dev/null && break; sleep 0.05; done &&
+	sp=$(pgrep -P $pid) && pid_register $sp && h=$(sz_child "$sp" http) &&
+	ok=$(curl -s -m 2 "http://127.0.0.1:$p/healthz") &&
+	nnp=$(field $h NoNewPrivs) && sc=$(field $h Seccomp) && eff=$(field $h CapEff) &&
+	kill -TERM $sp && for i in $(seq 100); do kill -0 $sp 2>/dev/null || break; sleep 0.05; done &&
+	rm -rf --one-file-system "$nr" &&
+	[ "$ok" = "{\"status\":\"ok\"}" ] && ! kill -0 $sp 2>/dev/null &&
+	[ "$nnp" = 1 ] && [ "$sc" = 2 ] && [ "$eff" = 0000000000000000 ] &&
+	grep -q "not started as root: the http process keeps uid" nr.log
+'
+
 test_done
