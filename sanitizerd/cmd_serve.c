@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -329,6 +332,69 @@ static int http_user(struct api *a, uid_t *uid, gid_t *gid, char *err, size_t er
 }
 
 /*
+ * The ledger process keeps uid 0 (it owns the state) but no capability,
+ * and, where the kernel has Landlock, may touch no file outside the state
+ * directory (issue 12): the key holder can write the ledger and nothing
+ * else.  Its files are open or opened there; its log comes from the parent.
+ */
+static int ledger_lockdown(struct api *a, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], how[200];
+	const char *w[1] = { dir };
+	struct sandbox_opts o = { .dumpable = 0 };
+
+	if (!realpath(a->cfg.state_dir, dir)) {
+		snprintf(err, errlen, "cannot resolve %s: %s", a->cfg.state_dir, strerror(errno));
+		return -errno;
+	}
+	if (sandbox_landlock_abi() >= 1) {
+		o.landlock = 1;
+		o.ll_write = w;
+		o.nll_write = 1;
+	} else {
+		api_log(a, "warning: no Landlock in this kernel: the ledger process has no capability, but "
+			"its file system is not limited to the state directory");
+	}
+	tzset();
+	if (sandbox_lockdown(&o, how, sizeof(how), err, errlen) < 0)
+		return -EPERM;
+	api_logl(a, LOG_DEBUG, "ledger process locked down: %s", how);
+	return 0;
+}
+
+/*
+ * The devices process stays root with what erasing and its files need, and
+ * gives up the rest of what it was started with (issue 12): the
+ * capabilities that exist only for the http process's drop (CAP_SETUID,
+ * CAP_SETGID, CAP_SETPCAP, CAP_SYS_CHROOT) and those no drive needs.  What
+ * the parent's bounding set lacks is not asked for (the systemd unit gives
+ * CAP_SYS_ADMIN and CAP_SYS_RAWIO only).
+ */
+static int devices_lockdown(struct api *a, char *err, size_t errlen)
+{
+	static const int want[] = {
+		CAP_SYS_ADMIN,		/* NVMe admin commands, BLKFLSBUF, device-mapper for LUKS */
+		CAP_SYS_RAWIO,		/* SG_IO: ATA PASS-THROUGH, SCSI SANITIZE */
+		CAP_IPC_LOCK,		/* io_uring's registered buffers, libcryptsetup's locked memory */
+		CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_CHOWN,	/* a state kept by another user */
+		CAP_SYS_NICE, CAP_SYS_RESOURCE,	/* the writer's and engine's priority, RLIMIT_MEMLOCK */
+	};
+	int keep[sizeof(want) / sizeof(want[0])];
+	struct sandbox_opts o = { .dumpable = 0, .keep_caps = keep };
+	char how[200];
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (prctl(PR_CAPBSET_READ, want[i], 0, 0, 0) == 1)
+			keep[o.nkeep++] = want[i];
+	if (geteuid() != 0)
+		o.nkeep = 0, o.keep_caps = NULL;
+	if (sandbox_lockdown(&o, how, sizeof(how), err, errlen) < 0)
+		return -EPERM;
+	api_logl(a, LOG_DEBUG, "devices process locked down: %s", how);
+	return 0;
+}
+
+/*
  * The http or devices process: open what it needs, (http) lock itself down,
  * link to the others through the parent, serve, say so.  0 or -errno with err.
  */
@@ -358,6 +424,9 @@ static int serve_child(struct api *a, int role, char *err, size_t errlen)
 		a->lk_ledger = links[IPC_PEER_LEDGER] = ipc_link_new("ledger", NULL, a, 0, link_log);
 		a->lk_devices = links[IPC_PEER_DEVICES] = ipc_link_new("devices", api_http_frame, a, 0, link_log);
 	} else {
+		rc = devices_lockdown(a, err, errlen);
+		if (rc < 0)
+			return rc;
 		a->lk_ledger = links[IPC_PEER_LEDGER] = ipc_link_new("ledger", NULL, a, 0, link_log);
 		a->lk_http = links[IPC_PEER_HTTP] = ipc_link_new("http", api_devices_frame, a, API_DEVICES_WORKERS,
 								  link_log);
@@ -469,7 +538,13 @@ int cmd_serve(int argc, char **argv)
 	if (role == 0) {
 		rc = privsep_parent(a, argc, argv);
 	} else if (role == IPC_PEER_LEDGER) {
-		rc = privsep_ledger(a);
+		rc = ledger_lockdown(a, err, sizeof(err));
+		if (rc < 0) {
+			sz_err("ledger process: %s", err);
+			rc = EXIT_FAIL;
+		} else {
+			rc = privsep_ledger(a);
+		}
 	} else {
 		a->mode = role == IPC_PEER_HTTP ? API_HTTP : API_DEVICES;
 		a->listen_fd = PRIVSEP_LISTEN_FD;

@@ -123,6 +123,12 @@ test_expect_success 'the http process: not root, no capabilities, no_new_privs, 
 
 test_expect_success 'the ledger and devices processes: root, children of the parent, each the binary again' '
 	[ "$(field $L Uid | awk "{print \$1}")" = 0 ] && [ "$(field $DV Uid | awk "{print \$1}")" = 0 ] &&
+	# the key holder: uid 0 for its files, but no capability at all, and no_new_privs
+	[ "$(field $L CapEff)" = 0000000000000000 ] && [ "$(field $L CapBnd)" = 0000000000000000 ] &&
+	[ "$(field $L NoNewPrivs)" = 1 ] &&
+	# devices: CAP_SYS_ADMIN (21) and CAP_SYS_RAWIO (17), not CAP_SETUID (7), CAP_SETPCAP (8), CAP_SYS_CHROOT (18), CAP_NET_ADMIN (12)
+	e=$((0x$(field $DV CapEff))) && [ $((e >> 21 & 1)) = 1 ] && [ $((e >> 17 & 1)) = 1 ] &&
+	[ $((e >> 7 & 1)) = 0 ] && [ $((e >> 8 & 1)) = 0 ] && [ $((e >> 18 & 1)) = 0 ] && [ $((e >> 12 & 1)) = 0 ] &&
 	[ "$(field $H PPid)" = "$SZPID" ] && [ "$(field $L PPid)" = "$SZPID" ] && [ "$(field $DV PPid)" = "$SZPID" ] &&
 	# each child is the binary again (fexecve), not a fork of the parent that read the state: own maps
 	[ "$(readlink /proc/$L/exe)" = "$(readlink /proc/$SZPID/exe)" ]
