@@ -82,7 +82,11 @@ test_expect_success_here 'after a restart: the jobs of the earlier run answer fr
 
 test_expect_success_here 'a job killed with the daemon shows as failed, reason interrupted, after the restart' '
 	api GET /v1/assets/$A4 "$TECH" >/dev/null && [ "$(jget state <body)" = retired ] &&
-	start $A4 $D4 && J5=$J && sleep 0.3 &&
+	# a wipe long enough to be killed in its middle: three passes and a full read-back of 512 MiB
+	# (a one-pass clear-zero with a sampled check could end, 0.3 s on this VM, before the kill)
+	[ "$(api POST /v1/jobs "$TECH" "{\"asset_id\":\"$A4\",\"device\":\"$D4\",\"method\":\"dod-3pass\",\"verify\":\"full\"}")" = 202 ] &&
+	J5=$(jget id <body) && sleep 0.3 &&
+	api GET /v1/jobs/$J5 "$TECH" >/dev/null && [ "$(jget state <body)" = running ] &&
 	sz_crash $SZPID; sz_serve st &&
 	[ "$(api GET /v1/jobs/$J5 "$TECH")" = 200 ] && [ "$(jget state <body)" = failed ] &&
 	[ "$(jget reason <body)" = interrupted ] &&
