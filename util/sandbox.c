@@ -14,6 +14,7 @@
  * no_new_privs.rst, man 7 capabilities.
  */
 #include "util/sandbox.h"
+#include "util/xio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,19 +73,6 @@ void sandbox_test_force_chroot(int on)
 #else
 #define FORCE_CHROOT 0
 #endif
-
-__attribute__((format(printf, 4, 5)))
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int sandbox_landlock_version(void)
 {
@@ -140,14 +127,14 @@ static int caps_check(const struct sandbox_opts *o, int last, uint64_t *mask, ch
 
 	*mask = 0;
 	if (o->nkeep && !o->keep_caps)
-		return fail(err, errlen, -EINVAL, "cannot keep capabilities: nkeep %zu with no list", o->nkeep);
+		return xerr(err, errlen, -EINVAL, "cannot keep capabilities: nkeep %zu with no list", o->nkeep);
 	if (o->nkeep > 64)
-		return fail(err, errlen, -EINVAL, "cannot keep capabilities: %zu is too many", o->nkeep);
+		return xerr(err, errlen, -EINVAL, "cannot keep capabilities: %zu is too many", o->nkeep);
 	for (i = 0; i < o->nkeep; i++) {
 		int c = o->keep_caps[i];
 
 		if (c < 0 || c > last)
-			return fail(err, errlen, -EINVAL, "cannot keep capability %d: out of range 0..%d", c, last);
+			return xerr(err, errlen, -EINVAL, "cannot keep capability %d: out of range 0..%d", c, last);
 		*mask |= 1ULL << c;
 	}
 	return 0;
@@ -162,18 +149,18 @@ static int caps_set(uint64_t mask, char *err, size_t errlen)
 	d[0].effective = d[0].permitted = (uint32_t)mask;
 	d[1].effective = d[1].permitted = (uint32_t)(mask >> 32);
 	if (syscall(SYS_capset, &h, d) < 0)
-		return fail(err, errlen, -errno, "cannot set capabilities: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot set capabilities: %s", strerror(errno));
 	/* ambient capabilities: kernel >= 4.3 (prctl(2) PR_CAP_AMBIENT) */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return fail(err, errlen, -errno, "cannot clear ambient capabilities: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot clear ambient capabilities: %s", strerror(errno));
 	/* read them back: the kernel is the judge */
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capget, &h, d) < 0)
-		return fail(err, errlen, -errno, "cannot read capabilities: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot read capabilities: %s", strerror(errno));
 	if (d[0].effective != (uint32_t)mask || d[1].effective != (uint32_t)(mask >> 32) ||
 	    d[0].permitted != (uint32_t)mask || d[1].permitted != (uint32_t)(mask >> 32) ||
 	    d[0].inheritable || d[1].inheritable)
-		return fail(err, errlen, -EPERM, "cannot set capabilities: the kernel kept others");
+		return xerr(err, errlen, -EPERM, "cannot set capabilities: the kernel kept others");
 	return 0;
 }
 
@@ -199,12 +186,12 @@ static int bounding_drop(uint64_t keep, int last, char *err, size_t errlen)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0)
 			continue;       /* already out: no CAP_SETPCAP needed */
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-			return fail(err, errlen, -errno, "cannot drop capability %d from the bounding set: %s",
+			return xerr(err, errlen, -errno, "cannot drop capability %d from the bounding set: %s",
 				    c, strerror(errno));
 	}
 	for (c = 0; c <= last; c++)
 		if ((keep & (1ULL << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
-			return fail(err, errlen, -EPERM, "cannot keep capability %d: not in the bounding set", c);
+			return xerr(err, errlen, -EPERM, "cannot keep capability %d: not in the bounding set", c);
 	return 0;
 }
 
@@ -216,19 +203,19 @@ static int empty_chroot(char *err, size_t errlen)
 	int rc;
 
 	if (!mkdtemp(dir))
-		return fail(err, errlen, -errno, "cannot make an empty root: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot make an empty root: %s", strerror(errno));
 	if (chdir(dir) < 0) {
 		rc = -errno;
 		rmdir(dir);
-		return fail(err, errlen, rc, "cannot enter %s: %s", dir, strerror(-rc));
+		return xerr(err, errlen, rc, "cannot enter %s: %s", dir, strerror(-rc));
 	}
 	/* removed before the chroot: nothing can ever be created in it */
 	if (rmdir(dir) < 0)
-		return fail(err, errlen, -errno, "cannot remove %s: %s", dir, strerror(errno));
+		return xerr(err, errlen, -errno, "cannot remove %s: %s", dir, strerror(errno));
 	if (chroot(".") < 0)
-		return fail(err, errlen, -errno, "cannot chroot into an empty directory: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot chroot into an empty directory: %s", strerror(errno));
 	if (chdir("/") < 0)
-		return fail(err, errlen, -errno, "cannot enter the empty root: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot enter the empty root: %s", strerror(errno));
 	return 0;
 }
 
@@ -272,7 +259,7 @@ static int landlock_on(int abi, const struct sb_paths *ps, char *err, size_t err
 	}
 	fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot create a landlock ruleset (abi %d): %s", abi, strerror(errno));
+		return xerr(err, errlen, -errno, "cannot create a landlock ruleset (abi %d): %s", abi, strerror(errno));
 	/* landlock.rst "Defining and enforcing a security policy": one
 	   LANDLOCK_RULE_PATH_BENEATH rule per path; a file takes file rights only */
 	for (i = 0; i < ps->n; i++) {
@@ -286,14 +273,14 @@ static int landlock_on(int abi, const struct sb_paths *ps, char *err, size_t err
 			int rc = -errno;
 
 			close(fd);
-			return fail(err, errlen, rc, "cannot add a landlock rule: %s", strerror(-rc));
+			return xerr(err, errlen, rc, "cannot add a landlock rule: %s", strerror(-rc));
 		}
 	}
 	if (syscall(SYS_landlock_restrict_self, fd, 0) < 0) {
 		int rc = -errno;
 
 		close(fd);
-		return fail(err, errlen, rc, "cannot enforce the landlock ruleset: %s", strerror(-rc));
+		return xerr(err, errlen, rc, "cannot enforce the landlock ruleset: %s", strerror(-rc));
 	}
 	close(fd);
 	return 0;
@@ -356,7 +343,7 @@ static int rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
 		return 0;       /* not a call on this architecture */
 	rc = seccomp_rule_add_array(ctx, act, nr, n, cmp);
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot add the seccomp rule for %s: %s", name, strerror(-rc));
+		return xerr(err, errlen, rc, "cannot add the seccomp rule for %s: %s", name, strerror(-rc));
 	return 0;
 }
 
@@ -379,13 +366,13 @@ static int seccomp_on(char *err, size_t errlen)
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
-		return fail(err, errlen, -errno, "cannot install the SIGSYS handler: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot install the SIGSYS handler: %s", strerror(errno));
 
 	/* seccomp_filter.rst "Return values": SECCOMP_RET_TRAP sends SIGSYS with
 	   si_syscall set */
 	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx)
-		return fail(err, errlen, -ENOMEM, "cannot start a seccomp filter");
+		return xerr(err, errlen, -ENOMEM, "cannot start a seccomp filter");
 	/* an i386 or x32 call from an x86_64 process is the classic way round a
 	   filter: any other architecture kills the process */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
@@ -402,7 +389,7 @@ static int seccomp_on(char *err, size_t errlen)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (rc < 0) {
 		seccomp_release(ctx);
-		return fail(err, errlen, rc, "cannot set up the seccomp filter: %s", strerror(-rc));
+		return xerr(err, errlen, rc, "cannot set up the seccomp filter: %s", strerror(-rc));
 	}
 	rc = 0;
 	for (i = 0; rc == 0 && i < sizeof(allow_plain) / sizeof(allow_plain[0]); i++)
@@ -446,7 +433,7 @@ static int seccomp_on(char *err, size_t errlen)
 	if (rc == 0) {
 		rc = seccomp_load(ctx);
 		if (rc < 0)
-			fail(err, errlen, rc, "cannot load the seccomp filter: %s", strerror(-rc));
+			xerr(err, errlen, rc, "cannot load the seccomp filter: %s", strerror(-rc));
 	}
 	seccomp_release(ctx);
 	return rc;
@@ -460,9 +447,9 @@ static int paths_open(const struct sandbox_opts *o, struct sb_paths *ps, char *e
 
 	ps->n = 0;
 	if ((o->nll_read && !o->ll_read) || (o->nll_write && !o->ll_write))
-		return fail(err, errlen, -EINVAL, "cannot lock the file system: a path count with no list");
+		return xerr(err, errlen, -EINVAL, "cannot lock the file system: a path count with no list");
 	if (o->nll_read > SANDBOX_MAX_PATHS || o->nll_write > SANDBOX_MAX_PATHS - o->nll_read)
-		return fail(err, errlen, -E2BIG, "cannot lock the file system: more than %d paths",
+		return xerr(err, errlen, -E2BIG, "cannot lock the file system: more than %d paths",
 			    SANDBOX_MAX_PATHS);
 	for (k = 0; k < 2; k++) {
 		const char *const *list = k ? o->ll_write : o->ll_read;
@@ -473,11 +460,11 @@ static int paths_open(const struct sandbox_opts *o, struct sb_paths *ps, char *e
 			int fd;
 
 			if (!list[i] || list[i][0] != '/')
-				return fail(err, errlen, -EINVAL, "cannot allow %s: not an absolute path",
+				return xerr(err, errlen, -EINVAL, "cannot allow %s: not an absolute path",
 					    list[i] ? list[i] : "(null)");
 			fd = open(list[i], O_PATH | O_CLOEXEC);
 			if (fd < 0)
-				return fail(err, errlen, -errno, "cannot allow %s: %s", list[i], strerror(errno));
+				return xerr(err, errlen, -errno, "cannot allow %s: %s", list[i], strerror(errno));
 			ps->fd[ps->n] = fd;
 			ps->write[ps->n] = (int)k;
 			ps->dir[ps->n] = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
@@ -508,25 +495,25 @@ int sandbox_lockdown(const struct sandbox_opts *o, char *how, size_t howlen, cha
 	if (err && errlen)
 		err[0] = '\0';
 	if (!o)
-		return fail(err, errlen, -EINVAL, "cannot lock down: no options");
+		return xerr(err, errlen, -EINVAL, "cannot lock down: no options");
 	/* every check before the first change: refused input leaves the process as it was */
 	if (o->drop_user && (o->uid == 0 || o->gid == 0 || o->uid == (uid_t)-1 || o->gid == (gid_t)-1))
-		return fail(err, errlen, -EINVAL, "cannot drop to uid %ld gid %ld: not an unprivileged user",
+		return xerr(err, errlen, -EINVAL, "cannot drop to uid %ld gid %ld: not an unprivileged user",
 			    (long)(int)o->uid, (long)(int)o->gid);
 	if (!o->landlock && (o->nll_read || o->nll_write))
-		return fail(err, errlen, -EINVAL, "cannot allow paths without landlock = 1");
+		return xerr(err, errlen, -EINVAL, "cannot allow paths without landlock = 1");
 	/* capset, PR_CAPBSET_DROP, no_new_privs and Landlock bind the calling
 	   thread only (TSYNC covers seccomp alone): another thread would keep
 	   all of it.  /proc/self/task has 2 + the number of threads as links. */
 	if (stat("/proc/self/task", &st) < 0)
-		return fail(err, errlen, -errno, "cannot count this process's threads: /proc/self/task: %s",
+		return xerr(err, errlen, -errno, "cannot count this process's threads: /proc/self/task: %s",
 			    strerror(errno));
 	if (st.st_nlink != 3)
-		return fail(err, errlen, -EBUSY, "cannot lock down: %ld threads are running; lock down before "
+		return xerr(err, errlen, -EBUSY, "cannot lock down: %ld threads are running; lock down before "
 			    "the first thread starts", (long)st.st_nlink - 2);
 	last = cap_last();
 	if (last < 0)
-		return fail(err, errlen, -ENOSYS, "cannot read the bounding set: no capabilities here");
+		return xerr(err, errlen, -ENOSYS, "cannot read the bounding set: no capabilities here");
 	rc = caps_check(o, last, &keep, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -551,7 +538,7 @@ static int lock_steps(const struct sandbox_opts *o, uint64_t keep, int last, con
 		/* an empty root would take the allowed paths away too: refuse,
 		   the caller decides (sandbox_landlock_abi()) */
 		if (abi < 1 && ps->n)
-			return fail(err, errlen, -EOPNOTSUPP, "cannot allow %zu path%s: the kernel has no landlock",
+			return xerr(err, errlen, -EOPNOTSUPP, "cannot allow %zu path%s: the kernel has no landlock",
 				    ps->n, ps->n == 1 ? "" : "s");
 		if (abi < 1) {
 			rc = empty_chroot(err, errlen);
@@ -567,23 +554,23 @@ static int lock_steps(const struct sandbox_opts *o, uint64_t keep, int last, con
 		/* the kept capabilities survive setresuid only with keepcaps (man 7
 		   capabilities, "Effect of user ID changes on capabilities") */
 		if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-			return fail(err, errlen, -errno, "cannot set keepcaps: %s", strerror(errno));
+			return xerr(err, errlen, -errno, "cannot set keepcaps: %s", strerror(errno));
 		if (setgroups(0, NULL) < 0)
-			return fail(err, errlen, -errno, "cannot drop supplementary groups: %s", strerror(errno));
+			return xerr(err, errlen, -errno, "cannot drop supplementary groups: %s", strerror(errno));
 		if (setresgid(o->gid, o->gid, o->gid) < 0)
-			return fail(err, errlen, -errno, "cannot set gid %ld: %s", (long)o->gid, strerror(errno));
+			return xerr(err, errlen, -errno, "cannot set gid %ld: %s", (long)o->gid, strerror(errno));
 		if (setresuid(o->uid, o->uid, o->uid) < 0)
-			return fail(err, errlen, -errno, "cannot set uid %ld: %s", (long)o->uid, strerror(errno));
+			return xerr(err, errlen, -errno, "cannot set uid %ld: %s", (long)o->uid, strerror(errno));
 		if (keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-			return fail(err, errlen, -errno, "cannot clear keepcaps: %s", strerror(errno));
+			return xerr(err, errlen, -errno, "cannot clear keepcaps: %s", strerror(errno));
 		if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
 		    ru != o->uid || eu != o->uid || su != o->uid ||
 		    rg != o->gid || eg != o->gid || sg != o->gid)
-			return fail(err, errlen, -EPERM, "cannot drop to uid %ld: the ids did not change",
+			return xerr(err, errlen, -EPERM, "cannot drop to uid %ld: the ids did not change",
 				    (long)o->uid);
 		/* the drop must be for good (ntpd's ntp.c does the same check) */
 		if (setuid(0) == 0 || setgid(0) == 0)
-			return fail(err, errlen, -EPERM, "cannot drop to uid %ld: setuid(0) still works",
+			return xerr(err, errlen, -EPERM, "cannot drop to uid %ld: setuid(0) still works",
 				    (long)o->uid);
 	}
 	rc = caps_set(keep, err, errlen);
@@ -592,10 +579,10 @@ static int lock_steps(const struct sandbox_opts *o, uint64_t keep, int last, con
 	/* no_new_privs.rst: no execve can give back what was dropped; Landlock
 	   and seccomp need it without CAP_SYS_ADMIN */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(err, errlen, -errno, "cannot set no_new_privs: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot set no_new_privs: %s", strerror(errno));
 	/* a uid change resets dumpable to fs.suid_dumpable: set it after */
 	if (!o->dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(err, errlen, -errno, "cannot clear dumpable: %s", strerror(errno));
+		return xerr(err, errlen, -errno, "cannot clear dumpable: %s", strerror(errno));
 	if (o->landlock && !chrooted) {
 		rc = landlock_on(abi, ps, err, errlen);
 		if (rc < 0)
