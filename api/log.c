@@ -374,6 +374,17 @@ static int stderr_is_journal(void)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/* Write the log to f (taken) from now on, closing the file before it. */
+static void log_use(struct api *a, FILE *f)
+{
+	pthread_mutex_lock(&a->loglock);
+	if (a->log)
+		fclose(a->log);
+	a->log = f;
+	a->log_journal = 0;
+	pthread_mutex_unlock(&a->loglock);
+}
+
 void api_reopen_log(struct api *a)
 {
 	FILE *f;
@@ -391,12 +402,7 @@ void api_reopen_log(struct api *a)
 		api_logl(a, LOG_ERROR, "cannot open the log %s: %s", a->cfg.log_path, strerror(e));
 		return;
 	}
-	pthread_mutex_lock(&a->loglock);
-	if (a->log)
-		fclose(a->log);
-	a->log = f;
-	a->log_journal = 0;
-	pthread_mutex_unlock(&a->loglock);
+	log_use(a, f);
 }
 
 void api_log_fd(struct api *a, int fd)
@@ -407,12 +413,7 @@ void api_log_fd(struct api *a, int fd)
 		close(fd);
 		return;
 	}
-	pthread_mutex_lock(&a->loglock);
-	if (a->log)
-		fclose(a->log);
-	a->log = f;
-	a->log_journal = 0;
-	pthread_mutex_unlock(&a->loglock);
+	log_use(a, f);
 }
 
 /* The client's address, numeric ("-" when unknown: a test dispatch has no connection). */
