@@ -42,15 +42,13 @@ int api_write(struct api *a, struct lw_op *op, char *err, size_t errlen)
 	rc = ipc_enc_lw_req(&w, &cred, op);
 	explicit_bzero(&cred, sizeof(cred));
 	if (rc < 0) {
-		explicit_bzero(w.buf, w.cap);
-		ipc_w_free(&w);
+		ipc_w_free(&w);	/* wiped there */
 		if (err)
 			snprintf(err, errlen, "the operation does not fit a message: %s", strerror(-rc));
 		return rc == -EMSGSIZE ? -E2BIG : rc;
 	}
 	rc = ipc_link_call(a->lk_ledger, IPC_LW_REQ, &w, IPC_LW_REP, &rep,
 			   a->mode == API_DEVICES ? DEVICES_LEDGER_WAIT_MS : PEER_WAIT_MS);
-	explicit_bzero(w.buf, w.cap);
 	ipc_w_free(&w);
 	if (rc < 0) {
 		if (err)
@@ -69,49 +67,46 @@ int api_write(struct api *a, struct lw_op *op, char *err, size_t errlen)
 	return rc;
 }
 
-int api_who(struct api *a, unsigned cred_kind, const char *cred, struct token_info *tok)
+/*
+ * Ask the ledger process about a credential (IPC_WHO_REQ or IPC_TICKET_REQ)
+ * and decode its answer: 0 (ticket and expires filled for a ticket),
+ * -EACCES, -EAGAIN when the ledger process is not there, -EIO for an answer
+ * that cannot be read.  Every copy of the credential is wiped (ipc_w_free,
+ * ipc_frame_free).
+ */
+static int cred_call(struct api *a, uint16_t type, unsigned kind, const char *text, struct token_info *tok,
+		     char *ticket, size_t len, uint64_t *expires)
 {
-	struct ipc_cred c = { .kind = cred_kind };
+	struct ipc_cred c = { .kind = kind };
 	struct ipc_w w = { 0 };
 	struct ipc_frame rep;
 	int rc, who;
 
-	snprintf(c.text, sizeof(c.text), "%s", cred);
+	snprintf(c.text, sizeof(c.text), "%s", text);
 	rc = ipc_enc_cred(&w, &c);
 	explicit_bzero(&c, sizeof(c));
 	if (rc == 0)
-		rc = ipc_link_call(a->lk_ledger, IPC_WHO_REQ, &w, IPC_WHO_REP, &rep, PEER_WAIT_MS);
-	explicit_bzero(w.buf, w.cap);
+		rc = ipc_link_call(a->lk_ledger, type, &w, type == IPC_TICKET_REQ ? IPC_TICKET_REP : IPC_WHO_REP, &rep,
+				   PEER_WAIT_MS);
 	ipc_w_free(&w);
 	if (rc < 0)
 		return peer_gone(rc) ? -EAGAIN : rc;
-	rc = ipc_dec_who_rep(&rep, &who, tok, NULL, 0, NULL);
+	rc = ipc_dec_who_rep(&rep, &who, tok, ticket, len, expires);
 	ipc_frame_free(&rep);
 	return rc < 0 ? -EIO : who < 0 ? -EACCES : 0;
 }
 
+int api_who(struct api *a, unsigned cred_kind, const char *cred, struct token_info *tok)
+{
+	return cred_call(a, IPC_WHO_REQ, cred_kind, cred, tok, NULL, 0, NULL);
+}
+
 int api_ticket(struct api *a, const char *secret, char *ticket, size_t len)
 {
-	struct ipc_cred c = { .kind = IPC_CRED_BEARER };
 	struct token_info tok;
-	struct ipc_w w = { 0 };
-	struct ipc_frame rep;
 	uint64_t exp;
-	int rc, who;
 
-	snprintf(c.text, sizeof(c.text), "%s", secret);
-	rc = ipc_enc_cred(&w, &c);
-	explicit_bzero(&c, sizeof(c));
-	if (rc == 0)
-		rc = ipc_link_call(a->lk_ledger, IPC_TICKET_REQ, &w, IPC_TICKET_REP, &rep, PEER_WAIT_MS);
-	explicit_bzero(w.buf, w.cap);
-	ipc_w_free(&w);
-	if (rc < 0)
-		return peer_gone(rc) ? -EAGAIN : rc;
-	rc = ipc_dec_who_rep(&rep, &who, &tok, ticket, len, &exp);
-	explicit_bzero(rep.payload, rep.len);
-	ipc_frame_free(&rep);
-	return rc < 0 ? -EIO : who < 0 ? -EACCES : 0;
+	return cred_call(a, IPC_TICKET_REQ, IPC_CRED_BEARER, secret, &tok, ticket, len, &exp);
 }
 
 /* ---- the job manager's routes: http forwards, devices answers ---- */
@@ -200,7 +195,6 @@ void api_forward(struct req *r, struct resp *out)
 	free(q);
 	if (rc == 0)
 		rc = ipc_link_call(r->api->lk_devices, IPC_DEV_REQ, &w, IPC_DEV_REP, &rep, PEER_WAIT_MS);
-	explicit_bzero(w.buf, w.cap);
 	ipc_w_free(&w);
 	if (rc == -E2BIG || rc == -EMSGSIZE) {
 		reply_error(out, 413, "too_large", "the request is too large for the job manager");
