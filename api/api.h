@@ -192,6 +192,15 @@ struct tokcache {
 	} slot[TOKCACHE_SLOTS];
 };
 void tokcache_clear(struct api *a);
+/*
+ * tokcache_get: 1 and *info if the token whose SHA-256 is hash was checked
+ * since the last clear, else 0; *gen either way, for tokcache_put, which
+ * keeps info for hash unless a clear came since gen.  Cannot fail.  The
+ * http process's check before a request, and the ledger process's of the
+ * credentials it is sent (sanitizerd/ledgerd.c).
+ */
+int tokcache_get(struct api *a, const uint8_t hash[32], struct token_info *info, unsigned long *gen);
+void tokcache_put(struct api *a, const uint8_t hash[32], const struct token_info *info, unsigned long gen);
 
 /* Shared state of the daemon. */
 struct api {

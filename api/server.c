@@ -376,6 +376,37 @@ static int hash_eq(const uint8_t *a, const uint8_t *b)
 	return d == 0;
 }
 
+int tokcache_get(struct api *a, const uint8_t hash[32], struct token_info *info, unsigned long *gen)
+{
+	struct tokcache *tc = &a->tc;
+	unsigned slot = hash[0] % TOKCACHE_SLOTS;
+	int hit = 0;
+
+	pthread_rwlock_rdlock(&tc->lock);
+	if (tc->slot[slot].used && hash_eq(tc->slot[slot].hash, hash)) {
+		*info = tc->slot[slot].info;
+		hit = 1;
+	}
+	*gen = tc->gen;
+	pthread_rwlock_unlock(&tc->lock);
+	return hit;
+}
+
+void tokcache_put(struct api *a, const uint8_t hash[32], const struct token_info *info, unsigned long gen)
+{
+	struct tokcache *tc = &a->tc;
+	unsigned slot = hash[0] % TOKCACHE_SLOTS;
+
+	pthread_rwlock_wrlock(&tc->lock);
+	/* a revocation since the caller's lookup may have made what it read stale */
+	if (tc->gen == gen) {
+		tc->slot[slot].used = 1;
+		memcpy(tc->slot[slot].hash, hash, 32);
+		tc->slot[slot].info = *info;
+	}
+	pthread_rwlock_unlock(&tc->lock);
+}
+
 void tokcache_clear(struct api *a)
 {
 	pthread_rwlock_wrlock(&a->tc.lock);
@@ -388,12 +419,10 @@ void tokcache_clear(struct api *a)
 static int authenticate(struct req *r)
 {
 	const char *h = conn_value(r, MHD_HEADER_KIND, "Authorization");
-	struct tokcache *tc = &r->api->tc;
 	struct ledger *l;
 	uint8_t hash[32];
-	unsigned slot;
 	unsigned long gen;
-	int rc, hit = 0;
+	int rc;
 
 	if (r->api->mode == API_DEVICES) {
 		/* a forwarded request: whose its credential is, the ledger process says */
@@ -424,15 +453,7 @@ static int authenticate(struct req *r)
 		return -EACCES;
 	}
 	merkle_sha256(h, TOKEN_LEN, hash);
-	slot = hash[0] % TOKCACHE_SLOTS;
-	pthread_rwlock_rdlock(&tc->lock);
-	if (tc->slot[slot].used && hash_eq(tc->slot[slot].hash, hash)) {
-		r->tok = tc->slot[slot].info;
-		hit = 1;
-	}
-	gen = tc->gen;
-	pthread_rwlock_unlock(&tc->lock);
-	if (!hit) {
+	if (!tokcache_get(r->api, hash, &r->tok, &gen)) {
 		l = api_read_acquire(r->api);
 		rc = token_check(l, h, &r->tok);
 		api_read_release(r->api, l);
@@ -440,14 +461,7 @@ static int authenticate(struct req *r)
 			r->deny = "rejected";	/* unknown or revoked; the token itself is never logged */
 			return rc;
 		}
-		pthread_rwlock_wrlock(&tc->lock);
-		/* a revocation since our lookup may have made what we read stale */
-		if (tc->gen == gen) {
-			tc->slot[slot].used = 1;
-			memcpy(tc->slot[slot].hash, hash, 32);
-			tc->slot[slot].info = r->tok;
-		}
-		pthread_rwlock_unlock(&tc->lock);
+		tokcache_put(r->api, hash, &r->tok, gen);
 	}
 	r->authed = 1;
 	r->role = role_bit(r->tok.role);

@@ -40,7 +40,6 @@
 #include "util/xio.h"
 
 #define TICKET_TTL_S (8 * 3600)		/* the console's session (api/console.c) */
-#define CRED_CACHE 256
 
 struct ledgerd {
 	struct api *a;
@@ -48,23 +47,7 @@ struct ledgerd {
 	pthread_mutex_t rlock;		/* the read connection for credentials */
 	struct ledger *reader;
 	uint8_t tkey[32];		/* the tickets' HMAC key */
-	pthread_rwlock_t clock;		/* the bearer cache */
-	unsigned long cgen;
-	struct {
-		int used;
-		uint8_t hash[32];
-		struct token_info tok;
-	} cache[CRED_CACHE];
 };
-
-static void cache_clear(struct ledgerd *d)
-{
-	pthread_rwlock_wrlock(&d->clock);
-	d->cgen++;
-	for (int i = 0; i < CRED_CACHE; i++)
-		d->cache[i].used = 0;
-	pthread_rwlock_unlock(&d->clock);
-}
 
 static int eq_const(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -94,35 +77,21 @@ static int hmac(const struct ledgerd *d, const char *msg, uint8_t out[32])
 static int bearer(struct ledgerd *d, const char *secret, struct token_info *tok)
 {
 	uint8_t hash[32];
-	unsigned slot;
 	unsigned long gen;
-	int rc, hit = 0;
+	int rc;
 
 	if (strlen(secret) != TOKEN_LEN)
 		return -EACCES;
 	merkle_sha256(secret, TOKEN_LEN, hash);
-	slot = hash[0] % CRED_CACHE;
-	pthread_rwlock_rdlock(&d->clock);
-	if (d->cache[slot].used && eq_const(d->cache[slot].hash, hash, 32)) {
-		*tok = d->cache[slot].tok;
-		hit = 1;
-	}
-	gen = d->cgen;
-	pthread_rwlock_unlock(&d->clock);
-	if (hit)
+	/* the api's token cache (api/server.c), this process's own: cleared at every revocation here */
+	if (tokcache_get(d->a, hash, tok, &gen))
 		return 0;
 	pthread_mutex_lock(&d->rlock);
 	rc = token_check(d->reader, secret, tok);
 	pthread_mutex_unlock(&d->rlock);
 	if (rc < 0)
 		return -EACCES;
-	pthread_rwlock_wrlock(&d->clock);
-	if (d->cgen == gen) {
-		d->cache[slot].used = 1;
-		memcpy(d->cache[slot].hash, hash, 32);
-		d->cache[slot].tok = *tok;
-	}
-	pthread_rwlock_unlock(&d->clock);
+	tokcache_put(d->a, hash, tok, gen);
 	return 0;
 }
 
@@ -249,7 +218,7 @@ static void on_lw(struct ledgerd *d, struct ipc_link *l, const struct ipc_frame 
 	if (rc == 0)
 		rc = lwriter_run(d->a->writer, &op, err, sizeof(err));
 	if (rc == 0 && op.type == LW_TOKEN_REVOKE)
-		cache_clear(d);
+		tokcache_clear(d->a);
 	rc = ipc_enc_lw_rep(&w, rc, err, &op);
 	free_out(&op);
 	answer(l, IPC_LW_REP, f->id, &w, rc);
@@ -326,7 +295,7 @@ int privsep_ledger(struct api *a)
 	prctl(PR_SET_DUMPABLE, 0);
 	d->a = a;
 	pthread_mutex_init(&d->rlock, NULL);
-	pthread_rwlock_init(&d->clock, NULL);
+	pthread_rwlock_init(&a->tc.lock, NULL);	/* no api_open in this process */
 	gcry_randomize(d->tkey, sizeof(d->tkey), GCRY_STRONG_RANDOM);
 	lpath = state_path(a->cfg.state_dir, "ledger.db");
 	rc = lpath ? ledger_open(lpath, LEDGER_RDONLY, &d->reader, err, sizeof(err)) : -ENOMEM;
@@ -366,7 +335,6 @@ out:
 	a->writer = NULL;
 	ledger_close(d->reader);
 	explicit_bzero(d->tkey, sizeof(d->tkey));
-	pthread_rwlock_destroy(&d->clock);
 	pthread_mutex_destroy(&d->rlock);
 	free(d);
 	return code;
